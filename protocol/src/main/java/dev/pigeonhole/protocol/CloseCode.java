@@ -1,0 +1,51 @@
+package dev.pigeonhole.protocol;
+
+/**
+ * WebSocket close codes used by Pigeonhole servers. The range tells the client what to do:
+ * 1000–1011 and 4000–4099 mean "reconnect with backoff"; 4100–4199 mean "do not reconnect until
+ * something changes" (credentials, parameters or local state). docs/protocol.md lists the same catalog.
+ */
+public enum CloseCode {
+    /** The server closes on purpose with nothing wrong (e.g. the client asked). */
+    NORMAL(1000, true),
+    /** The server is shutting down or being redeployed. */
+    GOING_AWAY(1001, true),
+    /** A WebSocket message exceeded the transport limit ({@code max-message-size}); sent by the HTTP layer. */
+    MESSAGE_TOO_BIG(1009, true),
+    /** Unexpected server failure. */
+    INTERNAL_ERROR(1011, true),
+    /** No pong (or any frame) from the client for two ping intervals: the connection is presumed half-open. */
+    HEARTBEAT_TIMEOUT(4000, true),
+    /** The inbox store could not be read for too long (e.g. the router is rebalancing). */
+    STORE_UNAVAILABLE(4001, true),
+    /** No identity, or an identity this server does not accept. */
+    UNAUTHORIZED(4100, false),
+    /** A query parameter is missing or invalid; the close reason names it. */
+    BAD_REQUEST(4101, false),
+    /**
+     * The inbox epoch differs from the one the client passed: the inbox was rebuilt. The client must drop
+     * its cursor and reconnect with {@code after=0} and the new epoch.
+     */
+    RESYNC(4102, false);
+
+    private final int code;
+    private final boolean reconnect;
+
+    CloseCode(int code, boolean reconnect) {
+        this.code = code;
+        this.reconnect = reconnect;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    /** Whether a client should reconnect (with backoff) without changing anything. */
+    public boolean reconnect() {
+        return reconnect;
+    }
+
+    public static boolean reconnectAllowed(int code) {
+        return !(code >= 4100 && code <= 4199);
+    }
+}

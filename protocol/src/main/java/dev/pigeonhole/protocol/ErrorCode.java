@@ -1,0 +1,53 @@
+package dev.pigeonhole.protocol;
+
+import com.fasterxml.jackson.annotation.JsonValue;
+
+/**
+ * Stable error codes carried by {@code rejected} and {@code error} frames (and HTTP error bodies).
+ * The wire value never changes once released; {@link #retryable()} tells a client whether sending the
+ * same frame again later can succeed. docs/protocol.md lists the same catalog.
+ */
+public enum ErrorCode {
+    /** The frame is not a JSON object. */
+    MALFORMED_JSON("malformed_json", false),
+    /** {@code type} is missing or not a frame this endpoint accepts. */
+    UNKNOWN_TYPE("unknown_type", false),
+    /** A field is missing, has the wrong JSON type or an invalid value; the message names it. */
+    INVALID_FIELD("invalid_field", false),
+    /** The body is larger than the configured limit. */
+    TOO_LARGE("too_large", false),
+    /** The recipient form is valid but not served by this version (e.g. {@code group:} before groups). */
+    UNSUPPORTED_RECIPIENT("unsupported_recipient", false),
+    /** An {@code ack} names a sequence number this connection has not delivered. */
+    INVALID_ACK("invalid_ack", false),
+    /** Kafka did not acknowledge the write in time; nothing was accepted, send it again. */
+    UNAVAILABLE("unavailable", true),
+    /** Unexpected server failure; nothing was accepted, send it again. */
+    INTERNAL("internal", true);
+
+    private final String wire;
+    private final boolean retryable;
+
+    ErrorCode(String wire, boolean retryable) {
+        this.wire = wire;
+        this.retryable = retryable;
+    }
+
+    @JsonValue
+    public String wire() {
+        return wire;
+    }
+
+    public boolean retryable() {
+        return retryable;
+    }
+
+    public static ErrorCode fromWire(String wire) {
+        for (ErrorCode c : values()) {
+            if (c.wire.equals(wire)) {
+                return c;
+            }
+        }
+        throw new IllegalArgumentException("unknown error code " + wire);
+    }
+}

@@ -1,0 +1,142 @@
+package dev.pigeonhole.protocol;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+
+/**
+ * Parses client frames and encodes server frames. Parsing never throws anything but
+ * {@link ProtocolException}, whose code says what was wrong; it is safe on arbitrary input.
+ */
+public final class Frames {
+    /** Default limit on the serialized size of a send body (64 KiB). */
+    public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+    private static final ObjectReader TREE_READER =
+            Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    private final int maxBodyBytes;
+
+    public Frames(int maxBodyBytes) {
+        if (maxBodyBytes <= 0) {
+            throw new IllegalArgumentException("maxBodyBytes must be positive");
+        }
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    public int maxBodyBytes() {
+        return maxBodyBytes;
+    }
+
+    /** Parses any client frame. */
+    public ClientFrame parse(String text) throws ProtocolException {
+        JsonNode node = readObject(text);
+        JsonNode type = node.get("type");
+        if (type == null || !type.isTextual()) {
+            throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "field 'type' is required and must be a string",
+                    idOf(node));
+        }
+        return switch (type.textValue()) {
+            case "send" -> send(node);
+            case "ack" -> ack(node);
+            default -> throw new ProtocolException(ErrorCode.UNKNOWN_TYPE,
+                    "unknown frame type '" + abbreviate(type.textValue()) + "'", idOf(node));
+        };
+    }
+
+    /** Parses a send made over HTTP: the same fields as a {@code send} frame, {@code type} optional. */
+    public ClientFrame.Send parseSendBody(String text) throws ProtocolException {
+        JsonNode node = readObject(text);
+        JsonNode type = node.get("type");
+        if (type != null && !"send".equals(type.textValue())) {
+            throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "only 'send' is accepted here", idOf(node));
+        }
+        return send(node);
+    }
+
+    public static String encode(ServerFrame frame) {
+        return Json.write(frame);
+    }
+
+    /**
+     * Decodes a server frame (for clients). Unknown frame types give {@code null} so that a client keeps
+     * working when a newer server adds frames.
+     *
+     * @throws IllegalArgumentException if the text is not a JSON object with a string {@code type}
+     */
+    public static ServerFrame decodeServer(String text) {
+        try {
+            JsonNode node = TREE_READER.readTree(text);
+            JsonNode type = node == null ? null : node.get("type");
+            if (type == null || !type.isTextual()) {
+                throw new IllegalArgumentException("server frame without type");
+            }
+            Class<? extends ServerFrame> cls = switch (type.textValue()) {
+                case "accepted" -> ServerFrame.Accepted.class;
+                case "rejected" -> ServerFrame.Rejected.class;
+                case "error" -> ServerFrame.Error.class;
+                case "message" -> ServerFrame.Message.class;
+                case "caught_up" -> ServerFrame.CaughtUp.class;
+                default -> null;
+            };
+            return cls == null ? null : Json.MAPPER.treeToValue(node, cls);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("invalid server frame: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private ClientFrame.Send send(JsonNode node) throws ProtocolException {
+        JsonNode idNode = node.get("id");
+        if (idNode == null || !idNode.isTextual() || !Ids.validMessageId(idNode.textValue())) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD,
+                    "field 'id' is required: 1-" + Ids.MAX_MESSAGE_ID_LENGTH + " printable ASCII characters", null);
+        }
+        String id = idNode.textValue();
+        JsonNode to = node.get("to");
+        if (to == null || !to.isTextual() || !Ids.validRecipient(to.textValue())) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD,
+                    "field 'to' is required: a user id or group:<id> (1-64 of A-Z a-z 0-9 . _ @ -)", id);
+        }
+        JsonNode body = node.get("body");
+        if (body == null || body.isNull() || body.isMissingNode()) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "field 'body' is required (any JSON value but null)", id);
+        }
+        int size = Json.writeBytes(body).length;
+        if (size > maxBodyBytes) {
+            throw new ProtocolException(ErrorCode.TOO_LARGE,
+                    "body is " + size + " bytes; the limit is " + maxBodyBytes, id);
+        }
+        return new ClientFrame.Send(id, to.textValue(), body);
+    }
+
+    private static ClientFrame.Ack ack(JsonNode node) throws ProtocolException {
+        JsonNode seq = node.get("seq");
+        if (seq == null || !seq.isIntegralNumber() || !seq.canConvertToLong() || seq.longValue() < 0) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "field 'seq' is required: an integer >= 0", null);
+        }
+        return new ClientFrame.Ack(seq.longValue());
+    }
+
+    private static JsonNode readObject(String text) throws ProtocolException {
+        JsonNode node;
+        try {
+            node = TREE_READER.readTree(text);
+        } catch (JsonProcessingException | RuntimeException e) {
+            throw new ProtocolException(ErrorCode.MALFORMED_JSON, "frame is not valid JSON", null);
+        }
+        if (node == null || !node.isObject()) {
+            throw new ProtocolException(ErrorCode.MALFORMED_JSON, "frame must be a JSON object", null);
+        }
+        return node;
+    }
+
+    private static String idOf(JsonNode node) {
+        JsonNode id = node.get("id");
+        return id != null && id.isTextual() && Ids.validMessageId(id.textValue()) ? id.textValue() : null;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 32 ? s : s.substring(0, 32) + "...";
+    }
+}
