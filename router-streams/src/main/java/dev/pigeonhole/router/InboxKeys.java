@@ -1,0 +1,18 @@
+package dev.pigeonhole.router;
+
+/**
+ * Keys of the inbox store: {@code user + NUL + seq in 19 digits}, so that one user's entries are contiguous
+ * and sorted by seq in the store's byte order (user ids never contain NUL).
+ */
+final class InboxKeys {
+    private InboxKeys() {}
+
+    static String of(String user, long seq) {
+        return user + '\u0000' + String.format("%019d", seq);
+    }
+
+    /** The last possible key of a user's entries. */
+    static String last(String user) {
+        return of(user, Long.MAX_VALUE);
+    }
+}

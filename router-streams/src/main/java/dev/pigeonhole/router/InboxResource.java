@@ -1,0 +1,55 @@
+package dev.pigeonhole.router;
+
+import dev.pigeonhole.protocol.ErrorCode;
+import dev.pigeonhole.protocol.Ids;
+import dev.pigeonhole.protocol.Json;
+import dev.pigeonhole.protocol.ServerFrame;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/**
+ * Internal read API, for delivery instances only (not routed by the ingress):
+ * {@code GET /internal/v1/inbox/{user}?after=&device=&limit=} answers an {@code InboxPage}; 503 with
+ * {@code Retry-After} while the owning store is not queryable.
+ */
+@Path("/internal/v1/inbox")
+public class InboxResource {
+    private final InboxQueries queries;
+    private final RouterConfig config;
+
+    InboxResource(InboxQueries queries, RouterConfig config) {
+        this.queries = queries;
+        this.config = config;
+    }
+
+    @GET
+    @Path("{user}")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response read(@PathParam("user") String user, @QueryParam("after") Long after,
+                         @QueryParam("device") String device, @QueryParam("limit") @DefaultValue("256") int limit,
+                         @QueryParam("local") boolean local) {
+        if (!Ids.validName(user) || (device != null && !Ids.validName(device))) {
+            return error(400, ErrorCode.INVALID_FIELD, "invalid user or device id");
+        }
+        if ((after != null && after < 0) || limit < 1 || limit > config.maxPage()) {
+            return error(400, ErrorCode.INVALID_FIELD, "after must be >= 0 and limit in 1.." + config.maxPage());
+        }
+        try {
+            return Response.ok(queries.read(user, after, device, limit, local)).build();
+        } catch (InboxQueries.UnavailableException e) {
+            return Response.status(503).header("Retry-After", "1").type(MediaType.APPLICATION_JSON)
+                    .entity(Json.write(new ServerFrame.Error(ErrorCode.UNAVAILABLE, e.getMessage()))).build();
+        }
+    }
+
+    private static Response error(int status, ErrorCode code, String message) {
+        return Response.status(status).type(MediaType.APPLICATION_JSON)
+                .entity(Json.write(new ServerFrame.Error(code, message))).build();
+    }
+}

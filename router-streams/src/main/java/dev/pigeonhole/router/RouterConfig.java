@@ -1,0 +1,38 @@
+package dev.pigeonhole.router;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** Operational settings of the router ({@code pigeonhole.router.*}). */
+@ConfigMapping(prefix = "pigeonhole.router")
+public interface RouterConfig {
+
+    /** Partitions of the topics the router joins by user (acks, sessions, routed). Fixed once data exists. */
+    @WithDefault("6")
+    int partitions();
+
+    /** Partitions of the push topic; each delivery instance reads one. Keep it above the delivery pod count. */
+    @WithDefault("16")
+    int pushPartitions();
+
+    /** Replication factor for topics the router creates (1 in the standalone mode, 3 in production). */
+    @WithDefault("1")
+    short replicationFactor();
+
+    /** How long a (device, id) is remembered to drop resends (S2). */
+    @WithDefault("P7D")
+    Duration dedupRetention();
+
+    /** A device session not refreshed by its delivery instance within this time is forgotten. */
+    @WithDefault("PT30M")
+    Duration sessionExpiry();
+
+    /** The largest page the read API returns. */
+    @WithDefault("1000")
+    int maxPage();
+
+    /** How long start-up waits for Kafka to create or check the topics. */
+    @WithDefault("PT60S")
+    Duration topicsTimeout();
+}

@@ -1,0 +1,81 @@
+package dev.pigeonhole.router;
+
+import dev.pigeonhole.protocol.JsonSerde;
+import dev.pigeonhole.protocol.topics.InboxEntry;
+import dev.pigeonhole.protocol.topics.PushRecord;
+import dev.pigeonhole.protocol.topics.Topic;
+import dev.pigeonhole.protocol.topics.Topics;
+import java.time.Duration;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The router's whole topology, built in one place.
+ *
+ * <pre>
+ * inbound (by sender) ─▶ dedup-fan-out [dedup] ─▶ routed repartition (by recipient)
+ *   routed   ─▶ inbox-append  [inbox, inbox-meta, sessions] ─┐
+ *   sessions ─▶ session-track [inbox-meta, sessions] ────────┴─▶ push (by delivery instance)
+ *   acks     ─▶ ack-apply     [inbox-meta]
+ * </pre>
+ *
+ * Every node, store and internal topic has a fixed name so changelog and repartition topics survive upgrades;
+ * {@code RouterTopologyTest} compares {@code describe()} with a checked-in copy.
+ */
+public final class RouterTopology {
+    public static final String DEDUP_STORE = "dedup";
+    public static final String INBOX_STORE = "inbox";
+    public static final String META_STORE = "inbox-meta";
+    public static final String SESSIONS_STORE = "sessions";
+    /** Repartition topic {@code <application.id>-routed-repartition}. */
+    public static final String ROUTED = "routed";
+
+    /** What the topology needs to know from the deployment. */
+    public record Settings(int partitions, Duration dedupRetention, Duration sessionExpiry) {}
+
+    private RouterTopology() {}
+
+    public static Topology build(Settings settings, RouterMetrics metrics) {
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.addStateStore(Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(DEDUP_STORE, settings.dedupRetention(), Duration.ofMillis(1), false),
+                Serdes.String(), Serdes.Long()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(INBOX_STORE),
+                Serdes.String(), new JsonSerde<>(InboxEntry.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(META_STORE),
+                Serdes.String(), new JsonSerde<>(InboxMeta.class)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SESSIONS_STORE),
+                Serdes.String(), new JsonSerde<>(DeviceSessions.class)));
+
+        KStream<String, RoutedSend> routed = source(builder, Topics.INBOUND)
+                .process(() -> new DedupFanOut(settings.dedupRetention(), metrics), Named.as("dedup-fan-out"),
+                        DEDUP_STORE)
+                .repartition(Repartitioned.<String, RoutedSend>as(ROUTED)
+                        .withKeySerde(Serdes.String())
+                        .withValueSerde(new JsonSerde<>(RoutedSend.class))
+                        .withNumberOfPartitions(settings.partitions()));
+
+        KStream<String, PushRecord> entries = routed.process(InboxAppender::new, Named.as("inbox-append"),
+                INBOX_STORE, META_STORE, SESSIONS_STORE);
+        KStream<String, PushRecord> heads = source(builder, Topics.SESSIONS)
+                .process(() -> new SessionTracker(settings.sessionExpiry()), Named.as("session-track"),
+                        META_STORE, SESSIONS_STORE);
+        source(builder, Topics.ACKS).process(AckApplier::new, Named.as("ack-apply"), META_STORE);
+
+        entries.merge(heads, Named.as("push-merge")).to(Topics.PUSH.name(),
+                Produced.with(Topics.PUSH.keySerde(), Topics.PUSH.valueSerde()).withName("push-sink"));
+        return builder.build();
+    }
+
+    private static <K, V> KStream<K, V> source(StreamsBuilder builder, Topic<K, V> topic) {
+        return builder.stream(topic.name(),
+                Consumed.with(topic.keySerde(), topic.valueSerde()).withName(topic.name() + "-source"));
+    }
+}
