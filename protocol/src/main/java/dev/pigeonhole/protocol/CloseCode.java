@@ -14,6 +14,8 @@ public enum CloseCode {
     MESSAGE_TOO_BIG(1009, true),
     /** Unexpected server failure. */
     INTERNAL_ERROR(1011, true),
+    /** The instance is not ready to serve this endpoint yet (e.g. still joining Kafka). */
+    TRY_AGAIN_LATER(1013, true),
     /** No pong (or any frame) from the client for two ping intervals: the connection is presumed half-open. */
     HEARTBEAT_TIMEOUT(4000, true),
     /** The inbox store could not be read for too long (e.g. the router is rebalancing). */

@@ -20,6 +20,8 @@ public enum ErrorCode {
     UNSUPPORTED_RECIPIENT("unsupported_recipient", false),
     /** An {@code ack} names a sequence number this connection has not delivered. */
     INVALID_ACK("invalid_ack", false),
+    /** No identity, or one this server does not accept (HTTP endpoints; sockets close with 4100 instead). */
+    UNAUTHORIZED("unauthorized", false),
     /** Kafka did not acknowledge the write in time; nothing was accepted, send it again. */
     UNAVAILABLE("unavailable", true),
     /** Unexpected server failure; nothing was accepted, send it again. */

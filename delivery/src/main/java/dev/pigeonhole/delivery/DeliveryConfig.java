@@ -1,0 +1,49 @@
+package dev.pigeonhole.delivery;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Operational settings of delivery ({@code pigeonhole.delivery.*}). */
+@ConfigMapping(prefix = "pigeonhole.delivery")
+public interface DeliveryConfig {
+
+    /**
+     * This instance's id; it picks the push partition the instance reads. Defaults to {@code HOSTNAME} (the pod
+     * name on Kubernetes), else a random id.
+     */
+    Optional<String> instanceId();
+
+    /** Base URL of the router's read API (a Service in front of all router instances). */
+    @WithDefault("http://localhost:8080")
+    String routerUrl();
+
+    /** DEV ONLY: accept {@code ?user=&device=} as identity. Never enable in production. */
+    @WithDefault("false")
+    boolean devIdentity();
+
+    /** Unacked entries in flight per connection when the client does not ask ({@code window}). */
+    @WithDefault("128")
+    int defaultWindow();
+
+    /** Largest window a client may ask for. Memory per connection is bounded by window x largest body. */
+    @WithDefault("1024")
+    int maxWindow();
+
+    /** Entries per read from the store. */
+    @WithDefault("256")
+    int pageSize();
+
+    /** The server pings every interval; a connection silent for two intervals is closed (4000). */
+    @WithDefault("PT15S")
+    Duration pingInterval();
+
+    /** How often live sessions are re-announced to the router (it forgets them after its session expiry). */
+    @WithDefault("PT5M")
+    Duration sessionRefresh();
+
+    /** How long reads from the store may keep failing before the connection is closed (4001). */
+    @WithDefault("PT30S")
+    Duration storeTimeout();
+}

@@ -1,0 +1,154 @@
+package dev.pigeonhole.delivery;
+
+import dev.pigeonhole.protocol.Identity;
+import dev.pigeonhole.protocol.topics.AckRecord;
+import dev.pigeonhole.protocol.topics.PushRecord;
+import dev.pigeonhole.protocol.topics.SessionRecord;
+import dev.pigeonhole.protocol.topics.Topic;
+import dev.pigeonhole.protocol.topics.Topics;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.jboss.logging.Logger;
+
+/**
+ * Delivery's only Kafka seam. Writes session announcements and acks (keyed by user, so they reach the router
+ * task that owns the inbox) and reads live entries from the one push partition this instance's id hashes to,
+ * starting at its end: no instance reads all traffic.
+ */
+final class DeliveryKafka implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(DeliveryKafka.class);
+
+    private final String instanceId;
+    private final KafkaProducer<String, byte[]> producer;
+    private final KafkaConsumer<String, PushRecord> consumer;
+    private final DeliveryMetrics metrics;
+    private final Thread pollThread;
+    private volatile boolean running = true;
+    private volatile boolean ready;
+
+    DeliveryKafka(String bootstrap, String instanceId, DeliveryMetrics metrics, Consumer<PushRecord> onPush) {
+        this.instanceId = instanceId;
+        this.metrics = metrics;
+        this.producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.LINGER_MS_CONFIG, 1,
+                ProducerConfig.CLIENT_ID_CONFIG, "pigeonhole-delivery-" + instanceId),
+                new StringSerializer(), new ByteArraySerializer());
+        this.consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100,
+                ConsumerConfig.CLIENT_ID_CONFIG, "pigeonhole-delivery-push-" + instanceId),
+                Topics.PUSH.keySerde().deserializer(), Topics.PUSH.valueSerde().deserializer());
+        this.pollThread = new Thread(() -> poll(onPush), "push-consumer");
+        this.pollThread.setDaemon(true);
+        this.pollThread.start();
+    }
+
+    /** True once this instance reads its push partition; connections opened before would miss live entries. */
+    boolean ready() {
+        return ready;
+    }
+
+    void announce(Identity identity, boolean connected) {
+        write(Topics.SESSIONS, identity.user(), new SessionRecord(identity.device(), instanceId, connected));
+    }
+
+    void ack(Identity identity, long seq) {
+        write(Topics.ACKS, identity.user(), new AckRecord(identity.device(), seq));
+    }
+
+    private <V> void write(Topic<String, V> topic, String key, V value) {
+        producer.send(new ProducerRecord<>(topic.name(), key, topic.valueSerde().serializer().serialize(topic.name(), value)),
+                (md, error) -> {
+                    if (error != null) {
+                        LOG.warnf("could not write to %s for %s: %s", topic.name(), key, error.toString());
+                    }
+                });
+    }
+
+    private void poll(Consumer<PushRecord> onPush) {
+        try {
+            assignOwnPartition();
+            while (running) {
+                for (ConsumerRecord<String, PushRecord> r : consumer.poll(Duration.ofMillis(500))) {
+                    boolean mine = instanceId.equals(r.key());
+                    metrics.push(mine);
+                    if (mine && r.value() != null) {
+                        try {
+                            onPush.accept(r.value());
+                        } catch (RuntimeException e) {
+                            LOG.error("push handler failed", e);
+                        }
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } catch (RuntimeException e) {
+            LOG.error("push consumer stopped", e);
+            ready = false;
+        } finally {
+            consumer.close(Duration.ofSeconds(2));
+        }
+    }
+
+    private void assignOwnPartition() {
+        while (running) {
+            List<PartitionInfo> partitions;
+            try {
+                partitions = consumer.partitionsFor(Topics.PUSH.name(), Duration.ofSeconds(5));
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                partitions = List.of();
+            }
+            if (!partitions.isEmpty()) {
+                TopicPartition own = new TopicPartition(Topics.PUSH.name(),
+                        Topics.pushPartition(instanceId, partitions.size()));
+                consumer.assign(List.of(own));
+                consumer.seekToEnd(List.of(own));
+                consumer.position(own); // resolve "end" now, before any session is announced
+                ready = true;
+                LOG.infof("delivery instance %s reads %s", instanceId, own);
+                return;
+            }
+            LOG.infof("waiting for topic %s", Topics.PUSH.name());
+            sleep();
+        }
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            pollThread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        producer.close(Duration.ofSeconds(5));
+    }
+}

@@ -1,0 +1,56 @@
+package dev.pigeonhole.delivery;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Delivery's meters. Plain class so {@link DeviceStream} tests can use a simple registry. */
+public final class DeliveryMetrics {
+    private final AtomicInteger connections = new AtomicInteger();
+    private final Counter delivered;
+    private final Timer liveLatency;
+    private final Timer backlogAge;
+    private final Counter pushOwn;
+    private final Counter pushForeign;
+
+    public DeliveryMetrics(MeterRegistry registry) {
+        Gauge.builder("pigeonhole.delivery.connections", connections, AtomicInteger::get)
+                .description("Open /v1/inbox connections").register(registry);
+        delivered = Counter.builder("pigeonhole.delivery.entries").description("Entries written to sockets")
+                .register(registry);
+        liveLatency = Timer.builder("pigeonhole.delivery.latency").tag("phase", "live")
+                .description("Accepted by the gateway -> written to the recipient's socket")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
+        backlogAge = Timer.builder("pigeonhole.delivery.latency").tag("phase", "backlog")
+                .description("Accepted by the gateway -> written to the recipient's socket")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofDays(7)).register(registry);
+        pushOwn = Counter.builder("pigeonhole.delivery.push.records").tag("addressed", "this-instance")
+                .description("Push records read from this instance's partition").register(registry);
+        pushForeign = Counter.builder("pigeonhole.delivery.push.records").tag("addressed", "other-instance")
+                .description("Push records read from this instance's partition").register(registry);
+    }
+
+    void opened() {
+        connections.incrementAndGet();
+    }
+
+    void closed() {
+        connections.decrementAndGet();
+    }
+
+    void delivered(boolean live, long sentAt) {
+        delivered.increment();
+        long age = Math.max(0, System.currentTimeMillis() - sentAt);
+        (live ? liveLatency : backlogAge).record(age, TimeUnit.MILLISECONDS);
+    }
+
+    void push(boolean forThisInstance) {
+        (forThisInstance ? pushOwn : pushForeign).increment();
+    }
+}

@@ -1,0 +1,136 @@
+package dev.pigeonhole.delivery;
+
+import dev.pigeonhole.protocol.CloseCode;
+import dev.pigeonhole.protocol.DevIdentity;
+import dev.pigeonhole.protocol.Identity;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.Startup;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Opens and closes device streams: registers each with this instance's push dispatch, announces it to the router
+ * (and re-announces it every {@code session-refresh}), and closes all with 1001 on shutdown.
+ */
+@Startup
+@ApplicationScoped
+public class DeliveryService {
+    private static final Logger LOG = Logger.getLogger(DeliveryService.class);
+
+    private final DeliveryConfig config;
+    private final DeliveryMetrics metrics;
+    private final StreamRegistry registry = new StreamRegistry();
+    private final RouterClient router;
+    private final DeliveryKafka kafka;
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "delivery-timers");
+        t.setDaemon(true);
+        return t;
+    });
+
+    DeliveryService(DeliveryConfig config, MeterRegistry meters,
+                    @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap) {
+        this.config = config;
+        this.metrics = new DeliveryMetrics(meters);
+        this.router = new RouterClient(config.routerUrl());
+        String instanceId = config.instanceId()
+                .or(() -> Optional.ofNullable(System.getenv("HOSTNAME")).filter(h -> !h.isBlank()))
+                .orElse("delivery-" + UUID.randomUUID());
+        this.kafka = new DeliveryKafka(bootstrap, instanceId, metrics, registry::dispatch);
+        long refresh = config.sessionRefresh().toMillis();
+        timers.scheduleAtFixedRate(this::refreshSessions, refresh, refresh, TimeUnit.MILLISECONDS);
+    }
+
+    boolean ready() {
+        return kafka.ready();
+    }
+
+    Optional<Identity> identify(Map<String, String> query) {
+        return config.devIdentity() ? DevIdentity.from(query) : Optional.empty();
+    }
+
+    String identityRefusal() {
+        return config.devIdentity() ? "user and device query parameters required"
+                : "no accepted credentials (dev identity is disabled)";
+    }
+
+    /** Reads {@code after}, {@code epoch} and {@code window}. */
+    DeviceStream.Params params(Map<String, String> query) {
+        Long after = optionalLong(query, "after");
+        Long epoch = optionalLong(query, "epoch");
+        Long window = optionalLong(query, "window");
+        if (window != null && (window < 1 || window > config.maxWindow())) {
+            throw new IllegalArgumentException("window must be in 1.." + config.maxWindow());
+        }
+        return new DeviceStream.Params(after, epoch, window == null ? config.defaultWindow() : window.intValue(),
+                config.pageSize(), config.storeTimeout());
+    }
+
+    DeviceStream open(Identity identity, DeviceStream.Params params, DeviceStream.Outbound out) {
+        DeviceStream stream = new DeviceStream(identity, params, out, router, kafka::ack,
+                (task, delay) -> timers.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS),
+                System::currentTimeMillis, metrics);
+        registry.add(stream);
+        kafka.announce(identity, true);
+        metrics.opened();
+        stream.start();
+        return stream;
+    }
+
+    void closed(DeviceStream stream) {
+        stream.closed();
+        metrics.closed();
+        if (registry.remove(stream)) {
+            kafka.announce(stream.identity(), false);
+        }
+    }
+
+    void every(Duration period, Runnable task) {
+        timers.scheduleAtFixedRate(task, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void refreshSessions() {
+        try {
+            registry.identities().forEach(id -> kafka.announce(id, true));
+        } catch (RuntimeException e) {
+            LOG.warn("session refresh failed", e);
+        }
+    }
+
+    void shutdown(@Observes ShutdownEvent event) {
+        for (DeviceStream s : registry.all()) {
+            s.close(CloseCode.GOING_AWAY, "server shutting down");
+            if (registry.remove(s)) {
+                kafka.announce(s.identity(), false);
+            }
+        }
+        timers.shutdownNow();
+        kafka.close();
+    }
+
+    private static Long optionalLong(Map<String, String> query, String name) {
+        String raw = query.get(name);
+        if (raw == null || raw.isEmpty()) {
+            return null;
+        }
+        try {
+            long v = Long.parseLong(raw);
+            if (v >= 0) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(name + " must be an integer >= 0");
+    }
+}

@@ -1,0 +1,111 @@
+package dev.pigeonhole.delivery;
+
+import dev.pigeonhole.protocol.ClientFrame;
+import dev.pigeonhole.protocol.CloseCode;
+import dev.pigeonhole.protocol.ErrorCode;
+import dev.pigeonhole.protocol.Frames;
+import dev.pigeonhole.protocol.Identity;
+import dev.pigeonhole.protocol.ProtocolException;
+import dev.pigeonhole.protocol.QueryParams;
+import dev.pigeonhole.protocol.ServerFrame;
+import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnOpen;
+import io.quarkus.websockets.next.OnPongMessage;
+import io.quarkus.websockets.next.OnTextMessage;
+import io.quarkus.websockets.next.UserData;
+import io.quarkus.websockets.next.WebSocket;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.vertx.core.buffer.Buffer;
+import java.util.Map;
+import java.util.Optional;
+
+/** {@code /v1/inbox?after=&epoch=&window=}: maps the socket to a {@link DeviceStream}. */
+@WebSocket(path = "/v1/inbox")
+public class InboxSocket {
+    private static final UserData.TypedKey<DeviceStream> STREAM = new UserData.TypedKey<>("pigeonhole.stream");
+    private static final Frames FRAMES = new Frames(Frames.DEFAULT_MAX_BODY_BYTES);
+
+    private final DeliveryService service;
+    private final Heartbeats heartbeats;
+
+    InboxSocket(DeliveryService service, Heartbeats heartbeats) {
+        this.service = service;
+        this.heartbeats = heartbeats;
+    }
+
+    @OnOpen
+    void open(WebSocketConnection connection) {
+        if (!service.ready()) {
+            close(connection, CloseCode.TRY_AGAIN_LATER, "starting");
+            return;
+        }
+        Map<String, String> query = QueryParams.parse(connection.handshakeRequest().query());
+        Optional<Identity> identity = service.identify(query);
+        if (identity.isEmpty()) {
+            close(connection, CloseCode.UNAUTHORIZED, service.identityRefusal());
+            return;
+        }
+        DeviceStream.Params params;
+        try {
+            params = service.params(query);
+        } catch (IllegalArgumentException e) {
+            close(connection, CloseCode.BAD_REQUEST, e.getMessage());
+            return;
+        }
+        heartbeats.track(connection);
+        connection.userData().put(STREAM, service.open(identity.get(), params, new SocketOutbound(connection)));
+    }
+
+    @OnTextMessage
+    void text(WebSocketConnection connection, String text) {
+        heartbeats.seen(connection);
+        DeviceStream stream = connection.userData().get(STREAM);
+        if (stream == null) {
+            return;
+        }
+        try {
+            if (FRAMES.parse(text) instanceof ClientFrame.Ack ack) {
+                stream.onAck(ack.seq());
+            } else {
+                reply(connection, new ServerFrame.Error(ErrorCode.UNKNOWN_TYPE, "only 'ack' frames are accepted on /v1/inbox"));
+            }
+        } catch (ProtocolException e) {
+            reply(connection, new ServerFrame.Error(e.code(), e.getMessage()));
+        }
+    }
+
+    @OnPongMessage
+    void pong(WebSocketConnection connection, Buffer data) {
+        heartbeats.seen(connection);
+    }
+
+    @OnClose
+    void closed(WebSocketConnection connection) {
+        heartbeats.untrack(connection);
+        DeviceStream stream = connection.userData().get(STREAM);
+        if (stream != null) {
+            service.closed(stream);
+        }
+    }
+
+    private static void reply(WebSocketConnection connection, ServerFrame frame) {
+        connection.sendText(Frames.encode(frame)).subscribe().with(ok -> { }, failed -> { });
+    }
+
+    private static void close(WebSocketConnection connection, CloseCode code, String reason) {
+        connection.closeAndAwait(new CloseReason(code.code(), reason));
+    }
+
+    private record SocketOutbound(WebSocketConnection connection) implements DeviceStream.Outbound {
+        @Override
+        public void send(ServerFrame frame, Runnable written) {
+            connection.sendText(Frames.encode(frame)).subscribe().with(ok -> written.run(), failed -> { });
+        }
+
+        @Override
+        public void close(CloseCode code, String reason) {
+            connection.close(new CloseReason(code.code(), reason)).subscribe().with(ok -> { }, failed -> { });
+        }
+    }
+}

@@ -1,0 +1,259 @@
+package dev.pigeonhole.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.pigeonhole.protocol.CloseCode;
+import dev.pigeonhole.protocol.ErrorCode;
+import dev.pigeonhole.protocol.Identity;
+import dev.pigeonhole.protocol.ServerFrame;
+import dev.pigeonhole.protocol.topics.InboxEntry;
+import dev.pigeonhole.protocol.topics.InboxPage;
+import dev.pigeonhole.protocol.topics.PushRecord;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+
+class DeviceStreamTest {
+    private static final Identity BOB = new Identity("bob", "laptop");
+    private static final long EPOCH = 1000;
+
+    /** The inbox as the router holds it. */
+    private final List<InboxEntry> inbox = new ArrayList<>();
+    private long storeCursor;
+    private boolean storeDown;
+    private final Queue<Runnable> pendingReads = new ArrayDeque<>();
+    private final List<Long> readsAfter = new ArrayList<>();
+    private final List<ServerFrame> frames = new ArrayList<>();
+    private CloseCode closedWith;
+    private final List<Long> acked = new ArrayList<>();
+    private final Queue<Runnable> timers = new ArrayDeque<>();
+    private long now;
+
+    private final DeviceStream.Store store = new DeviceStream.Store() {
+        @Override
+        public CompletionStage<InboxPage> read(String user, Long after, String device, int limit) {
+            CompletableFuture<InboxPage> f = new CompletableFuture<>();
+            long from = after == null ? storeCursor : after;
+            readsAfter.add(from);
+            pendingReads.add(() -> {
+                if (storeDown) {
+                    f.completeExceptionally(new IOException("router answered 503"));
+                    return;
+                }
+                List<InboxEntry> page = inbox.stream().filter(e -> e.seq() > from).limit(limit).toList();
+                f.complete(new InboxPage(inbox.isEmpty() ? 0 : EPOCH, inbox.size(), from, page));
+            });
+            return f;
+        }
+    };
+
+    private DeviceStream stream(Long after, int window, int pageSize) {
+        DeviceStream.Outbound out = new DeviceStream.Outbound() {
+            @Override
+            public void send(ServerFrame frame, Runnable written) {
+                frames.add(frame);
+                written.run();
+            }
+
+            @Override
+            public void close(CloseCode code, String reason) {
+                closedWith = code;
+            }
+        };
+        return new DeviceStream(BOB, new DeviceStream.Params(after, null, window, pageSize, Duration.ofSeconds(30)),
+                out, store, (id, seq) -> acked.add(seq), (task, delay) -> timers.add(task), () -> now,
+                new DeliveryMetrics(new SimpleMeterRegistry()));
+    }
+
+    private void addEntries(int n) {
+        for (int i = 0; i < n; i++) {
+            long seq = inbox.size() + 1;
+            inbox.add(new InboxEntry(seq, "m-" + seq, "alice", "phone", "bob", new TextNode("body " + seq), 1, false));
+        }
+    }
+
+    private void serveReads() {
+        while (!pendingReads.isEmpty()) {
+            pendingReads.poll().run();
+        }
+    }
+
+    private List<Long> messageSeqs() {
+        return frames.stream().filter(f -> f instanceof ServerFrame.Message).map(f -> ((ServerFrame.Message) f).seq()).toList();
+    }
+
+    private static List<Long> range(long from, long to) {
+        return LongStream.rangeClosed(from, to).boxed().toList();
+    }
+
+    @Test
+    void sendsTheBacklogInPagesThenCaughtUpThenLive() {
+        addEntries(25);
+        DeviceStream s = stream(0L, 100, 10);
+        s.start();
+        serveReads();
+        assertThat(messageSeqs()).isEqualTo(range(1, 25));
+        assertThat(frames.get(frames.size() - 1)).isEqualTo(new ServerFrame.CaughtUp(25, EPOCH));
+        assertThat(readsAfter).containsExactly(0L, 10L, 20L);
+
+        addEntries(1);
+        s.onPush(new PushRecord("bob", EPOCH, 26, inbox.get(25)));
+        assertThat(messageSeqs()).isEqualTo(range(1, 26));
+        assertThat(pendingReads).as("the next entry is sent from the push, no read").isEmpty();
+    }
+
+    @Test
+    void resumesAfterTheGivenSeqOrTheAckedCursor() {
+        addEntries(10);
+        DeviceStream s = stream(7L, 100, 100);
+        s.start();
+        serveReads();
+        assertThat(messageSeqs()).isEqualTo(range(8, 10));
+
+        frames.clear();
+        storeCursor = 4;
+        DeviceStream fromCursor = stream(null, 100, 100);
+        fromCursor.start();
+        serveReads();
+        assertThat(messageSeqs()).isEqualTo(range(5, 10));
+    }
+
+    @Test
+    void keepsAtMostAWindowOfUnackedEntriesInFlight() {
+        addEntries(50);
+        DeviceStream s = stream(0L, 8, 100);
+        s.start();
+        serveReads();
+        assertThat(messageSeqs()).isEqualTo(range(1, 8));
+        assertThat(frames).noneMatch(f -> f instanceof ServerFrame.CaughtUp);
+
+        s.onAck(5);
+        serveReads();
+        assertThat(messageSeqs()).isEqualTo(range(1, 13));
+        assertThat(acked).containsExactly(5L);
+
+        for (long seq = 13; seq <= 50; seq++) {
+            s.onAck(seq);
+            serveReads();
+        }
+        assertThat(messageSeqs()).isEqualTo(range(1, 50));
+        assertThat(frames.get(frames.size() - 1)).isEqualTo(new ServerFrame.CaughtUp(50, EPOCH));
+    }
+
+    @Test
+    void aPushPastAGapReadsTheGapFromTheStore() {
+        addEntries(3);
+        DeviceStream s = stream(0L, 100, 100);
+        s.start();
+        serveReads();
+        addEntries(3); // 4 and 5 were routed before the router learnt of the session: no push for them
+        s.onPush(new PushRecord("bob", EPOCH, 6, inbox.get(5)));
+        serveReads();
+        assertThat(messageSeqs()).isEqualTo(range(1, 6));
+    }
+
+    @Test
+    void aHeadNotificationAloneTriggersARead() {
+        DeviceStream s = stream(0L, 100, 100);
+        s.start();
+        serveReads();
+        assertThat(frames).containsExactly(new ServerFrame.CaughtUp(0, 0));
+        addEntries(2);
+        s.onPush(new PushRecord("bob", EPOCH, 2, null));
+        serveReads();
+        assertThat(messageSeqs()).isEqualTo(range(1, 2));
+    }
+
+    @Test
+    void duplicateAndLatePushesAreNotResent() {
+        addEntries(5);
+        DeviceStream s = stream(0L, 100, 100);
+        s.start();
+        s.onPush(new PushRecord("bob", EPOCH, 3, inbox.get(2))); // arrives before the first page
+        serveReads();
+        s.onPush(new PushRecord("bob", EPOCH, 4, inbox.get(3)));
+        s.onPush(new PushRecord("bob", EPOCH, 5, inbox.get(4)));
+        assertThat(messageSeqs()).isEqualTo(range(1, 5));
+    }
+
+    @Test
+    void anAckBeyondWhatWasSentIsAnErrorAndChangesNothing() {
+        addEntries(3);
+        DeviceStream s = stream(0L, 100, 100);
+        s.start();
+        serveReads();
+        s.onAck(10);
+        assertThat(frames.get(frames.size() - 1)).isInstanceOfSatisfying(ServerFrame.Error.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ACK));
+        assertThat(acked).isEmpty();
+        s.onAck(3);
+        s.onAck(2);
+        assertThat(acked).containsExactly(3L);
+        assertThat(closedWith).isNull();
+    }
+
+    @Test
+    void anEpochOtherThanTheClientsMeansResync() {
+        addEntries(3);
+        DeviceStream s = new DeviceStream(BOB, new DeviceStream.Params(3L, 999L, 100, 100, Duration.ofSeconds(30)),
+                new DeviceStream.Outbound() {
+                    @Override
+                    public void send(ServerFrame frame, Runnable written) {
+                        frames.add(frame);
+                    }
+
+                    @Override
+                    public void close(CloseCode code, String reason) {
+                        closedWith = code;
+                    }
+                }, store, (id, seq) -> { }, (t, d) -> { }, () -> now, new DeliveryMetrics(new SimpleMeterRegistry()));
+        s.start();
+        serveReads();
+        assertThat(closedWith).isEqualTo(CloseCode.RESYNC);
+        assertThat(frames).isEmpty();
+    }
+
+    @Test
+    void anEpochChangeWhileConnectedMeansResync() {
+        addEntries(2);
+        DeviceStream s = stream(0L, 100, 100);
+        s.start();
+        serveReads();
+        s.onPush(new PushRecord("bob", EPOCH + 1, 1, null));
+        assertThat(closedWith).isEqualTo(CloseCode.RESYNC);
+    }
+
+    @Test
+    void retriesTheStoreThenGivesUpWithStoreUnavailable() {
+        addEntries(2);
+        storeDown = true;
+        DeviceStream s = stream(0L, 100, 100);
+        s.start();
+        serveReads();
+        now += 1_000;
+        timers.poll().run();
+        serveReads();
+        assertThat(closedWith).isNull();
+        storeDown = false;
+        timers.poll().run();
+        serveReads();
+        assertThat(messageSeqs()).isEqualTo(range(1, 2));
+
+        storeDown = true;
+        s.onPush(new PushRecord("bob", EPOCH, 5, null));
+        serveReads();
+        now += 31_000;
+        timers.poll().run();
+        serveReads();
+        assertThat(closedWith).isEqualTo(CloseCode.STORE_UNAVAILABLE);
+    }
+}

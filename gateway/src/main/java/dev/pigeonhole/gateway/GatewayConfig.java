@@ -1,0 +1,26 @@
+package dev.pigeonhole.gateway;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Map;
+
+/** Operational settings of the gateway ({@code pigeonhole.gateway.*}). */
+@ConfigMapping(prefix = "pigeonhole.gateway")
+public interface GatewayConfig {
+
+    /** Largest accepted body, in bytes of its JSON serialization. Larger sends get {@code too_large}. */
+    @WithDefault("65536")
+    int maxBodyBytes();
+
+    /** DEV ONLY: accept {@code ?user=&device=} as identity. Never enable in production. */
+    @WithDefault("false")
+    boolean devIdentity();
+
+    /** How long a send may wait for Kafka's acknowledgement before it is rejected as {@code unavailable}. */
+    @WithDefault("PT30S")
+    Duration sendTimeout();
+
+    /** Extra Kafka producer properties (e.g. {@code compression.type}); the safety settings cannot be overridden. */
+    Map<String, String> producer();
+}

@@ -1,0 +1,95 @@
+package dev.pigeonhole.gateway;
+
+import dev.pigeonhole.protocol.ClientFrame;
+import dev.pigeonhole.protocol.ErrorCode;
+import dev.pigeonhole.protocol.Frames;
+import dev.pigeonhole.protocol.Identity;
+import dev.pigeonhole.protocol.Ids;
+import dev.pigeonhole.protocol.ProtocolException;
+import dev.pigeonhole.protocol.ServerFrame;
+import dev.pigeonhole.protocol.topics.SendEnvelope;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import org.jboss.logging.Logger;
+
+/**
+ * Turns a client's send into an accepted envelope in Kafka, or a coded refusal. Shared by the WebSocket and HTTP
+ * endpoints, which only map frames and status codes.
+ */
+@ApplicationScoped
+public class SendService {
+    private static final Logger LOG = Logger.getLogger(SendService.class);
+
+    private final Frames frames;
+    private final InboundWriter writer;
+    private final MeterRegistry registry;
+    private final Counter accepted;
+    private final ConcurrentMap<ErrorCode, Counter> rejected = new ConcurrentHashMap<>();
+
+    SendService(GatewayConfig config, InboundWriter writer, MeterRegistry registry) {
+        this.frames = new Frames(config.maxBodyBytes());
+        this.writer = writer;
+        this.registry = registry;
+        this.accepted = Counter.builder("pigeonhole.gateway.sends").tag("result", "accepted").tag("code", "none")
+                .description("Sends answered by the gateway").register(registry);
+    }
+
+    /**
+     * Handles one frame of {@code /v1/send}. Completes with the frame to answer: {@code accepted} only after the
+     * Kafka acknowledgement; {@code rejected} (with the id) or {@code error} (without) otherwise. Never fails.
+     */
+    public CompletionStage<ServerFrame> handleFrame(Identity sender, String text) {
+        ClientFrame frame;
+        try {
+            frame = frames.parse(text);
+        } catch (ProtocolException e) {
+            return CompletableFuture.completedFuture(refuse(e));
+        }
+        if (!(frame instanceof ClientFrame.Send send)) {
+            return CompletableFuture.completedFuture(refuse(new ProtocolException(ErrorCode.UNKNOWN_TYPE,
+                    "only 'send' frames are accepted on /v1/send", null)));
+        }
+        return accept(sender, send);
+    }
+
+    /** Handles the JSON body of {@code POST /v1/messages}. */
+    public CompletionStage<ServerFrame> handleBody(Identity sender, String body) {
+        try {
+            return accept(sender, frames.parseSendBody(body));
+        } catch (ProtocolException e) {
+            return CompletableFuture.completedFuture(refuse(e));
+        }
+    }
+
+    private CompletionStage<ServerFrame> accept(Identity sender, ClientFrame.Send send) {
+        if (Ids.isGroup(send.to())) {
+            return CompletableFuture.completedFuture(refuse(new ProtocolException(ErrorCode.UNSUPPORTED_RECIPIENT,
+                    "group sends are not supported by this server version", send.id())));
+        }
+        SendEnvelope envelope = new SendEnvelope(sender.user(), sender.device(), send.id(), send.to(), send.body(),
+                System.currentTimeMillis());
+        return writer.write(envelope).handle((ok, error) -> {
+            if (error == null) {
+                accepted.increment();
+                return new ServerFrame.Accepted(send.id());
+            }
+            LOG.warnf("Kafka did not acknowledge send %s of %s: %s", send.id(), sender.user(), error.toString());
+            return refuse(new ProtocolException(ErrorCode.UNAVAILABLE,
+                    "the message could not be stored; send it again", send.id()));
+        });
+    }
+
+    private ServerFrame refuse(ProtocolException e) {
+        rejected.computeIfAbsent(e.code(), code -> Counter.builder("pigeonhole.gateway.sends")
+                .tag("result", "rejected").tag("code", code.wire())
+                .description("Sends answered by the gateway").register(registry)).increment();
+        return e.id() == null
+                ? new ServerFrame.Error(e.code(), e.getMessage())
+                : new ServerFrame.Rejected(e.id(), e.code(), e.getMessage());
+    }
+}
