@@ -32,6 +32,14 @@ public interface RouterConfig {
     @WithDefault("1000")
     int maxPage();
 
+    /** Host other router instances reach this one at (interactive queries); with the HTTP port it is {@code application.server}. */
+    @WithDefault("localhost")
+    String advertisedHost();
+
+    /** Kafka Streams state directory (RocksDB); persistent storage in production. */
+    @WithDefault("/var/lib/pigeonhole/streams")
+    String stateDir();
+
     /** How long start-up waits for Kafka to create or check the topics. */
     @WithDefault("PT60S")
     Duration topicsTimeout();

@@ -1,0 +1,138 @@
+package dev.pigeonhole.client.internal;
+
+import dev.pigeonhole.protocol.Frames;
+import dev.pigeonhole.protocol.ServerFrame;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * One WebSocket to a Pigeonhole endpoint on the JDK client: reassembles fragmented text, decodes server frames,
+ * and serializes sends (the JDK allows one outstanding send at a time). Handler calls come from one thread at a
+ * time, in arrival order.
+ */
+public final class WsConnection implements AutoCloseable {
+
+    /** Callbacks; all but {@link #onFrame} have no-op defaults. */
+    public interface Handler {
+        void onFrame(ServerFrame frame);
+
+        /** Any inbound frame or ping; what a watchdog resets on. */
+        default void onActivity() {}
+
+        /** A text frame that is not a known server frame. */
+        default void onUnknown(String text) {}
+
+        default void onClose(int code, String reason) {}
+
+        default void onError(Throwable error) {}
+    }
+
+    private final WebSocket socket;
+    private CompletableFuture<?> lastSend = CompletableFuture.completedFuture(null);
+
+    private WsConnection(WebSocket socket) {
+        this.socket = socket;
+    }
+
+    public static CompletableFuture<WsConnection> open(HttpClient http, URI uri, Duration timeout, Handler handler) {
+        return http.newWebSocketBuilder().connectTimeout(timeout).buildAsync(uri, new Listener(handler))
+                .thenApply(WsConnection::new);
+    }
+
+    /** Queues a text frame; completes when the JDK handed it to the socket. */
+    public synchronized CompletableFuture<Void> send(String text) {
+        CompletableFuture<Void> sent = lastSend.handle((ok, error) -> null)
+                .thenCompose(ignored -> socket.sendText(text, true)).thenApply(ws -> null);
+        lastSend = sent;
+        return sent;
+    }
+
+    /** Starts a normal close handshake. */
+    @Override
+    public void close() {
+        socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").exceptionally(e -> null);
+    }
+
+    /** Drops the TCP connection without a close handshake. */
+    public void abort() {
+        socket.abort();
+    }
+
+    public boolean isOpen() {
+        return !socket.isInputClosed() && !socket.isOutputClosed();
+    }
+
+    private static final class Listener implements WebSocket.Listener {
+        private final Handler handler;
+        private final StringBuilder partial = new StringBuilder();
+
+        Listener(Handler handler) {
+            this.handler = handler;
+        }
+
+        @Override
+        public void onOpen(WebSocket webSocket) {
+            webSocket.request(1);
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            handler.onActivity();
+            partial.append(data);
+            if (last) {
+                String text = partial.toString();
+                partial.setLength(0);
+                ServerFrame frame = null;
+                try {
+                    frame = Frames.decodeServer(text);
+                } catch (IllegalArgumentException e) {
+                    // reported as unknown below
+                }
+                if (frame == null) {
+                    handler.onUnknown(text);
+                } else {
+                    handler.onFrame(frame);
+                }
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
+            handler.onActivity();
+            webSocket.request(1);
+            return null; // the JDK answers with a pong
+        }
+
+        @Override
+        public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
+            handler.onActivity();
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+            handler.onActivity();
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            handler.onClose(statusCode, reason);
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            handler.onError(error);
+        }
+    }
+}

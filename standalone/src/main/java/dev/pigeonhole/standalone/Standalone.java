@@ -1,0 +1,110 @@
+package dev.pigeonhole.standalone;
+
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.QuarkusApplication;
+import io.quarkus.runtime.annotations.QuarkusMain;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code pigeonhole}: a real Kafka broker in this process plus the router, gateway and delivery on one HTTP port.
+ * Data (Kafka logs and router state) lives in {@code --data-dir} and survives restarts. DEV mode: identities are
+ * taken from query parameters.
+ */
+@QuarkusMain
+@Command(name = "pigeonhole", mixinStandardHelpOptions = true, version = "Pigeonhole 0.1.0",
+        description = "Runs Pigeonhole standalone: embedded Kafka + router + gateway + delivery.")
+public class Standalone implements Callable<Integer> {
+
+    @Option(names = "--port", defaultValue = "8080", description = "HTTP/WebSocket port (default ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1",
+            description = "Interface to listen on (default ${DEFAULT-VALUE}; 0.0.0.0 exposes the dev identity to your network)")
+    String host;
+
+    @Option(names = "--data-dir", defaultValue = "./data", description = "Where data is kept (default ${DEFAULT-VALUE})")
+    Path dataDir;
+
+    @Option(names = "--kafka-port", defaultValue = "0", description = "Port of the embedded Kafka broker (default: any free port)")
+    int kafkaPort;
+
+    /** The broker logs through JUL until Quarkus configures logging; keep it to warnings. */
+    private static final java.util.logging.Logger[] QUIET = {java.util.logging.Logger.getLogger("kafka"),
+            java.util.logging.Logger.getLogger("org.apache.kafka"), java.util.logging.Logger.getLogger("state.change.logger")};
+
+    public static void main(String... args) {
+        System.exit(new CommandLine(new Standalone()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        for (java.util.logging.Logger logger : QUIET) {
+            logger.setLevel(java.util.logging.Level.WARNING);
+        }
+        Path data = dataDir.toAbsolutePath().normalize();
+        EmbeddedKafka kafka = EmbeddedKafka.start(data.resolve("kafka"), kafkaPort);
+        CountDownLatch stopped = new CountDownLatch(1);
+        // On Ctrl-C / SIGTERM, Quarkus stops the services first; the broker goes last.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                stopped.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            kafka.close();
+        }, "embedded-kafka-stop"));
+
+        String local = "http://127.0.0.1:" + port;
+        System.setProperty("quarkus.http.port", Integer.toString(port));
+        System.setProperty("quarkus.http.host", host);
+        System.setProperty("kafka.bootstrap.servers", kafka.bootstrapServers());
+        System.setProperty("pigeonhole.router.state-dir", data.resolve("streams").toString());
+        System.setProperty("pigeonhole.router.advertised-host", "127.0.0.1");
+        System.setProperty("pigeonhole.delivery.router-url", local);
+        System.setProperty("pigeonhole.delivery.instance-id", "standalone");
+        System.setProperty("pigeonhole.gateway.dev-identity", "true");
+        System.setProperty("pigeonhole.delivery.dev-identity", "true");
+        System.setProperty("pigeonhole.standalone.data-dir", data.toString());
+        System.setProperty("pigeonhole.standalone.kafka", kafka.bootstrapServers());
+
+        AtomicInteger exit = new AtomicInteger();
+        Quarkus.run(Banner.class, (code, error) -> {
+            exit.set(code);
+            if (error != null) {
+                error.printStackTrace();
+            }
+        });
+        stopped.countDown();
+        return exit.get();
+    }
+
+    /** Runs once everything started: prints where to connect, then waits for Ctrl-C / SIGTERM. */
+    public static class Banner implements QuarkusApplication {
+        @Override
+        public int run(String... args) {
+            String port = System.getProperty("quarkus.http.port");
+            String host = System.getProperty("quarkus.http.host");
+            String shown = "0.0.0.0".equals(host) ? "127.0.0.1" : host;
+            String http = "http://" + shown + ":" + port;
+            String ws = "ws://" + shown + ":" + port;
+            System.out.println();
+            System.out.println("Pigeonhole standalone is running. DEV identity: ?user=&device= (never in production).");
+            System.out.println("  send:    " + ws + "/v1/send?user=alice&device=phone");
+            System.out.println("  inbox:   " + ws + "/v1/inbox?user=bob&device=laptop&after=0");
+            System.out.println("  http:    POST " + http + "/v1/messages?user=alice&device=phone");
+            System.out.println("  metrics: " + http + "/q/metrics   health: " + http + "/q/health");
+            System.out.println("  kafka:   " + System.getProperty("pigeonhole.standalone.kafka")
+                    + "   data: " + System.getProperty("pigeonhole.standalone.data-dir"));
+            System.out.println("Press Ctrl-C to stop.");
+            Quarkus.waitForExit();
+            return 0;
+        }
+    }
+}
