@@ -1,0 +1,193 @@
+package dev.pigeonhole.standalone;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/** A Pigeonhole service (or the standalone launcher) run from its packaged jar in a child JVM, on loopback. */
+final class ServiceProcess implements AutoCloseable {
+    static final Path ROOT = Path.of(System.getProperty("pigeonhole.root", "..")).toAbsolutePath().normalize();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final String name;
+    private final Path jar;
+    private final Map<String, String> props;
+    private final List<String> args;
+    final int port;
+    private final Path log;
+    private Process process;
+
+    private ServiceProcess(String name, Path jar, Map<String, String> props, List<String> args, int port) {
+        this.name = name;
+        this.jar = jar;
+        this.props = new TreeMap<>(props);
+        this.args = args;
+        this.port = port;
+        this.log = ROOT.resolve("standalone/target/it-logs/" + name + ".log");
+    }
+
+    /** A service module's app (gateway, router-streams, delivery) with the given config. */
+    static ServiceProcess service(String module, String name, int port, Map<String, String> config) {
+        Map<String, String> props = new TreeMap<>(config);
+        props.put("quarkus.http.port", Integer.toString(port));
+        props.put("quarkus.http.host", "127.0.0.1");
+        return new ServiceProcess(name, ROOT.resolve(module + "/target/quarkus-app/quarkus-run.jar"), props, List.of(), port);
+    }
+
+    /** The standalone launcher. */
+    static ServiceProcess standalone(String name, int port, Path dataDir) {
+        return new ServiceProcess(name, ROOT.resolve("standalone/target/quarkus-app/quarkus-run.jar"), Map.of(),
+                List.of("--port", Integer.toString(port), "--data-dir", dataDir.toString()), port);
+    }
+
+    ServiceProcess start() {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.add("-Xmx384m");
+        cmd.add("-XX:+UseSerialGC");
+        props.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+        cmd.add("-jar");
+        cmd.add(jar.toString());
+        cmd.addAll(args);
+        try {
+            Files.createDirectories(log.getParent());
+            process = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
+    }
+
+    ServiceProcess awaitReady(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(name + " exited with " + process.exitValue() + "; log: " + log);
+            }
+            try {
+                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(http("/q/health/ready")))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return this;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            sleep(200);
+        }
+        throw new IllegalStateException(name + " not ready within " + timeout + "; log: " + log);
+    }
+
+    /** SIGTERM and wait: a clean stop. */
+    void stop() {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            waitFor();
+        }
+    }
+
+    /** SIGKILL: the process gets no chance to clean up. */
+    void kill() {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            waitFor();
+        }
+    }
+
+    String http(String path) {
+        return "http://127.0.0.1:" + port + path;
+    }
+
+    String ws(String path) {
+        return "ws://127.0.0.1:" + port + path;
+    }
+
+    /** Waits until the router's read API reports {@code head} for the user: everything sent is routed and stored. */
+    void awaitStored(String user, long head, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long seen = -1;
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(
+                        URI.create(http("/internal/v1/inbox/" + user + "?limit=1"))).build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                if (r.statusCode() == 200) {
+                    seen = dev.pigeonhole.protocol.Json.read(r.body(), dev.pigeonhole.protocol.topics.InboxPage.class).head();
+                    if (seen >= head) {
+                        return;
+                    }
+                }
+            } catch (IOException e) {
+                // retry
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            sleep(50);
+        }
+        throw new AssertionError(user + "'s inbox head is " + seen + ", not " + head + ", after " + timeout);
+    }
+
+    /** The value of one Prometheus sample, e.g. {@code pigeonhole_gateway_connections}; 0 when absent. */
+    double metric(String sample) {
+        try {
+            String body = HTTP.send(HttpRequest.newBuilder(URI.create(http("/q/metrics"))).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            for (String line : body.split("\n")) {
+                if (line.startsWith(sample + " ")) {
+                    return Double.parseDouble(line.substring(sample.length() + 1).trim());
+                }
+            }
+            return 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void waitFor() {
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        kill();
+    }
+
+    @Override
+    public String toString() {
+        return name + "@" + port;
+    }
+}
