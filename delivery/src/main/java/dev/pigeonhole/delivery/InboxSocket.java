@@ -10,6 +10,7 @@ import dev.pigeonhole.protocol.QueryParams;
 import dev.pigeonhole.protocol.ServerFrame;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnError;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnPongMessage;
 import io.quarkus.websockets.next.OnTextMessage;
@@ -78,6 +79,16 @@ public class InboxSocket {
     @OnPongMessage
     void pong(WebSocketConnection connection, Buffer data) {
         heartbeats.seen(connection);
+    }
+
+    /** Transport errors: a message over the size limit closes with 1009, anything else with 1011. */
+    @OnError
+    void error(WebSocketConnection connection, Throwable error) {
+        boolean tooBig = error instanceof IllegalStateException
+                && String.valueOf(error.getMessage()).contains("max message size");
+        CloseCode code = tooBig ? CloseCode.MESSAGE_TOO_BIG : CloseCode.INTERNAL_ERROR;
+        connection.close(new CloseReason(code.code(), tooBig ? "message too big" : "internal error"))
+                .subscribe().with(ok -> { }, failed -> { });
     }
 
     @OnClose

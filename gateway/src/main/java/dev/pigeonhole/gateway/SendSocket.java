@@ -5,6 +5,7 @@ import dev.pigeonhole.protocol.Frames;
 import dev.pigeonhole.protocol.Identity;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnError;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnTextMessage;
 import io.quarkus.websockets.next.UserData;
@@ -50,6 +51,16 @@ public class SendSocket {
         }
         service.handleFrame(sender, text).thenAccept(reply ->
                 connection.sendText(Frames.encode(reply)).subscribe().with(ok -> { }, closed -> { }));
+    }
+
+    /** Transport errors: a message over the size limit closes with 1009, anything else with 1011. */
+    @OnError
+    void error(WebSocketConnection connection, Throwable error) {
+        boolean tooBig = error instanceof IllegalStateException
+                && String.valueOf(error.getMessage()).contains("max message size");
+        CloseCode code = tooBig ? CloseCode.MESSAGE_TOO_BIG : CloseCode.INTERNAL_ERROR;
+        connection.close(new CloseReason(code.code(), tooBig ? "message too big" : "internal error"))
+                .subscribe().with(ok -> { }, failed -> { });
     }
 
     @OnClose
