@@ -30,7 +30,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /**
-     * Formats {@code dir} if it is new and starts the broker.
+     * Formats {@code dir} if it is new (a restart keeps its cluster id and data) and starts the broker.
      *
      * @param port the client port, 0 for any free port
      */
@@ -48,7 +48,8 @@ public final class EmbeddedKafka implements AutoCloseable {
             props.put("controller.listener.names", "CONTROLLER");
             props.put("inter.broker.listener.name", "PLAINTEXT");
             props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-            props.put("log.dirs", dir.toAbsolutePath().resolve("logs").toString());
+            Path logs = dir.toAbsolutePath().resolve("logs");
+            props.put("log.dirs", logs.toString());
             props.put("auto.create.topics.enable", "false");
             props.put("offsets.topic.replication.factor", "1");
             props.put("offsets.topic.num.partitions", "4");
@@ -63,11 +64,13 @@ public final class EmbeddedKafka implements AutoCloseable {
             try (OutputStream out = Files.newOutputStream(config)) {
                 props.store(out, "written by Pigeonhole at each start");
             }
-            ByteArrayOutputStream formatLog = new ByteArrayOutputStream();
-            int rc = StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c",
-                    config.toString(), "--ignore-formatted"}, new PrintStream(formatLog, true, StandardCharsets.UTF_8));
-            if (rc != 0) {
-                throw new IllegalStateException("cannot format " + dir + ": " + formatLog.toString(StandardCharsets.UTF_8));
+            if (!Files.exists(logs.resolve("meta.properties"))) {
+                ByteArrayOutputStream formatLog = new ByteArrayOutputStream();
+                int rc = StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c",
+                        config.toString()}, new PrintStream(formatLog, true, StandardCharsets.UTF_8));
+                if (rc != 0) {
+                    throw new IllegalStateException("cannot format " + dir + ": " + formatLog.toString(StandardCharsets.UTF_8));
+                }
             }
             KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
             server.startup();

@@ -1,5 +1,7 @@
 package dev.pigeonhole.standalone;
 
+import dev.pigeonhole.protocol.Json;
+import dev.pigeonhole.protocol.topics.InboxPage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -119,16 +121,26 @@ final class ServiceProcess implements AutoCloseable {
 
     /** Waits until the router's read API reports {@code head} for the user: everything sent is routed and stored. */
     void awaitStored(String user, long head, Duration timeout) {
+        awaitPage(user, "limit=1", page -> page.head() >= head, timeout, "head " + head);
+    }
+
+    /** Waits until the device's durable cursor (its last applied ack) is {@code seq}. */
+    void awaitCursor(String user, String device, long seq, Duration timeout) {
+        awaitPage(user, "limit=1&device=" + device, page -> page.after() == seq, timeout, device + " cursor " + seq);
+    }
+
+    private void awaitPage(String user, String query, java.util.function.Predicate<InboxPage> done, Duration timeout,
+                           String what) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        long seen = -1;
+        InboxPage seen = null;
         while (System.nanoTime() < deadline) {
             try {
                 HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(
-                        URI.create(http("/internal/v1/inbox/" + user + "?limit=1"))).build(),
+                        URI.create(http("/internal/v1/inbox/" + user + "?" + query))).build(),
                         HttpResponse.BodyHandlers.ofByteArray());
                 if (r.statusCode() == 200) {
-                    seen = dev.pigeonhole.protocol.Json.read(r.body(), dev.pigeonhole.protocol.topics.InboxPage.class).head();
-                    if (seen >= head) {
+                    seen = Json.read(r.body(), InboxPage.class);
+                    if (done.test(seen)) {
                         return;
                     }
                 }
@@ -140,7 +152,7 @@ final class ServiceProcess implements AutoCloseable {
             }
             sleep(50);
         }
-        throw new AssertionError(user + "'s inbox head is " + seen + ", not " + head + ", after " + timeout);
+        throw new AssertionError(user + "'s inbox did not reach " + what + " within " + timeout + "; last page " + seen);
     }
 
     /** The value of one Prometheus sample, e.g. {@code pigeonhole_gateway_connections}; 0 when absent. */

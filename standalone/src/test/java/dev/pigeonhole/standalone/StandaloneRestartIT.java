@@ -1,0 +1,62 @@
+package dev.pigeonhole.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pigeonhole.protocol.ServerFrame;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/** Messages accepted before a restart of the standalone process are delivered after it, with the same history. */
+class StandaloneRestartIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @Test
+    void acceptedMessagesSurviveARestartAndSeqsContinue() throws Exception {
+        Path data = Files.createTempDirectory("pigeonhole-restart-it");
+        int port = EmbeddedKafka.freePort();
+        ServiceProcess first = ServiceProcess.standalone("restart-it-1", port, data).start().awaitReady(Duration.ofSeconds(90));
+        try {
+            List<String> ids = IntStream.rangeClosed(1, 50).mapToObj(i -> "r-" + i).toList();
+            try (TestSender alice = new TestSender(first.ws(""), "alice", "phone")) {
+                ids.forEach(id -> alice.send(id, "zoe", "\"" + id + "\""));
+                alice.awaitReplies(ids, 1, WAIT);
+            }
+            try (TestInbox zoe = new TestInbox(first.ws(""), "zoe", "phone", "after=0", false)) {
+                zoe.awaitMessages(10, WAIT);
+                zoe.ack(10);
+            }
+        } finally {
+            first.stop(); // SIGTERM, as Ctrl-C would
+        }
+
+        ServerFrame.CaughtUp caughtUp;
+        ServiceProcess second = ServiceProcess.standalone("restart-it-2", port, data).start().awaitReady(Duration.ofSeconds(90));
+        try {
+            second.awaitStored("zoe", 50, WAIT);
+            second.awaitCursor("zoe", "phone", 10, WAIT);
+            try (TestInbox zoe = new TestInbox(second.ws(""), "zoe", "phone", "", true)) {
+                caughtUp = zoe.awaitCaughtUp(WAIT);
+                assertThat(caughtUp.seq()).isEqualTo(50);
+                assertThat(zoe.seqs()).containsExactlyElementsOf(OfflineDeliveryIT.range(11, 50));
+                assertThat(zoe.messages().get(0).body().textValue()).isEqualTo("r-11");
+            }
+            try (TestSender alice = new TestSender(second.ws(""), "alice", "phone")) {
+                alice.send("r-1", "zoe", "\"resent after restart\""); // still deduplicated
+                alice.send("r-51", "zoe", "\"r-51\"");
+                alice.awaitReplies(List.of("r-1", "r-51"), 1, WAIT);
+            }
+            second.awaitStored("zoe", 51, WAIT);
+            try (TestInbox zoe = new TestInbox(second.ws(""), "zoe", "tablet", "after=49&epoch=" + caughtUp.epoch(), true)) {
+                assertThat(zoe.awaitCaughtUp(WAIT)).isEqualTo(new ServerFrame.CaughtUp(51, caughtUp.epoch()));
+                assertThat(zoe.messages()).extracting(ServerFrame.Message::id).containsExactly("r-50", "r-51");
+            }
+        } finally {
+            second.stop();
+            TestFiles.delete(data);
+        }
+    }
+}
