@@ -1,0 +1,90 @@
+package dev.pigeonhole.standalone;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A multi-process deployment on loopback: a real broker in the test JVM and each service instance in its own JVM
+ * from its packaged jar, as on Kubernetes (one pod per instance).
+ */
+final class Cluster implements AutoCloseable {
+    static final int PARTITIONS = 4;
+    static final int PUSH_PARTITIONS = 8;
+
+    private final Path root;
+    private final EmbeddedKafka kafka;
+    private final List<ServiceProcess> processes = new ArrayList<>();
+
+    private Cluster(Path root, EmbeddedKafka kafka) {
+        this.root = root;
+        this.kafka = kafka;
+    }
+
+    static Cluster start(String name) {
+        try {
+            Path root = Files.createTempDirectory("pigeonhole-" + name);
+            return new Cluster(root, EmbeddedKafka.start(root.resolve("kafka"), 0));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    ServiceProcess router(String name) {
+        Map<String, String> c = common();
+        c.put("pigeonhole.router.state-dir", root.resolve(name).toString());
+        c.put("pigeonhole.router.advertised-host", "127.0.0.1");
+        c.put("pigeonhole.router.partitions", Integer.toString(PARTITIONS));
+        c.put("pigeonhole.router.push-partitions", Integer.toString(PUSH_PARTITIONS));
+        return add(ServiceProcess.service("router-streams", name, EmbeddedKafka.freePort(), c));
+    }
+
+    ServiceProcess gateway(String name) {
+        Map<String, String> c = common();
+        c.put("pigeonhole.gateway.dev-identity", "true");
+        return add(ServiceProcess.service("gateway", name, EmbeddedKafka.freePort(), c));
+    }
+
+    ServiceProcess delivery(String instanceId, ServiceProcess router) {
+        Map<String, String> c = common();
+        c.put("pigeonhole.delivery.dev-identity", "true");
+        c.put("pigeonhole.delivery.instance-id", instanceId);
+        c.put("pigeonhole.delivery.router-url", router.http(""));
+        c.put("pigeonhole.delivery.store-timeout", "PT120S");
+        return add(ServiceProcess.service("delivery", instanceId, EmbeddedKafka.freePort(), c));
+    }
+
+    /** Starts the given processes in parallel and waits until all are ready. */
+    static void startAll(ServiceProcess... services) {
+        for (ServiceProcess s : services) {
+            s.start();
+        }
+        for (ServiceProcess s : services) {
+            s.awaitReady(Duration.ofSeconds(120));
+        }
+    }
+
+    private Map<String, String> common() {
+        Map<String, String> c = new TreeMap<>();
+        c.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+        return c;
+    }
+
+    private ServiceProcess add(ServiceProcess p) {
+        processes.add(p);
+        return p;
+    }
+
+    @Override
+    public void close() {
+        processes.forEach(ServiceProcess::kill);
+        kafka.close();
+        TestFiles.delete(root);
+    }
+}
