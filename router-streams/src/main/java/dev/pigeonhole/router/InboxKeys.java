@@ -8,7 +8,12 @@ final class InboxKeys {
     private InboxKeys() {}
 
     static String of(String user, long seq) {
-        return user + '\u0000' + String.format("%019d", seq);
+        String digits = Long.toString(seq);
+        StringBuilder key = new StringBuilder(user.length() + 20).append(user).append('\u0000');
+        for (int i = digits.length(); i < 19; i++) {
+            key.append('0');
+        }
+        return key.append(digits).toString();
     }
 
     /** The last possible key of a user's entries. */

@@ -49,10 +49,11 @@ public final class RouterTopology {
                 Serdes.String(), Serdes.Long()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(INBOX_STORE),
                 Serdes.String(), new JsonSerde<>(InboxEntry.class)));
+        // Cached: a busy inbox's meta changes with every entry; the changelog gets its latest value per commit.
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(META_STORE),
-                Serdes.String(), new JsonSerde<>(InboxMeta.class)));
+                Serdes.String(), new JsonSerde<>(InboxMeta.class)).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SESSIONS_STORE),
-                Serdes.String(), new JsonSerde<>(DeviceSessions.class)));
+                Serdes.String(), new JsonSerde<>(DeviceSessions.class)).withCachingEnabled());
 
         KStream<String, RoutedSend> routed = source(builder, Topics.INBOUND)
                 .process(() -> new DedupFanOut(settings.dedupRetention(), metrics), Named.as("dedup-fan-out"),
