@@ -56,12 +56,11 @@ public class DeliveryService {
     }
 
     Optional<Identity> identify(Map<String, String> query) {
-        return config.devIdentity() ? DevIdentity.from(query) : Optional.empty();
+        return DevIdentity.resolve(config.devIdentity(), query);
     }
 
     String identityRefusal() {
-        return config.devIdentity() ? "user and device query parameters required"
-                : "no accepted credentials (dev identity is disabled)";
+        return DevIdentity.refusal(config.devIdentity());
     }
 
     /** Reads {@code after}, {@code epoch} and {@code window}. */

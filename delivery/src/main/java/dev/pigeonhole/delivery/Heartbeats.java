@@ -5,7 +5,6 @@ import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.vertx.core.buffer.Buffer;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -54,9 +53,5 @@ public class Heartbeats {
                 connection.sendPing(PING).subscribe().with(ok -> { }, failed -> { });
             }
         });
-    }
-
-    Duration interval() {
-        return Duration.ofMillis(intervalMs);
     }
 }

@@ -16,11 +16,10 @@ public class Identities {
     }
 
     Optional<Identity> resolve(String query) {
-        return devIdentity ? DevIdentity.from(QueryParams.parse(query)) : Optional.empty();
+        return DevIdentity.resolve(devIdentity, QueryParams.parse(query));
     }
 
     String refusal() {
-        return devIdentity ? "user and device query parameters required"
-                : "no accepted credentials (dev identity is disabled)";
+        return DevIdentity.refusal(devIdentity);
     }
 }

@@ -11,6 +11,17 @@ import java.util.Optional;
 public final class DevIdentity {
     private DevIdentity() {}
 
+    /** The identity of a handshake, if dev identity is {@code enabled} and both parameters are valid. */
+    public static Optional<Identity> resolve(boolean enabled, Map<String, String> queryParams) {
+        return enabled ? from(queryParams) : Optional.empty();
+    }
+
+    /** Why {@link #resolve} gave nothing: the close reason / error message for the client. */
+    public static String refusal(boolean enabled) {
+        return enabled ? "user and device query parameters required"
+                : "no accepted credentials (dev identity is disabled)";
+    }
+
     public static Optional<Identity> from(Map<String, String> queryParams) {
         String user = queryParams.get("user");
         String device = queryParams.get("device");

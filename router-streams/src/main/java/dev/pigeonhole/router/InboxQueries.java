@@ -2,6 +2,7 @@ package dev.pigeonhole.router;
 
 import dev.pigeonhole.protocol.Json;
 import dev.pigeonhole.protocol.topics.InboxEntry;
+import dev.pigeonhole.protocol.topics.InboxPage;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -41,7 +42,7 @@ public class InboxQueries {
         this.self = HostInfo.buildFromEndpoint(self);
     }
 
-    /** Returns the JSON of an {@link dev.pigeonhole.protocol.topics.InboxPage}. */
+    /** Returns the JSON of an {@link InboxPage}. */
     public byte[] read(String user, Long after, String device, int limit, boolean localOnly)
             throws UnavailableException {
         KeyQueryMetadata owner = streams.queryMetadataForKey(RouterTopology.META_STORE, user, Serdes.String().serializer());
@@ -57,8 +58,8 @@ public class InboxQueries {
         return forward(owner.activeHost(), user, after, device, limit);
     }
 
-    private dev.pigeonhole.protocol.topics.InboxPage readLocal(int partition, String user, Long after, String device,
-                                                               int limit) throws UnavailableException {
+    private InboxPage readLocal(int partition, String user, Long after, String device, int limit)
+            throws UnavailableException {
         try {
             ReadOnlyKeyValueStore<String, InboxMeta> meta = streams.store(StoreQueryParameters
                     .fromNameAndType(RouterTopology.META_STORE, QueryableStoreTypes.<String, InboxMeta>keyValueStore())
