@@ -166,6 +166,31 @@ class OfflineDeliveryIT {
         }
     }
 
+    @Test
+    void metricsCountSendsDeliveriesAndLatency() {
+        try (TestSender hank = new TestSender(pigeonhole.ws(""), "hank", "phone");
+             TestInbox ivy = new TestInbox(pigeonhole.ws(""), "ivy", "phone", "after=0", true)) {
+            ivy.awaitCaughtUp(WAIT);
+            double acceptedBefore = pigeonhole.metric("pigeonhole_gateway_sends_total{code=\"none\",result=\"accepted\"}");
+            double tooLargeBefore = pigeonhole.metric("pigeonhole_gateway_sends_total{code=\"too_large\",result=\"rejected\"}");
+            double liveBefore = pigeonhole.metric("pigeonhole_delivery_latency_seconds_count{phase=\"live\"}");
+            for (int i = 1; i <= 5; i++) {
+                hank.send("x-" + i, "ivy", body(i));
+            }
+            hank.send("x-big", "ivy", "\"" + "z".repeat(70_000) + "\"");
+            hank.awaitReplies(List.of("x-1", "x-2", "x-3", "x-4", "x-5", "x-big"), 1, WAIT);
+            ivy.awaitMessages(5, WAIT);
+            assertThat(pigeonhole.metric("pigeonhole_gateway_connections")).isGreaterThanOrEqualTo(1);
+            assertThat(pigeonhole.metric("pigeonhole_delivery_connections")).isGreaterThanOrEqualTo(1);
+            assertThat(pigeonhole.metric("pigeonhole_gateway_sends_total{code=\"none\",result=\"accepted\"}") - acceptedBefore)
+                    .isEqualTo(5);
+            assertThat(pigeonhole.metric("pigeonhole_gateway_sends_total{code=\"too_large\",result=\"rejected\"}") - tooLargeBefore)
+                    .isEqualTo(1);
+            await().atMost(WAIT).untilAsserted(() -> assertThat(
+                    pigeonhole.metric("pigeonhole_delivery_latency_seconds_count{phase=\"live\"}") - liveBefore).isEqualTo(5));
+        }
+    }
+
     static String body(int i) {
         return "{\"n\":" + i + ",\"text\":\"message number " + i + "\"}";
     }
