@@ -1,6 +1,7 @@
 package dev.pigeonhole.delivery;
 
 import dev.pigeonhole.protocol.Identity;
+import dev.pigeonhole.protocol.Json;
 import dev.pigeonhole.protocol.topics.AckRecord;
 import dev.pigeonhole.protocol.topics.PushRecord;
 import dev.pigeonhole.protocol.topics.SessionRecord;
@@ -19,7 +20,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
 
@@ -27,19 +30,24 @@ import org.jboss.logging.Logger;
  * Delivery's only Kafka seam. Writes session announcements and acks (keyed by user, so they reach the router
  * task that owns the inbox) and reads live entries from the one push partition this instance's id hashes to,
  * starting at its end: no instance reads all traffic.
+ *
+ * <p>If reading the push partition fails, open streams could silently stop getting live entries; instead
+ * {@code onInterrupted} runs (delivery closes the streams so clients resume from the store) and the partition is
+ * assigned again from its end.
  */
 final class DeliveryKafka implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DeliveryKafka.class);
 
     private final String instanceId;
     private final KafkaProducer<String, byte[]> producer;
-    private final KafkaConsumer<String, PushRecord> consumer;
+    private final KafkaConsumer<String, byte[]> consumer;
     private final DeliveryMetrics metrics;
     private final Thread pollThread;
     private volatile boolean running = true;
     private volatile boolean ready;
 
-    DeliveryKafka(String bootstrap, String instanceId, DeliveryMetrics metrics, Consumer<PushRecord> onPush) {
+    DeliveryKafka(String bootstrap, String instanceId, DeliveryMetrics metrics, Consumer<PushRecord> onPush,
+                  Runnable onInterrupted) {
         this.instanceId = instanceId;
         this.metrics = metrics;
         this.producer = new KafkaProducer<>(Map.of(
@@ -47,6 +55,8 @@ final class DeliveryKafka implements AutoCloseable {
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.LINGER_MS_CONFIG, 1,
+                // announcements run under the registry's per-user lock: never block long
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000,
                 ProducerConfig.CLIENT_ID_CONFIG, "pigeonhole-delivery-" + instanceId),
                 new StringSerializer(), new ByteArraySerializer());
         this.consumer = new KafkaConsumer<>(Map.of(
@@ -55,8 +65,8 @@ final class DeliveryKafka implements AutoCloseable {
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100,
                 ConsumerConfig.CLIENT_ID_CONFIG, "pigeonhole-delivery-push-" + instanceId),
-                Topics.PUSH.keySerde().deserializer(), Topics.PUSH.valueSerde().deserializer());
-        this.pollThread = new Thread(() -> poll(onPush), "push-consumer");
+                new StringDeserializer(), new ByteArrayDeserializer());
+        this.pollThread = new Thread(() -> poll(onPush, onInterrupted), "push-consumer");
         this.pollThread.setDaemon(true);
         this.pollThread.start();
     }
@@ -75,6 +85,9 @@ final class DeliveryKafka implements AutoCloseable {
     }
 
     private <V> void write(Topic<String, V> topic, String key, V value) {
+        if (!running) {
+            return; // shutting down: the router expires what is not withdrawn
+        }
         producer.send(new ProducerRecord<>(topic.name(), key, topic.valueSerde().serializer().serialize(topic.name(), value)),
                 (md, error) -> {
                     if (error != null) {
@@ -83,29 +96,47 @@ final class DeliveryKafka implements AutoCloseable {
                 });
     }
 
-    private void poll(Consumer<PushRecord> onPush) {
+    private void poll(Consumer<PushRecord> onPush, Runnable onInterrupted) {
         try {
-            assignOwnPartition();
             while (running) {
-                for (ConsumerRecord<String, PushRecord> r : consumer.poll(Duration.ofMillis(500))) {
-                    boolean mine = instanceId.equals(r.key());
-                    metrics.push(mine);
-                    if (mine && r.value() != null) {
-                        try {
-                            onPush.accept(r.value());
-                        } catch (RuntimeException e) {
-                            LOG.error("push handler failed", e);
+                try {
+                    assignOwnPartition();
+                    while (running) {
+                        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                            handle(r, onPush);
                         }
                     }
+                } catch (WakeupException e) {
+                    return; // closing
+                } catch (RuntimeException e) {
+                    LOG.error("reading the push partition failed; closing live streams and re-reading from its end", e);
+                    ready = false;
+                    onInterrupted.run();
+                    sleep();
                 }
             }
-        } catch (WakeupException e) {
-            // closing
-        } catch (RuntimeException e) {
-            LOG.error("push consumer stopped", e);
-            ready = false;
         } finally {
             consumer.close(Duration.ofSeconds(2));
+        }
+    }
+
+    private void handle(ConsumerRecord<String, byte[]> r, Consumer<PushRecord> onPush) {
+        boolean mine = instanceId.equals(r.key());
+        metrics.push(mine);
+        if (!mine || r.value() == null) {
+            return;
+        }
+        PushRecord push;
+        try {
+            push = Json.read(r.value(), PushRecord.class);
+        } catch (RuntimeException e) {
+            LOG.errorf("skipping unreadable push record at %s-%d@%d: %s", r.topic(), r.partition(), r.offset(), e);
+            return;
+        }
+        try {
+            onPush.accept(push);
+        } catch (RuntimeException e) {
+            LOG.error("push handler failed", e);
         }
     }
 

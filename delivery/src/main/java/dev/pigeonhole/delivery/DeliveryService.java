@@ -46,7 +46,7 @@ public class DeliveryService {
         String instanceId = config.instanceId()
                 .or(() -> Optional.ofNullable(System.getenv("HOSTNAME")).filter(h -> !h.isBlank()))
                 .orElse("delivery-" + UUID.randomUUID());
-        this.kafka = new DeliveryKafka(bootstrap, instanceId, metrics, registry::dispatch);
+        this.kafka = new DeliveryKafka(bootstrap, instanceId, metrics, registry::dispatch, this::pushInterrupted);
         long refresh = config.sessionRefresh().toMillis();
         timers.scheduleAtFixedRate(this::refreshSessions, refresh, refresh, TimeUnit.MILLISECONDS);
     }
@@ -79,8 +79,12 @@ public class DeliveryService {
         DeviceStream stream = new DeviceStream(identity, params, out, router, kafka::ack,
                 (task, delay) -> timers.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS),
                 System::currentTimeMillis, metrics);
-        registry.add(stream);
-        kafka.announce(identity, true);
+        try {
+            registry.add(stream, () -> kafka.announce(identity, true));
+        } catch (RuntimeException e) {
+            registry.remove(stream, () -> { });
+            throw e;
+        }
         metrics.opened();
         stream.start();
         return stream;
@@ -89,8 +93,13 @@ public class DeliveryService {
     void closed(DeviceStream stream) {
         stream.closed();
         metrics.closed();
-        if (registry.remove(stream)) {
-            kafka.announce(stream.identity(), false);
+        registry.remove(stream, () -> kafka.announce(stream.identity(), false));
+    }
+
+    /** The push partition was lost and is being re-read from its end: streams must resume from the store. */
+    private void pushInterrupted() {
+        for (DeviceStream s : registry.all()) {
+            s.close(CloseCode.INTERNAL_ERROR, "live feed interrupted; reconnect");
         }
     }
 
@@ -100,7 +109,7 @@ public class DeliveryService {
 
     private void refreshSessions() {
         try {
-            registry.identities().forEach(id -> kafka.announce(id, true));
+            registry.forEachIdentity(id -> kafka.announce(id, true));
         } catch (RuntimeException e) {
             LOG.warn("session refresh failed", e);
         }
@@ -109,9 +118,7 @@ public class DeliveryService {
     void shutdown(@Observes ShutdownEvent event) {
         for (DeviceStream s : registry.all()) {
             s.close(CloseCode.GOING_AWAY, "server shutting down");
-            if (registry.remove(s)) {
-                kafka.announce(s.identity(), false);
-            }
+            registry.remove(s, () -> kafka.announce(s.identity(), false));
         }
         timers.shutdownNow();
         kafka.close();

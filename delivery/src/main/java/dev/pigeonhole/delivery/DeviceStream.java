@@ -112,21 +112,37 @@ final class DeviceStream {
         pump();
     }
 
-    /** A cumulative ack from the client. */
-    synchronized void onAck(long seq) {
-        if (closed) {
-            return;
+    /** A cumulative ack from the client. The durable write happens outside the stream's lock. */
+    void onAck(long seq) {
+        if (applyAck(seq)) {
+            acks.ack(identity, seq);
         }
-        if (!started || seq > lastSent) {
+    }
+
+    /** True if the ack moved the position and must be stored. */
+    private synchronized boolean applyAck(long seq) {
+        if (closed) {
+            return false;
+        }
+        if (!started) {
+            if (params.after() != null && seq <= params.after()) {
+                return false; // at or below where this connection starts: nothing new
+            }
+            out.send(new ServerFrame.Error(ErrorCode.INVALID_ACK, "ack " + seq + " before any entry was delivered"),
+                    () -> { });
+            return false;
+        }
+        if (seq > lastSent) {
             out.send(new ServerFrame.Error(ErrorCode.INVALID_ACK,
                     "ack " + seq + " is beyond the last delivered seq " + lastSent), () -> { });
-            return;
+            return false;
         }
-        if (seq > acked) {
-            acked = seq;
-            acks.ack(identity, seq);
-            pump();
+        if (seq <= acked) {
+            return false;
         }
+        acked = seq;
+        pump();
+        return true;
     }
 
     synchronized void close(CloseCode code, String reason) {
@@ -192,23 +208,39 @@ final class DeviceStream {
             retry(error);
             return;
         }
-        failingSince = -1;
-        retryDelay = FIRST_RETRY;
         if (!checkEpoch(page.epoch())) {
             return;
         }
         if (!started) {
+            if (page.after() > page.head() && !sameKnownEpoch(page.epoch())) {
+                // A cursor past the end of this inbox belongs to another history: resuming there would skip
+                // entries silently. Only a client naming this very epoch may be ahead (a store catching up).
+                close(CloseCode.RESYNC, "cursor " + page.after() + " is beyond the inbox head " + page.head());
+                return;
+            }
             started = true;
             lastSent = page.after();
             acked = page.after();
         }
         knownHead = Math.max(knownHead, page.head());
+        boolean progress = false;
         for (InboxEntry e : page.entries()) {
             if (e.seq() > lastSent) {
                 pending.put(e.seq(), e);
+                progress = true;
             }
         }
+        if (!progress && lastSent < knownHead) {
+            retry(new IllegalStateException("the store returned no entry after " + lastSent + " below head " + knownHead));
+            return;
+        }
+        failingSince = -1;
+        retryDelay = FIRST_RETRY;
         pump();
+    }
+
+    private boolean sameKnownEpoch(long pageEpoch) {
+        return pageEpoch != 0 && params.epoch() != null && params.epoch() == pageEpoch;
     }
 
     private void retry(Throwable error) {

@@ -1,8 +1,6 @@
 package dev.pigeonhole.delivery;
 
-import dev.pigeonhole.protocol.ClientFrame;
 import dev.pigeonhole.protocol.CloseCode;
-import dev.pigeonhole.protocol.ErrorCode;
 import dev.pigeonhole.protocol.Frames;
 import dev.pigeonhole.protocol.Identity;
 import dev.pigeonhole.protocol.ProtocolException;
@@ -66,11 +64,7 @@ public class InboxSocket {
             return;
         }
         try {
-            if (FRAMES.parse(text) instanceof ClientFrame.Ack ack) {
-                stream.onAck(ack.seq());
-            } else {
-                reply(connection, new ServerFrame.Error(ErrorCode.UNKNOWN_TYPE, "only 'ack' frames are accepted on /v1/inbox"));
-            }
+            stream.onAck(FRAMES.parseAck(text).seq());
         } catch (ProtocolException e) {
             reply(connection, new ServerFrame.Error(e.code(), e.getMessage()));
         }

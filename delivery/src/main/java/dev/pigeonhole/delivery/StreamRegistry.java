@@ -2,30 +2,42 @@ package dev.pigeonhole.delivery;
 
 import dev.pigeonhole.protocol.Identity;
 import dev.pigeonhole.protocol.topics.PushRecord;
-import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.function.Consumer;
 
-/** The device streams open on this instance, by user. */
+/**
+ * The device streams open on this instance, by user. Registration changes of one user are atomic together with
+ * their announcement callback, so "connected" and "disconnected" announcements of a user leave this instance in
+ * the order the registry changed.
+ */
 final class StreamRegistry {
     private final ConcurrentHashMap<String, Set<DeviceStream>> byUser = new ConcurrentHashMap<>();
 
-    void add(DeviceStream stream) {
-        byUser.computeIfAbsent(stream.identity().user(), u -> new CopyOnWriteArraySet<>()).add(stream);
+    /** Adds the stream, then runs {@code announce} while the user's entry is locked. */
+    void add(DeviceStream stream, Runnable announce) {
+        byUser.compute(stream.identity().user(), (user, streams) -> {
+            Set<DeviceStream> set = streams == null ? new CopyOnWriteArraySet<>() : streams;
+            set.add(stream);
+            announce.run();
+            return set;
+        });
     }
 
-    /** Removes the stream; true if no other stream of the same device remains here. */
-    boolean remove(DeviceStream stream) {
+    /**
+     * Removes the stream; if it was registered and no other stream of the same device remains here, runs
+     * {@code lastOfDevice} while the user's entry is locked.
+     */
+    void remove(DeviceStream stream, Runnable lastOfDevice) {
         Identity id = stream.identity();
-        boolean[] lastOfDevice = {true};
-        byUser.computeIfPresent(id.user(), (u, streams) -> {
-            streams.remove(stream);
-            lastOfDevice[0] = streams.stream().noneMatch(s -> s.identity().equals(id));
+        byUser.computeIfPresent(id.user(), (user, streams) -> {
+            if (streams.remove(stream) && streams.stream().noneMatch(s -> s.identity().equals(id))) {
+                lastOfDevice.run();
+            }
             return streams.isEmpty() ? null : streams;
         });
-        return lastOfDevice[0];
     }
 
     void dispatch(PushRecord push) {
@@ -37,9 +49,14 @@ final class StreamRegistry {
         }
     }
 
-    /** Distinct identities with at least one open stream. */
-    Collection<Identity> identities() {
-        return byUser.values().stream().flatMap(Set::stream).map(DeviceStream::identity).distinct().toList();
+    /** Runs {@code announce} for each identity with an open stream, each user's entry locked meanwhile. */
+    void forEachIdentity(Consumer<Identity> announce) {
+        for (String user : byUser.keySet()) {
+            byUser.computeIfPresent(user, (u, streams) -> {
+                streams.stream().map(DeviceStream::identity).distinct().forEach(announce);
+                return streams;
+            });
+        }
     }
 
     List<DeviceStream> all() {

@@ -233,6 +233,71 @@ class DeviceStreamTest {
     }
 
     @Test
+    void aCursorBeyondTheHeadOfAnotherHistoryMeansResync() {
+        addEntries(3);
+        DeviceStream s = stream(10L, 100, 100);
+        s.start();
+        serveReads();
+        assertThat(closedWith).isEqualTo(CloseCode.RESYNC);
+        assertThat(frames).isEmpty();
+    }
+
+    @Test
+    void aCursorBeyondTheHeadInTheSameEpochWaitsForTheStore() {
+        addEntries(3);
+        DeviceStream s = new DeviceStream(BOB, new DeviceStream.Params(5L, EPOCH, 100, 100, Duration.ofSeconds(30)),
+                new DeviceStream.Outbound() {
+                    @Override
+                    public void send(ServerFrame frame, Runnable written) {
+                        frames.add(frame);
+                    }
+
+                    @Override
+                    public void close(CloseCode code, String reason) {
+                        closedWith = code;
+                    }
+                }, store, (id, seq) -> { }, (t, d) -> { }, () -> now, new DeliveryMetrics(new SimpleMeterRegistry()));
+        s.start();
+        serveReads();
+        assertThat(closedWith).isNull();
+        assertThat(frames).containsExactly(new ServerFrame.CaughtUp(5, EPOCH));
+        addEntries(3); // the store caught up: 4 and 5 were already processed by the client
+        s.onPush(new PushRecord("bob", EPOCH, 6, inbox.get(5)));
+        assertThat(messageSeqs()).containsExactly(6L);
+    }
+
+    @Test
+    void anAckAtOrBelowTheStartBeforeTheFirstPageIsIgnored() {
+        addEntries(5);
+        DeviceStream s = stream(3L, 100, 100);
+        s.start();
+        s.onAck(2);
+        s.onAck(3);
+        assertThat(frames).isEmpty();
+        assertThat(acked).isEmpty();
+        s.onAck(4);
+        assertThat(frames).singleElement().isInstanceOfSatisfying(ServerFrame.Error.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ACK));
+    }
+
+    @Test
+    void aPageWithoutProgressBacksOffInsteadOfSpinning() {
+        addEntries(2);
+        DeviceStream s = stream(0L, 100, 100);
+        s.start();
+        serveReads();
+        // A push announces head 4, but the store (e.g. a stale owner during a rebalance) still ends at 2.
+        s.onPush(new PushRecord("bob", EPOCH, 4, null));
+        serveReads();
+        assertThat(readsAfter).containsExactly(0L, 2L);
+        assertThat(timers).hasSize(1);
+        addEntries(2);
+        timers.poll().run();
+        serveReads();
+        assertThat(messageSeqs()).isEqualTo(range(1, 4));
+    }
+
+    @Test
     void retriesTheStoreThenGivesUpWithStoreUnavailable() {
         addEntries(2);
         storeDown = true;

@@ -44,17 +44,11 @@ public class SendService {
      * Kafka acknowledgement; {@code rejected} (with the id) or {@code error} (without) otherwise. Never fails.
      */
     public CompletionStage<ServerFrame> handleFrame(Identity sender, String text) {
-        ClientFrame frame;
         try {
-            frame = frames.parse(text);
+            return accept(sender, frames.parseSend(text));
         } catch (ProtocolException e) {
             return CompletableFuture.completedFuture(refuse(e));
         }
-        if (!(frame instanceof ClientFrame.Send send)) {
-            return CompletableFuture.completedFuture(refuse(new ProtocolException(ErrorCode.UNKNOWN_TYPE,
-                    "only 'send' frames are accepted on /v1/send", null)));
-        }
-        return accept(sender, send);
     }
 
     /** Handles the JSON body of {@code POST /v1/messages}. */

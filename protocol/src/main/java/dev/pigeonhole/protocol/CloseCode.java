@@ -2,7 +2,7 @@ package dev.pigeonhole.protocol;
 
 /**
  * WebSocket close codes used by Pigeonhole servers. The range tells the client what to do:
- * 1000–1011 and 4000–4099 mean "reconnect with backoff"; 4100–4199 mean "do not reconnect until
+ * 1000–1013 and 4000–4099 mean "reconnect with backoff"; 4100–4199 mean "do not reconnect until
  * something changes" (credentials, parameters or local state). docs/protocol.md lists the same catalog.
  */
 public enum CloseCode {
@@ -10,7 +10,7 @@ public enum CloseCode {
     NORMAL(1000, true),
     /** The server is shutting down or being redeployed. */
     GOING_AWAY(1001, true),
-    /** A WebSocket message exceeded the transport limit ({@code max-message-size}); sent by the HTTP layer. */
+    /** A WebSocket message exceeded the transport limit ({@code max-message-size}); do not send it again. */
     MESSAGE_TOO_BIG(1009, true),
     /** Unexpected server failure. */
     INTERNAL_ERROR(1011, true),
@@ -25,8 +25,9 @@ public enum CloseCode {
     /** A query parameter is missing or invalid; the close reason names it. */
     BAD_REQUEST(4101, false),
     /**
-     * The inbox epoch differs from the one the client passed: the inbox was rebuilt. The client must drop
-     * its cursor and reconnect with {@code after=0} and the new epoch.
+     * The client's position belongs to another history of the inbox: its {@code epoch} differs, or its
+     * {@code after} is beyond the head without naming the current epoch. The client must drop its cursor and
+     * reconnect with {@code after=0}.
      */
     RESYNC(4102, false);
 

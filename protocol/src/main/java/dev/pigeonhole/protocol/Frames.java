@@ -1,19 +1,35 @@
 package dev.pigeonhole.protocol;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 
 /**
  * Parses client frames and encodes server frames. Parsing never throws anything but
  * {@link ProtocolException}, whose code says what was wrong; it is safe on arbitrary input.
+ *
+ * <p>Client frames are read strictly: one JSON object, no trailing data, no duplicate field names, nesting at
+ * most {@link #MAX_DEPTH} deep (so a body survives being wrapped in internal records, which {@link Json} reads
+ * with the library's much higher limit).
  */
 public final class Frames {
     /** Default limit on the serialized size of a send body (64 KiB). */
     public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+    /** Deepest nesting of a client frame, the frame object included. */
+    public static final int MAX_DEPTH = 32;
 
-    private static final ObjectReader TREE_READER =
+    private static final ObjectReader CLIENT_READER = Json.configure(JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                    .build()))
+            .build().reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectReader SERVER_READER =
             Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final int maxBodyBytes;
@@ -29,30 +45,39 @@ public final class Frames {
         return maxBodyBytes;
     }
 
-    /** Parses any client frame. */
-    public ClientFrame parse(String text) throws ProtocolException {
+    /** Parses a frame of {@code /v1/send}: only {@code send} is accepted there. */
+    public ClientFrame.Send parseSend(String text) throws ProtocolException {
         JsonNode node = readObject(text);
-        JsonNode type = node.get("type");
-        if (type == null || !type.isTextual()) {
-            throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "field 'type' is required and must be a string",
-                    idOf(node));
-        }
-        return switch (type.textValue()) {
-            case "send" -> send(node);
-            case "ack" -> ack(node);
-            default -> throw new ProtocolException(ErrorCode.UNKNOWN_TYPE,
-                    "unknown frame type '" + abbreviate(type.textValue()) + "'", idOf(node));
-        };
+        requireType(node, "send", "/v1/send");
+        return send(node);
     }
 
     /** Parses a send made over HTTP: the same fields as a {@code send} frame, {@code type} optional. */
     public ClientFrame.Send parseSendBody(String text) throws ProtocolException {
         JsonNode node = readObject(text);
-        JsonNode type = node.get("type");
-        if (type != null && !"send".equals(type.textValue())) {
-            throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "only 'send' is accepted here", idOf(node));
+        if (node.has("type")) {
+            requireType(node, "send", "POST /v1/messages");
         }
         return send(node);
+    }
+
+    /** Parses a frame of {@code /v1/inbox}: only {@code ack} is accepted there. */
+    public ClientFrame.Ack parseAck(String text) throws ProtocolException {
+        JsonNode node = readObject(text);
+        requireType(node, "ack", "/v1/inbox");
+        return ack(node);
+    }
+
+    private static void requireType(JsonNode node, String expected, String endpoint) throws ProtocolException {
+        JsonNode type = node.get("type");
+        if (type == null || !type.isTextual()) {
+            throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "field 'type' is required and must be a string",
+                    idOf(node));
+        }
+        if (!expected.equals(type.textValue())) {
+            throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "frame type '" + abbreviate(type.textValue())
+                    + "' is not accepted on " + endpoint + " (only '" + expected + "')", idOf(node));
+        }
     }
 
     public static String encode(ServerFrame frame) {
@@ -67,7 +92,7 @@ public final class Frames {
      */
     public static ServerFrame decodeServer(String text) {
         try {
-            JsonNode node = TREE_READER.readTree(text);
+            JsonNode node = SERVER_READER.readTree(text);
             JsonNode type = node == null ? null : node.get("type");
             if (type == null || !type.isTextual()) {
                 throw new IllegalArgumentException("server frame without type");
@@ -121,8 +146,14 @@ public final class Frames {
     private static JsonNode readObject(String text) throws ProtocolException {
         JsonNode node;
         try {
-            node = TREE_READER.readTree(text);
-        } catch (JsonProcessingException | RuntimeException e) {
+            node = CLIENT_READER.readTree(text);
+        } catch (StreamConstraintsException e) {
+            throw new ProtocolException(ErrorCode.MALFORMED_JSON, "frame nests deeper than " + MAX_DEPTH + " levels", null);
+        } catch (JsonProcessingException e) {
+            String detail = e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field")
+                    ? "frame repeats a field name" : "frame is not valid JSON";
+            throw new ProtocolException(ErrorCode.MALFORMED_JSON, detail, null);
+        } catch (RuntimeException e) {
             throw new ProtocolException(ErrorCode.MALFORMED_JSON, "frame is not valid JSON", null);
         }
         if (node == null || !node.isObject()) {

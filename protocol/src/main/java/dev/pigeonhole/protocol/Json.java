@@ -2,29 +2,32 @@ package dev.pigeonhole.protocol;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
-/** The one JSON mapper of the protocol: frames, envelopes and store values all go through it. */
+/**
+ * The protocol's JSON mapper for values the services exchange (envelopes, entries, pages) and frames they
+ * send. Client input is parsed by {@link Frames} with stricter limits first, so every body that passes the
+ * gateway can be read again here after it was wrapped in internal records. Numbers keep their exact value.
+ */
 public final class Json {
-    /** Nesting deeper than this is refused; it protects parsers from stack exhaustion. */
-    public static final int MAX_NESTING_DEPTH = 64;
-
-    public static final ObjectMapper MAPPER = JsonMapper.builder()
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .serializationInclusion(JsonInclude.Include.NON_NULL)
-            .build();
-
-    static {
-        MAPPER.getFactory().setStreamReadConstraints(
-                StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build());
-    }
+    public static final ObjectMapper MAPPER = configure(JsonMapper.builder(new JsonFactory())).build();
 
     private Json() {}
+
+    /** The settings shared with {@link Frames}' stricter mapper: unknown fields ignored, exact numbers. */
+    static JsonMapper.Builder configure(JsonMapper.Builder builder) {
+        return builder
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+                .serializationInclusion(JsonInclude.Include.NON_NULL);
+    }
 
     public static String write(Object value) {
         try {

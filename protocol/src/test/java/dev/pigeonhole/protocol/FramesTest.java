@@ -3,8 +3,10 @@ package dev.pigeonhole.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.ThrowingSupplier;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -14,37 +16,50 @@ class FramesTest {
 
     @Test
     void parsesSend() throws Exception {
-        ClientFrame f = frames.parse("{\"type\":\"send\",\"id\":\"m-1\",\"to\":\"bob\",\"body\":{\"text\":\"hi\"}}");
-        assertThat(f).isInstanceOfSatisfying(ClientFrame.Send.class, s -> {
-            assertThat(s.id()).isEqualTo("m-1");
-            assertThat(s.to()).isEqualTo("bob");
-            assertThat(s.body().get("text").textValue()).isEqualTo("hi");
-        });
+        ClientFrame.Send s = frames.parseSend("{\"type\":\"send\",\"id\":\"m-1\",\"to\":\"bob\",\"body\":{\"text\":\"hi\"}}");
+        assertThat(s.id()).isEqualTo("m-1");
+        assertThat(s.to()).isEqualTo("bob");
+        assertThat(s.body().get("text").textValue()).isEqualTo("hi");
     }
 
     @Test
     void parsesGroupRecipientAndScalarBody() throws Exception {
-        ClientFrame.Send s = (ClientFrame.Send) frames.parse("{\"type\":\"send\",\"id\":\"x\",\"to\":\"group:g1\",\"body\":42}");
+        ClientFrame.Send s = frames.parseSend("{\"type\":\"send\",\"id\":\"x\",\"to\":\"group:g1\",\"body\":42}");
         assertThat(s.to()).isEqualTo("group:g1");
         assertThat(s.body().intValue()).isEqualTo(42);
     }
 
     @Test
-    void parsesAck() throws Exception {
-        assertThat(frames.parse("{\"type\":\"ack\",\"seq\":500}")).isEqualTo(new ClientFrame.Ack(500));
+    void parsesAckAndHttpSendBody() throws Exception {
+        assertThat(frames.parseAck("{\"type\":\"ack\",\"seq\":500}")).isEqualTo(new ClientFrame.Ack(500));
+        assertThat(frames.parseSendBody("{\"id\":\"h\",\"to\":\"bob\",\"body\":true}").id()).isEqualTo("h");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"", "not json", "{", "[]", "42", "\"send\"", "null", "{\"type\":\"send\"} trailing",
-            "{\"type\":\"send\",\"id\":\"a\",\"to\":\"b\",\"body\":1}{}"})
+            "{\"type\":\"send\",\"id\":\"a\",\"to\":\"b\",\"body\":1}{}",
+            "{\"type\":\"send\",\"id\":\"a\",\"to\":\"b\",\"to\":\"c\",\"body\":1}"})
     void refusesMalformedJson(String text) {
-        assertCode(text, ErrorCode.MALFORMED_JSON, null);
+        assertCode(() -> frames.parseSend(text), ErrorCode.MALFORMED_JSON, null);
+        assertCode(() -> frames.parseAck(text), ErrorCode.MALFORMED_JSON, null);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"{}", "{\"type\":1}", "{\"type\":\"sned\",\"id\":\"m\"}", "{\"type\":null}"})
-    void refusesUnknownTypes(String text) {
-        assertThatThrownBy(() -> frames.parse(text)).isInstanceOfSatisfying(ProtocolException.class,
+    @ValueSource(strings = {"{}", "{\"type\":1}", "{\"type\":\"sned\"}", "{\"type\":null}", "{\"type\":\"ack\",\"seq\":1}"})
+    void sendEndpointRefusesOtherTypes(String text) {
+        assertCode(() -> frames.parseSend(text), ErrorCode.UNKNOWN_TYPE, null);
+    }
+
+    @Test
+    void unknownTypeWithAnIdIsRejectedUnderThatId() {
+        assertCode(() -> frames.parseSend("{\"type\":\"shout\",\"id\":\"m-9\"}"), ErrorCode.UNKNOWN_TYPE, "m-9");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"type\":\"send\",\"id\":\"m\",\"to\":\"bob\",\"body\":1}",
+            "{\"type\":\"send\",\"id\":\"m\",\"to\":\"bob\",\"body\":\"" + "x" + "\",\"huge\":1}", "{}"})
+    void inboxEndpointRefusesEverythingButAck(String text) {
+        assertThatThrownBy(() -> frames.parseAck(text)).isInstanceOfSatisfying(ProtocolException.class,
                 e -> assertThat(e.code()).isEqualTo(ErrorCode.UNKNOWN_TYPE));
     }
 
@@ -57,28 +72,53 @@ class FramesTest {
             "{\"type\":\"send\",\"id\":\"m\",\"to\":\"a/b\",\"body\":1}|m",
             "{\"type\":\"send\",\"id\":\"m\",\"to\":\"group:\",\"body\":1}|m",
             "{\"type\":\"send\",\"id\":\"m\",\"to\":\"bob\"}|m",
-            "{\"type\":\"send\",\"id\":\"m\",\"to\":\"bob\",\"body\":null}|m",
-            "{\"type\":\"ack\"}|",
-            "{\"type\":\"ack\",\"seq\":-1}|",
-            "{\"type\":\"ack\",\"seq\":1.5}|",
-            "{\"type\":\"ack\",\"seq\":\"3\"}|",
-            "{\"type\":\"ack\",\"seq\":99999999999999999999999}|"})
-    void refusesInvalidFieldsNamingTheIdWhenKnown(String text, String id) {
-        assertCode(text, ErrorCode.INVALID_FIELD, id);
+            "{\"type\":\"send\",\"id\":\"m\",\"to\":\"bob\",\"body\":null}|m"})
+    void refusesInvalidSendFieldsNamingTheIdWhenKnown(String text, String id) {
+        assertCode(() -> frames.parseSend(text), ErrorCode.INVALID_FIELD, id);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"type\":\"ack\"}", "{\"type\":\"ack\",\"seq\":-1}", "{\"type\":\"ack\",\"seq\":1.5}",
+            "{\"type\":\"ack\",\"seq\":\"3\"}", "{\"type\":\"ack\",\"seq\":99999999999999999999999}"})
+    void refusesInvalidAcks(String text) {
+        assertCode(() -> frames.parseAck(text), ErrorCode.INVALID_FIELD, null);
     }
 
     @Test
-    void refusesOversizedBodyWithItsId() {
+    void refusesOversizedBodyWithItsId() throws Exception {
         String body = "\"" + "x".repeat(99) + "\""; // 101 bytes serialized
-        assertCode("{\"type\":\"send\",\"id\":\"big\",\"to\":\"bob\",\"body\":" + body + "}", ErrorCode.TOO_LARGE, "big");
+        assertCode(() -> frames.parseSend("{\"type\":\"send\",\"id\":\"big\",\"to\":\"bob\",\"body\":" + body + "}"),
+                ErrorCode.TOO_LARGE, "big");
         String fits = "\"" + "x".repeat(98) + "\"";
-        assertThat(parseQuietly("{\"type\":\"send\",\"id\":\"ok\",\"to\":\"bob\",\"body\":" + fits + "}")).isNotNull();
+        assertThat(frames.parseSend("{\"type\":\"send\",\"id\":\"ok\",\"to\":\"bob\",\"body\":" + fits + "}").id()).isEqualTo("ok");
     }
 
     @Test
-    void refusesDeepNesting() {
-        String deep = "[".repeat(5000) + "]".repeat(5000);
-        assertCode("{\"type\":\"send\",\"id\":\"d\",\"to\":\"bob\",\"body\":" + deep + "}", ErrorCode.MALFORMED_JSON, null);
+    void nestingIsLimitedAndABodyAtTheLimitSurvivesInternalWrapping() throws Exception {
+        int bodyDepth = Frames.MAX_DEPTH - 1; // the frame object is one level
+        Frames roomy = new Frames(1_000_000);
+        String deepest = "[".repeat(bodyDepth) + "]".repeat(bodyDepth);
+        ClientFrame.Send s = roomy.parseSend("{\"type\":\"send\",\"id\":\"d\",\"to\":\"bob\",\"body\":" + deepest + "}");
+        // The body is later wrapped (routed record, page -> entries -> entry) and read back by Json.MAPPER.
+        String wrapped = "{\"a\":[{\"b\":{\"c\":" + Json.write(s.body()) + "}}]}";
+        assertThat(Json.read(wrapped, JsonNode.class).at("/a/0/b/c")).isEqualTo(s.body());
+
+        String tooDeep = "[".repeat(bodyDepth + 1) + "]".repeat(bodyDepth + 1);
+        assertCode(() -> roomy.parseSend("{\"type\":\"send\",\"id\":\"d\",\"to\":\"bob\",\"body\":" + tooDeep + "}"),
+                ErrorCode.MALFORMED_JSON, null);
+        String hostile = "[".repeat(100_000);
+        assertCode(() -> roomy.parseSend("{\"type\":\"send\",\"id\":\"d\",\"to\":\"bob\",\"body\":" + hostile + "}"),
+                ErrorCode.MALFORMED_JSON, null);
+    }
+
+    @Test
+    void numbersKeepTheirExactValue() throws Exception {
+        ClientFrame.Send s = frames.parseSend(
+                "{\"type\":\"send\",\"id\":\"n\",\"to\":\"bob\",\"body\":[0.10000000000000000000001,1e400,12345678901234567890123]}");
+        JsonNode roundTrip = Json.read(Json.writeBytes(s.body()), JsonNode.class);
+        assertThat(roundTrip.get(0).decimalValue()).isEqualByComparingTo("0.10000000000000000000001");
+        assertThat(roundTrip.get(1).decimalValue()).isEqualByComparingTo("1e400");
+        assertThat(roundTrip.get(2).bigIntegerValue()).hasToString("12345678901234567890123");
     }
 
     @Test
@@ -95,16 +135,8 @@ class FramesTest {
         assertThat(Frames.decodeServer("{\"type\":\"from_the_future\",\"x\":1}")).isNull();
     }
 
-    private ClientFrame parseQuietly(String text) {
-        try {
-            return frames.parse(text);
-        } catch (ProtocolException e) {
-            throw new AssertionError(e.code() + ": " + e.getMessage());
-        }
-    }
-
-    private void assertCode(String text, ErrorCode code, String id) {
-        assertThatThrownBy(() -> frames.parse(text)).isInstanceOfSatisfying(ProtocolException.class, e -> {
+    private static void assertCode(ThrowingSupplier<?> parse, ErrorCode code, String id) {
+        assertThatThrownBy(parse::get).isInstanceOfSatisfying(ProtocolException.class, e -> {
             assertThat(e.code()).as(e.getMessage()).isEqualTo(code);
             assertThat(e.id()).isEqualTo(id);
         });

@@ -15,6 +15,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
@@ -45,7 +46,12 @@ public class InboxQueries {
     /** Returns the JSON of an {@link InboxPage}. */
     public byte[] read(String user, Long after, String device, int limit, boolean localOnly)
             throws UnavailableException {
-        KeyQueryMetadata owner = streams.queryMetadataForKey(RouterTopology.META_STORE, user, Serdes.String().serializer());
+        KeyQueryMetadata owner;
+        try {
+            owner = streams.queryMetadataForKey(RouterTopology.META_STORE, user, Serdes.String().serializer());
+        } catch (IllegalStateException | StreamsException e) { // not started, shutting down, or failed
+            throw new UnavailableException("Kafka Streams is " + streams.state());
+        }
         if (owner == null || KeyQueryMetadata.NOT_AVAILABLE.equals(owner) || owner.activeHost() == null) {
             throw new UnavailableException("no active owner for the inbox yet");
         }

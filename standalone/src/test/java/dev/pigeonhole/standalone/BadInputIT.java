@@ -66,20 +66,28 @@ class BadInputIT {
             assertRejected(mallory.awaitReply("big", WAIT), ErrorCode.TOO_LARGE);
             mallory.sendRaw("{\"type\":\"send\",\"id\":\"deep\",\"to\":\"victor\",\"body\":" + "[".repeat(1000) + "]".repeat(1000) + "}");
             assertError(mallory.awaitError(WAIT), ErrorCode.MALFORMED_JSON);
+            mallory.sendRaw("{\"type\":\"send\",\"id\":\"twice\",\"to\":\"victor\",\"to\":\"mallory\",\"body\":1}");
+            assertError(mallory.awaitError(WAIT), ErrorCode.MALFORMED_JSON);
             mallory.sendRaw("{\"type\":\"send\",\"id\":\"\u00e9t\u00e9\",\"to\":\"victor\",\"body\":1}");
             assertError(mallory.awaitError(WAIT), ErrorCode.INVALID_FIELD);
 
             mallory.send("ok-2", "victor", "{\"n\":2,\"text\":\"\u00e9t\u00e9 \ud83d\udc26\"}");
+            int depth = dev.pigeonhole.protocol.Frames.MAX_DEPTH - 1; // the deepest body accepted
+            mallory.send("ok-3", "victor", "[".repeat(depth) + "0.10000000000000000000001" + "]".repeat(depth));
             assertThat(mallory.awaitReply("ok-1", WAIT)).isEqualTo(new ServerFrame.Accepted("ok-1"));
             assertThat(mallory.awaitReply("ok-2", WAIT)).isEqualTo(new ServerFrame.Accepted("ok-2"));
+            assertThat(mallory.awaitReply("ok-3", WAIT)).isEqualTo(new ServerFrame.Accepted("ok-3"));
             assertThat(mallory.closed()).isNotDone();
         }
 
-        pigeonhole.awaitStored("victor", 2, WAIT);
+        pigeonhole.awaitStored("victor", 3, WAIT);
         try (TestInbox victor = new TestInbox(pigeonhole.ws(""), "victor", "phone", "after=0", true)) {
-            assertThat(victor.awaitCaughtUp(WAIT).seq()).isEqualTo(2);
-            assertThat(victor.messages()).extracting(ServerFrame.Message::id).containsExactly("ok-1", "ok-2");
+            assertThat(victor.awaitCaughtUp(WAIT).seq()).isEqualTo(3);
+            assertThat(victor.messages()).extracting(ServerFrame.Message::id).containsExactly("ok-1", "ok-2", "ok-3");
             assertThat(victor.messages().get(1).body().get("text").textValue()).isEqualTo("\u00e9t\u00e9 \ud83d\udc26");
+            com.fasterxml.jackson.databind.JsonNode deep = victor.messages().get(2).body();
+            assertThat(deep.at("/0".repeat(dev.pigeonhole.protocol.Frames.MAX_DEPTH - 1)).decimalValue())
+                    .isEqualByComparingTo("0.10000000000000000000001");
         }
     }
 
@@ -131,6 +139,7 @@ class BadInputIT {
             sam.awaitReplies(List.of("t-4"), 1, WAIT);
         }
         pigeonhole.awaitStored("tina", 4, WAIT);
+        pigeonhole.awaitCursor("tina", "phone", 3, WAIT);
         try (TestInbox tina = new TestInbox(pigeonhole.ws(""), "tina", "phone", "", true)) {
             tina.awaitCaughtUp(WAIT);
             assertThat(tina.seqs()).containsExactly(4L); // the ack of 3 was kept
@@ -176,7 +185,10 @@ class BadInputIT {
 
     private static void waitForFrames(TestInbox inbox, int count) {
         long deadline = System.nanoTime() + WAIT.toNanos();
-        while (inbox.frames().size() < count && System.nanoTime() < deadline) {
+        while (inbox.frames().size() < count) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("got " + inbox.frames() + ", expected " + count + " frames");
+            }
             ServiceProcess.sleep(10);
         }
     }

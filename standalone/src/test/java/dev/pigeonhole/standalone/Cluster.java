@@ -56,7 +56,6 @@ final class Cluster implements AutoCloseable {
         c.put("pigeonhole.delivery.dev-identity", "true");
         c.put("pigeonhole.delivery.instance-id", instanceId);
         c.put("pigeonhole.delivery.router-url", router.http(""));
-        c.put("pigeonhole.delivery.store-timeout", "PT120S");
         return add(ServiceProcess.service("delivery", instanceId, EmbeddedKafka.freePort(), c));
     }
 

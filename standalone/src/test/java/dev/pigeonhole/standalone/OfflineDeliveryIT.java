@@ -43,7 +43,7 @@ class OfflineDeliveryIT {
     }
 
     @Test
-    void offlineRecipientGetsEveryMessageExactlyOnceInOrderThenResumesFromItsAck() {
+    void offlineRecipientGetsEveryMessageExactlyOnceInOrderThenResumesAfterItsAck() {
         int n = 1000;
         List<String> ids = IntStream.rangeClosed(1, n).mapToObj(i -> String.format("m-%04d", i)).toList();
         List<String> shuffled = new ArrayList<>(ids);
@@ -89,11 +89,14 @@ class OfflineDeliveryIT {
             }
             bob.ack(500);
         }
+        pigeonhole.awaitCursor("bob", "laptop", 500, WAIT);
 
         try (TestInbox bob = new TestInbox(pigeonhole.ws(""), "bob", "laptop", "after=500", true)) {
             assertThat(bob.awaitCaughtUp(WAIT).seq()).isEqualTo(n);
             assertThat(bob.seqs()).containsExactlyElementsOf(range(501, n));
         }
+        pigeonhole.awaitCursor("bob", "laptop", n, WAIT); // the second connection acked as it read
+
 
         // Self-sync: alice's other devices see what she sent, once each, marked as own.
         pigeonhole.awaitStored("alice", n, WAIT);

@@ -18,6 +18,7 @@ class StandaloneRestartIT {
     void acceptedMessagesSurviveARestartAndSeqsContinue() throws Exception {
         Path data = Files.createTempDirectory("pigeonhole-restart-it");
         int port = EmbeddedKafka.freePort();
+        long epochBefore;
         ServiceProcess first = ServiceProcess.standalone("restart-it-1", port, data).start().awaitReady(Duration.ofSeconds(90));
         try {
             List<String> ids = IntStream.rangeClosed(1, 50).mapToObj(i -> "r-" + i).toList();
@@ -25,10 +26,12 @@ class StandaloneRestartIT {
                 ids.forEach(id -> alice.send(id, "zoe", "\"" + id + "\""));
                 alice.awaitReplies(ids, 1, WAIT);
             }
+            first.awaitStored("zoe", 50, WAIT);
             try (TestInbox zoe = new TestInbox(first.ws(""), "zoe", "phone", "after=0", false)) {
-                zoe.awaitMessages(10, WAIT);
+                epochBefore = zoe.awaitCaughtUp(WAIT).epoch();
                 zoe.ack(10);
             }
+            first.awaitCursor("zoe", "phone", 10, WAIT);
         } finally {
             first.stop(); // SIGTERM, as Ctrl-C would
         }
@@ -41,6 +44,7 @@ class StandaloneRestartIT {
             try (TestInbox zoe = new TestInbox(second.ws(""), "zoe", "phone", "", true)) {
                 caughtUp = zoe.awaitCaughtUp(WAIT);
                 assertThat(caughtUp.seq()).isEqualTo(50);
+                assertThat(caughtUp.epoch()).as("same history, so same epoch: no resync").isEqualTo(epochBefore);
                 assertThat(zoe.seqs()).containsExactlyElementsOf(OfflineDeliveryIT.range(11, 50));
                 assertThat(zoe.messages().get(0).body().textValue()).isEqualTo("r-11");
             }
