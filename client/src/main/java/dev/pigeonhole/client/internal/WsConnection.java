@@ -19,6 +19,9 @@ public final class WsConnection implements AutoCloseable {
 
     /** Callbacks; all but {@link #onFrame} have no-op defaults. */
     public interface Handler {
+        /** The handshake completed; called before any frame of this connection. */
+        default void onOpen(WsConnection connection) {}
+
         void onFrame(ServerFrame frame);
 
         /** Any inbound frame or ping; what a watchdog resets on. */
@@ -32,6 +35,8 @@ public final class WsConnection implements AutoCloseable {
         default void onError(Throwable error) {}
     }
 
+    private static final byte[] PING = {'p', 'h'};
+
     private final WebSocket socket;
     private CompletableFuture<?> lastSend = CompletableFuture.completedFuture(null);
 
@@ -40,14 +45,23 @@ public final class WsConnection implements AutoCloseable {
     }
 
     public static CompletableFuture<WsConnection> open(HttpClient http, URI uri, Duration timeout, Handler handler) {
-        return http.newWebSocketBuilder().connectTimeout(timeout).buildAsync(uri, new Listener(handler))
-                .thenApply(WsConnection::new);
+        Listener listener = new Listener(handler);
+        return http.newWebSocketBuilder().connectTimeout(timeout).buildAsync(uri, listener)
+                .thenApply(socket -> listener.connection(socket));
     }
 
     /** Queues a text frame; completes when the JDK handed it to the socket. */
     public synchronized CompletableFuture<Void> send(String text) {
         CompletableFuture<Void> sent = lastSend.handle((ok, error) -> null)
                 .thenCompose(ignored -> socket.sendText(text, true)).thenApply(ws -> null);
+        lastSend = sent;
+        return sent;
+    }
+
+    /** Queues a ping (behind any queued text); the server's pong shows the connection is alive. */
+    public synchronized CompletableFuture<Void> ping() {
+        CompletableFuture<Void> sent = lastSend.handle((ok, error) -> null)
+                .thenCompose(ignored -> socket.sendPing(ByteBuffer.wrap(PING))).thenApply(ws -> null);
         lastSend = sent;
         return sent;
     }
@@ -70,13 +84,22 @@ public final class WsConnection implements AutoCloseable {
     private static final class Listener implements WebSocket.Listener {
         private final Handler handler;
         private final StringBuilder partial = new StringBuilder();
+        private WsConnection connection;
 
         Listener(Handler handler) {
             this.handler = handler;
         }
 
+        synchronized WsConnection connection(WebSocket socket) {
+            if (connection == null) {
+                connection = new WsConnection(socket);
+            }
+            return connection;
+        }
+
         @Override
         public void onOpen(WebSocket webSocket) {
+            handler.onOpen(connection(webSocket));
             webSocket.request(1);
         }
 

@@ -1,0 +1,114 @@
+package dev.pigeonhole.client;
+
+import dev.pigeonhole.protocol.Frames;
+import dev.pigeonhole.protocol.Ids;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a {@link PigeonholeClient} connects and where it keeps its state. Build with {@link #builder(URI, String,
+ * String)}; every timing has a default.
+ *
+ * @param server         base URL, e.g. {@code ws://127.0.0.1:8080}; the client uses {@code /v1/send} and
+ *                       {@code /v1/inbox} under it
+ * @param user           user id (dev identity: sent as query parameters)
+ * @param device         this device's id; one client per device and data directory
+ * @param dataDir        where the outbox and the inbox position live (SQLite); null keeps them in memory only
+ * @param pingInterval   the client pings every interval; a link silent for two intervals is declared dead
+ * @param backoffMin     first reconnect delay bound (full jitter: a random delay in [0, bound])
+ * @param backoffMax     the bound doubles per failed attempt up to this
+ * @param connectTimeout a handshake not done within this counts as a failed attempt
+ * @param sendIdleTimeout the send link is closed after this long with nothing to send
+ * @param window         unacked inbox entries the server may have in flight to this client
+ * @param maxInFlight    sends awaiting the server's answer at once
+ * @param maxBodyBytes   bodies larger than this are refused by {@code send} at once (the server's default limit)
+ */
+public record ClientOptions(URI server, String user, String device, Path dataDir, Duration pingInterval,
+                            Duration backoffMin, Duration backoffMax, Duration connectTimeout,
+                            Duration sendIdleTimeout, int window, int maxInFlight, int maxBodyBytes) {
+
+    public ClientOptions {
+        Objects.requireNonNull(server, "server");
+        if (!Ids.validName(user) || !Ids.validName(device)) {
+            throw new IllegalArgumentException("user and device must be 1-64 of A-Z a-z 0-9 . _ @ -");
+        }
+        if (pingInterval.isNegative() || pingInterval.isZero() || backoffMax.compareTo(backoffMin) < 0
+                || window < 1 || maxInFlight < 1) {
+            throw new IllegalArgumentException("invalid timings or limits");
+        }
+    }
+
+    public static Builder builder(URI server, String user, String device) {
+        return new Builder(server, user, device);
+    }
+
+    /** Mutable builder with the defaults. */
+    public static final class Builder {
+        private final URI server;
+        private final String user;
+        private final String device;
+        private Path dataDir;
+        private Duration pingInterval = Duration.ofSeconds(15);
+        private Duration backoffMin = Duration.ofMillis(500);
+        private Duration backoffMax = Duration.ofSeconds(30);
+        private Duration connectTimeout = Duration.ofSeconds(10);
+        private Duration sendIdleTimeout = Duration.ofSeconds(30);
+        private int window = 128;
+        private int maxInFlight = 100;
+        private int maxBodyBytes = Frames.DEFAULT_MAX_BODY_BYTES;
+
+        private Builder(URI server, String user, String device) {
+            this.server = server;
+            this.user = user;
+            this.device = device;
+        }
+
+        public Builder dataDir(Path dir) {
+            this.dataDir = dir;
+            return this;
+        }
+
+        public Builder pingInterval(Duration d) {
+            this.pingInterval = d;
+            return this;
+        }
+
+        public Builder backoff(Duration min, Duration max) {
+            this.backoffMin = min;
+            this.backoffMax = max;
+            return this;
+        }
+
+        public Builder connectTimeout(Duration d) {
+            this.connectTimeout = d;
+            return this;
+        }
+
+        public Builder sendIdleTimeout(Duration d) {
+            this.sendIdleTimeout = d;
+            return this;
+        }
+
+        public Builder window(int window) {
+            this.window = window;
+            return this;
+        }
+
+        public Builder maxInFlight(int n) {
+            this.maxInFlight = n;
+            return this;
+        }
+
+        public Builder maxBodyBytes(int n) {
+            this.maxBodyBytes = n;
+            return this;
+        }
+
+        public ClientOptions build() {
+            return new ClientOptions(server, user, device, dataDir, pingInterval, backoffMin, backoffMax,
+                    connectTimeout, sendIdleTimeout, window, maxInFlight, maxBodyBytes);
+        }
+    }
+}

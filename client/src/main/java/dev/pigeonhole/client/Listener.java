@@ -1,0 +1,36 @@
+package dev.pigeonhole.client;
+
+/**
+ * Receives what happens to a {@link PigeonholeClient}. All methods are called on one thread owned by the client,
+ * one at a time, in order; they default to doing nothing. Do not block them for long: incoming messages wait.
+ */
+public interface Listener {
+
+    /**
+     * The next inbox entry, in seq order, at most once per seq — also across reconnects and restarts: the client
+     * records the position before this call. The entry is acknowledged to the server after this returns; if the
+     * process dies during the call, the entry is not offered again (it stays on the server until acknowledged).
+     */
+    default void onMessage(IncomingMessage message) {}
+
+    /** Everything stored on the server up to {@code seq} has been offered; what follows is live. */
+    default void onCaughtUp(long seq) {}
+
+    /** The inbox connection changed state. */
+    default void onConnectionState(ConnectionState state) {}
+
+    /** An outgoing message was accepted or rejected. */
+    default void onSendState(Outgoing message) {}
+
+    /**
+     * The server's inbox was rebuilt without its history (a new epoch): the client dropped its position and will
+     * offer the inbox again from seq 1.
+     */
+    default void onResync() {}
+
+    /**
+     * The server refused the connection for a reason that retrying will not fix (WebSocket close code 4100–4199,
+     * e.g. 4100 unauthorized); the client stops reconnecting that link.
+     */
+    default void onRefused(int closeCode, String reason) {}
+}

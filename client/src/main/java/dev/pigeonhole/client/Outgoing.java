@@ -1,0 +1,80 @@
+package dev.pigeonhole.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A message handed to {@link PigeonholeClient#send}: its id, recipient, body and current state. The state only
+ * moves forward: {@code QUEUED → ACCEPTED} or {@code QUEUED → REJECTED}.
+ */
+public final class Outgoing {
+    private final String id;
+    private final String to;
+    private final JsonNode body;
+    private final CompletableFuture<Outgoing> settled = new CompletableFuture<>();
+    private volatile SendState state = SendState.QUEUED;
+    private volatile String rejectionCode;
+    private volatile String rejectionMessage;
+
+    Outgoing(String id, String to, JsonNode body) {
+        this.id = id;
+        this.to = to;
+        this.body = body;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String to() {
+        return to;
+    }
+
+    public JsonNode body() {
+        return body;
+    }
+
+    public SendState state() {
+        return state;
+    }
+
+    /** The server's error code when {@link SendState#REJECTED} (e.g. {@code too_large}), else null. */
+    public String rejectionCode() {
+        return rejectionCode;
+    }
+
+    public String rejectionMessage() {
+        return rejectionMessage;
+    }
+
+    /** Completes when the message is accepted or rejected; it may take as long as the device is offline. */
+    public CompletionStage<Outgoing> settled() {
+        return settled;
+    }
+
+    boolean accept() {
+        if (state != SendState.QUEUED) {
+            return false;
+        }
+        state = SendState.ACCEPTED;
+        settled.complete(this);
+        return true;
+    }
+
+    boolean reject(String code, String message) {
+        if (state != SendState.QUEUED) {
+            return false;
+        }
+        rejectionCode = code;
+        rejectionMessage = message;
+        state = SendState.REJECTED;
+        settled.complete(this);
+        return true;
+    }
+
+    @Override
+    public String toString() {
+        return "Outgoing[" + id + " to " + to + ": " + state + (rejectionCode == null ? "" : " " + rejectionCode) + "]";
+    }
+}

@@ -1,0 +1,241 @@
+package dev.pigeonhole.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.pigeonhole.client.internal.Backoff;
+import dev.pigeonhole.client.internal.CursorStore;
+import dev.pigeonhole.client.internal.InboxLink;
+import dev.pigeonhole.client.internal.LoopTimers;
+import dev.pigeonhole.client.internal.MemoryStore;
+import dev.pigeonhole.client.internal.Outbox;
+import dev.pigeonhole.client.internal.OutboxMessage;
+import dev.pigeonhole.client.internal.SendLink;
+import dev.pigeonhole.client.internal.SqliteStore;
+import dev.pigeonhole.protocol.Ids;
+import dev.pigeonhole.protocol.Json;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Pigeonhole client for one device of one user.
+ *
+ * <p>Sending works offline: {@link #send} stores the message in the outbox (SQLite in the data directory) before
+ * it returns and the client delivers it to the server whenever a connection exists — across reconnects and
+ * restarts, with the same id, until the server accepts or rejects it. The server deduplicates by id, so a message
+ * is stored once however often it is resent.
+ *
+ * <p>Receiving: the inbox connection stays up (reconnecting with jittered backoff, declaring a silent connection
+ * dead after two ping intervals); entries reach the {@link Listener} in order, at most once each.
+ *
+ * <p>Thread-safe. Listener methods run on one client-owned thread.
+ */
+public final class PigeonholeClient implements AutoCloseable {
+    private final ClientOptions options;
+    private final Listener listener;
+    private final Outbox outbox;
+    private final AutoCloseable storage;
+    private final ScheduledExecutorService loop;
+    private final ExecutorService callbacks;
+    private final InboxLink inbox;
+    private final SendLink sendLink;
+    private static final System.Logger LOG = System.getLogger(PigeonholeClient.class.getName());
+
+    private final Map<String, Outgoing> outgoing = new ConcurrentHashMap<>();
+    private final java.util.concurrent.Executor onListenerThread;
+    private volatile boolean closed;
+
+    private PigeonholeClient(ClientOptions options, Listener listener) {
+        this.options = options;
+        this.listener = listener;
+        CursorStore cursors;
+        if (options.dataDir() != null) {
+            SqliteStore store = new SqliteStore(options.dataDir());
+            outbox = store;
+            cursors = store;
+            storage = store;
+        } else {
+            MemoryStore store = new MemoryStore();
+            outbox = store;
+            cursors = store;
+            storage = store;
+        }
+        String name = options.user() + "/" + options.device();
+        loop = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "pigeonhole-client " + name));
+        callbacks = Executors.newSingleThreadExecutor(r -> daemon(r, "pigeonhole-listener " + name));
+        LoopTimers timers = new LoopTimers(loop);
+        // Socket callbacks may arrive after close(): drop them instead of failing the JDK's threads.
+        java.util.concurrent.Executor onLoop = task -> {
+            try {
+                loop.execute(task);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                // closed
+            }
+        };
+        HttpClient http = HttpClient.newBuilder().connectTimeout(options.connectTimeout()).build();
+        // A listener that throws must not stop the client: log and go on with the next event.
+        java.util.concurrent.Executor onListenerThread = task -> {
+            try {
+                callbacks.execute(() -> {
+                    try {
+                        task.run();
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.WARNING, "listener failed", e);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                // closed
+            }
+        };
+        this.onListenerThread = onListenerThread;
+        inbox = new InboxLink(http, onLoop, timers, options.connectTimeout(), options.pingInterval(), backoff(),
+                options.server(), options.user(), options.device(), options.window(), cursors, onListenerThread, listener);
+        sendLink = new SendLink(http, onLoop, timers, options.connectTimeout(), options.pingInterval(), backoff(),
+                options.server(), options.user(), options.device(), outbox, new Results(),
+                options.maxInFlight(), options.sendIdleTimeout());
+    }
+
+    /** Opens the local store, resumes sending what the outbox holds, and connects the inbox. */
+    public static PigeonholeClient start(ClientOptions options, Listener listener) {
+        PigeonholeClient client = new PigeonholeClient(options, listener);
+        List<OutboxMessage> pending = client.outbox.pending();
+        for (OutboxMessage m : pending) {
+            client.outgoing.put(m.id(), new Outgoing(m.id(), m.to(), Json.read(m.body(), JsonNode.class)));
+        }
+        client.loop.execute(() -> {
+            pending.forEach(client.sendLink::enqueue);
+            client.inbox.start();
+        });
+        return client;
+    }
+
+    /** Sends {@code body} to a user (or {@code group:<id>}) with a new message id. See {@link #send(String, String, JsonNode)}. */
+    public Outgoing send(String to, JsonNode body) {
+        return send(UUID.randomUUID().toString(), to, body);
+    }
+
+    /** Sends {@code {"text": text}}. */
+    public Outgoing sendText(String to, String text) {
+        return send(to, JsonNodeFactory.instance.objectNode().put("text", text));
+    }
+
+    /**
+     * Stores the message in the outbox — durably, before returning — and sends it as soon as a connection allows.
+     * Sending again with an id already in the outbox returns the queued message instead of adding one.
+     *
+     * @throws IllegalArgumentException for an invalid id or recipient, a null body, or a body over the size limit
+     *                                  (these would be rejected by the server anyway)
+     */
+    public Outgoing send(String id, String to, JsonNode body) {
+        if (closed) {
+            throw new IllegalStateException("client closed");
+        }
+        if (!Ids.validMessageId(id) || !Ids.validRecipient(to) || body == null || body.isNull()) {
+            throw new IllegalArgumentException("invalid id, recipient or body");
+        }
+        String json = Json.write(body);
+        int size = json.getBytes(StandardCharsets.UTF_8).length;
+        if (size > options.maxBodyBytes()) {
+            throw new IllegalArgumentException("body is " + size + " bytes; the limit is " + options.maxBodyBytes());
+        }
+        OutboxMessage stored = outbox.add(id, to, json, System.currentTimeMillis());
+        Outgoing message = outgoing.computeIfAbsent(stored.id(), k -> new Outgoing(stored.id(), stored.to(), body));
+        loop.execute(() -> sendLink.enqueue(stored));
+        return message;
+    }
+
+    /** Messages in the outbox: queued and not yet answered by the server. */
+    public List<Outgoing> pending() {
+        List<Outgoing> out = new ArrayList<>();
+        for (OutboxMessage m : outbox.pending()) {
+            Outgoing o = outgoing.get(m.id());
+            if (o != null && o.state() == SendState.QUEUED) {
+                out.add(o);
+            }
+        }
+        return out;
+    }
+
+    /** The inbox connection's state. */
+    public ConnectionState state() {
+        return inbox.state();
+    }
+
+    /** The last inbox seq handed to the listener (persisted). */
+    public long position() {
+        return inbox.position();
+    }
+
+    public ClientOptions options() {
+        return options;
+    }
+
+    /** Closes both connections and the local store; queued messages stay in the outbox for the next start. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            loop.submit(() -> {
+                sendLink.close();
+                inbox.close();
+            }).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // closing anyway
+        }
+        loop.shutdown();
+        callbacks.shutdown();
+        try {
+            callbacks.awaitTermination(5, TimeUnit.SECONDS);
+            loop.awaitTermination(5, TimeUnit.SECONDS);
+            storage.close();
+        } catch (Exception e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private Backoff backoff() {
+        return new Backoff(options.backoffMin(), options.backoffMax(), () -> ThreadLocalRandom.current().nextDouble());
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Server answers, on the client loop; listener calls go to the callback thread. */
+    private final class Results implements SendLink.Results {
+        @Override
+        public void accepted(String id) {
+            Outgoing o = outgoing.remove(id);
+            if (o != null && o.accept()) {
+                onListenerThread.execute(() -> listener.onSendState(o));
+            }
+        }
+
+        @Override
+        public void rejected(String id, String code, String message) {
+            Outgoing o = outgoing.remove(id);
+            if (o != null && o.reject(code, message)) {
+                onListenerThread.execute(() -> listener.onSendState(o));
+            }
+        }
+
+        @Override
+        public void refused(int closeCode, String reason) {
+            onListenerThread.execute(() -> listener.onRefused(closeCode, reason));
+        }
+    }
+}

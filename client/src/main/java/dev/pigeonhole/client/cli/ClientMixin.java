@@ -1,0 +1,33 @@
+package dev.pigeonhole.client.cli;
+
+import dev.pigeonhole.client.ClientOptions;
+import dev.pigeonhole.client.Listener;
+import dev.pigeonhole.client.PigeonholeClient;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/** Options every command shares: where the server is, who we are, where local state lives. */
+final class ClientMixin {
+    @Option(names = "--server", defaultValue = "ws://127.0.0.1:8080", description = "Server base URL (default ${DEFAULT-VALUE})")
+    URI server;
+
+    @Option(names = "--user", required = true, description = "Your user id")
+    String user;
+
+    @Option(names = "--device", defaultValue = "cli", description = "This device's id (default ${DEFAULT-VALUE})")
+    String device;
+
+    @Option(names = "--data-dir", description = "Outbox and inbox position (default ~/.pigeonhole/<user>-<device>)")
+    Path dataDir;
+
+    @Option(names = "--ping-interval", defaultValue = "PT15S", description = "Heartbeat interval, ISO-8601 (default ${DEFAULT-VALUE})")
+    Duration pingInterval;
+
+    PigeonholeClient start(Listener listener) {
+        Path dir = dataDir != null ? dataDir : Path.of(System.getProperty("user.home"), ".pigeonhole", user + "-" + device);
+        return PigeonholeClient.start(ClientOptions.builder(server, user, device).dataDir(dir).pingInterval(pingInterval)
+                .backoff(Duration.ofMillis(250), Duration.ofSeconds(5)).build(), listener);
+    }
+}

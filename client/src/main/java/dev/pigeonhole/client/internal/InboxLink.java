@@ -1,0 +1,180 @@
+package dev.pigeonhole.client.internal;
+
+import dev.pigeonhole.client.ConnectionState;
+import dev.pigeonhole.client.IncomingMessage;
+import dev.pigeonhole.client.Listener;
+import dev.pigeonhole.protocol.CloseCode;
+import dev.pigeonhole.protocol.ServerFrame;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Executor;
+
+/**
+ * The inbox socket: always up while the client runs. Hands entries to the listener in seq order at most once —
+ * the position is stored before the listener sees an entry — and acknowledges them after the listener returned,
+ * in batches. Resumes after the last entry handed over, with the epoch it belongs to.
+ */
+public final class InboxLink extends Link {
+    private static final Duration ACK_DELAY = Duration.ofMillis(100);
+
+    private final URI base;
+    private final String identityQuery;
+    private final int window;
+    private final CursorStore cursors;
+    private final Executor callbacks;
+    private final Listener listener;
+    /** Highest seq handed to the callback thread; the next connection resumes after it. */
+    private long handedOver;
+    private long epoch;
+    /** Highest seq the listener finished, and the highest acked to the server. */
+    private long processed;
+    private long acked;
+    private Timers.Cancellable ackTimer;
+    private volatile ConnectionState state = ConnectionState.OFFLINE;
+
+    public InboxLink(HttpClient http, Executor loop, Timers timers, Duration connectTimeout, Duration pingInterval,
+                     Backoff backoff, URI base, String user, String device, int window, CursorStore cursors,
+                     Executor callbacks, Listener listener) {
+        super(http, loop, timers, connectTimeout, pingInterval, backoff);
+        this.base = base;
+        this.identityQuery = "user=" + encode(user) + "&device=" + encode(device);
+        this.window = window;
+        this.cursors = cursors;
+        this.callbacks = callbacks;
+        this.listener = listener;
+        Cursor start = cursors.load();
+        this.handedOver = start.seq();
+        this.epoch = start.epoch();
+        this.processed = start.seq();
+        this.acked = start.seq();
+    }
+
+    public ConnectionState state() {
+        return state;
+    }
+
+    /** The position the client has reached (entries handed to the listener). */
+    public long position() {
+        return handedOver;
+    }
+
+    public void start() {
+        connect();
+    }
+
+    public void close() {
+        flushAcks();
+        stop();
+        report(ConnectionState.CLOSED);
+    }
+
+    @Override
+    URI uri() {
+        String query = identityQuery + "&window=" + window + "&after=" + handedOver
+                + (epoch != 0 && handedOver > 0 ? "&epoch=" + epoch : "");
+        return URI.create(base + "/v1/inbox?" + query);
+    }
+
+    @Override
+    void onConnecting() {
+        report(ConnectionState.CONNECTING);
+    }
+
+    @Override
+    void onUp() {
+        report(ConnectionState.ONLINE);
+        flushAcks();
+    }
+
+    @Override
+    void onFrame(ServerFrame frame) {
+        backoff.reset(); // the server answers: this connection works
+        if (frame instanceof ServerFrame.Message m) {
+            if (m.seq() <= handedOver) {
+                return; // already handed over (e.g. resent after a reconnect)
+            }
+            handedOver = m.seq();
+            Cursor position = new Cursor(m.seq(), epoch);
+            IncomingMessage message = new IncomingMessage(m.seq(), m.id(), m.from(), m.fromDevice(), m.to(), m.body(),
+                    m.sentAt(), m.own());
+            callbacks.execute(() -> {
+                cursors.save(position);
+                try {
+                    listener.onMessage(message);
+                } finally {
+                    timers.schedule(() -> processed(message.seq()), Duration.ZERO);
+                }
+            });
+        } else if (frame instanceof ServerFrame.CaughtUp c) {
+            if (c.epoch() != 0 && c.epoch() != epoch) {
+                epoch = c.epoch();
+                Cursor position = new Cursor(handedOver, epoch);
+                callbacks.execute(() -> cursors.save(position));
+            }
+            callbacks.execute(() -> listener.onCaughtUp(c.seq()));
+        }
+    }
+
+    @Override
+    void onDown(int code, String reason) {
+        cancelAckTimer();
+        if (code == CloseCode.RESYNC.code()) {
+            // The inbox was rebuilt without its history: start over in the new epoch.
+            handedOver = 0;
+            processed = 0;
+            acked = 0;
+            epoch = 0;
+            callbacks.execute(() -> {
+                cursors.save(Cursor.START);
+                listener.onResync();
+            });
+        } else if (!CloseCode.reconnectAllowed(code)) {
+            report(ConnectionState.OFFLINE);
+            callbacks.execute(() -> listener.onRefused(code, reason));
+            return;
+        }
+        report(ConnectionState.OFFLINE);
+        scheduleReconnect();
+    }
+
+    private void processed(long seq) {
+        processed = Math.max(processed, seq);
+        if (processed - acked >= Math.max(1, window / 4)) {
+            flushAcks();
+        } else if (ackTimer == null && processed > acked) {
+            ackTimer = timers.schedule(() -> {
+                ackTimer = null;
+                flushAcks();
+            }, ACK_DELAY);
+        }
+    }
+
+    private void flushAcks() {
+        cancelAckTimer();
+        if (processed > acked && isUp()) {
+            acked = processed;
+            sendText("{\"type\":\"ack\",\"seq\":" + processed + "}");
+        }
+    }
+
+    private void cancelAckTimer() {
+        if (ackTimer != null) {
+            ackTimer.cancel();
+            ackTimer = null;
+        }
+    }
+
+    private void report(ConnectionState next) {
+        if (state != next) {
+            state = next;
+            callbacks.execute(() -> listener.onConnectionState(next));
+        }
+    }
+
+    static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+}

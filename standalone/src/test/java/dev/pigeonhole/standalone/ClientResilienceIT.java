@@ -1,0 +1,322 @@
+package dev.pigeonhole.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pigeonhole.client.ClientOptions;
+import dev.pigeonhole.client.ConnectionState;
+import dev.pigeonhole.client.IncomingMessage;
+import dev.pigeonhole.client.Outgoing;
+import dev.pigeonhole.client.PigeonholeClient;
+import dev.pigeonhole.client.SendState;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The client SDK against the real standalone stack through a {@link FaultProxy}: flapping networks, half-open
+ * connections, and a client process killed while it had queued messages.
+ */
+class ClientResilienceIT {
+    private static final Duration PING = Duration.ofMillis(500);
+    private static final Duration WAIT = Duration.ofSeconds(90);
+    private static ServiceProcess pigeonhole;
+    private static Path root;
+
+    @BeforeAll
+    static void start() throws Exception {
+        root = Files.createTempDirectory("pigeonhole-client-it");
+        pigeonhole = ServiceProcess.standalone("client-it", EmbeddedKafka.freePort(), root.resolve("server")).start()
+                .awaitReady(Duration.ofSeconds(90));
+    }
+
+    @AfterAll
+    static void stop() {
+        pigeonhole.stop();
+        TestFiles.delete(root);
+    }
+
+    private static PigeonholeClient client(FaultProxy proxy, String user, String device, Recorder recorder) {
+        return PigeonholeClient.start(ClientOptions.builder(URI.create(proxy.ws()), user, device)
+                .dataDir(root.resolve(user + "-" + device)).pingInterval(PING)
+                .backoff(Duration.ofMillis(100), Duration.ofSeconds(1)).connectTimeout(Duration.ofSeconds(1))
+                .sendIdleTimeout(Duration.ofSeconds(2)).build(), recorder);
+    }
+
+    /**
+     * The waiting room: for a minute the network flaps at random — resets, refusals, half-open silences — while two
+     * clients exchange 2,000 messages. Every message arrives exactly once, in each sender's order, and each
+     * client's reported state matched the network within two ping intervals.
+     */
+    @Test
+    void waitingRoom() throws Exception {
+        Random random = new Random(2026);
+        int perSender = 1000;
+        try (FaultProxy proxy = new FaultProxy(pigeonhole.port)) {
+            Recorder aliceSaw = new Recorder();
+            Recorder bobSaw = new Recorder();
+            List<Outgoing> aliceSent = new ArrayList<>();
+            List<Outgoing> bobSent = new ArrayList<>();
+            try (PigeonholeClient alice = client(proxy, "wr-alice", "phone", aliceSaw);
+                 PigeonholeClient bob = client(proxy, "wr-bob", "laptop", bobSaw)) {
+                long start = System.currentTimeMillis();
+                long end = start + 60_000;
+                Thread flapper = new Thread(() -> {
+                    while (System.currentTimeMillis() < end) {
+                        sleep(1000 + random.nextInt(3000));
+                        switch (random.nextInt(3)) {
+                            case 0 -> proxy.drop();
+                            case 1 -> {
+                                proxy.refuse();
+                                sleep(500 + random.nextInt(2500));
+                                proxy.up();
+                            }
+                            default -> {
+                                proxy.blackhole();
+                                sleep(500 + random.nextInt(2500));
+                                proxy.up();
+                            }
+                        }
+                    }
+                    proxy.up();
+                }, "flapper");
+                flapper.start();
+                for (int i = 0; i < perSender; i++) {
+                    aliceSent.add(alice.sendText("wr-bob", "a" + i));
+                    bobSent.add(bob.sendText("wr-alice", "b" + i));
+                    sleep(55);
+                }
+                flapper.join();
+                long healedAt = System.currentTimeMillis();
+
+                awaitCount(bobSaw, "wr-alice", perSender);
+                awaitCount(aliceSaw, "wr-bob", perSender);
+                assertThat(texts(bobSaw.from("wr-alice"))).containsExactlyElementsOf(
+                        IntStream.range(0, perSender).mapToObj(i -> "a" + i).toList());
+                assertThat(texts(aliceSaw.from("wr-bob"))).containsExactlyElementsOf(
+                        IntStream.range(0, perSender).mapToObj(i -> "b" + i).toList());
+                assertThat(aliceSent).allMatch(m -> m.state() == SendState.ACCEPTED);
+                assertThat(bobSent).allMatch(m -> m.state() == SendState.ACCEPTED);
+                assertThat(alice.pending()).isEmpty();
+                assertSeqsStrictlyIncrease(aliceSaw.messages());
+                assertSeqsStrictlyIncrease(bobSaw.messages());
+
+                for (Recorder r : List.of(aliceSaw, bobSaw)) {
+                    assertStateMatchedTheNetwork(r, proxy.transitions(), start, healedAt);
+                }
+                assertThat(proxy.transitions()).as("the network really flapped").hasSizeGreaterThan(10);
+            }
+        }
+    }
+
+    /** A half-open connection is noticed within two ping intervals; the client resumes without loss or duplicates. */
+    @Test
+    void halfOpenConnectionIsDetectedAndResumed() throws Exception {
+        try (FaultProxy proxy = new FaultProxy(pigeonhole.port);
+             TestSender carol = new TestSender(pigeonhole.ws(""), "ho-carol", "phone")) {
+            Recorder daveSaw = new Recorder();
+            try (PigeonholeClient dave = client(proxy, "ho-dave", "phone", daveSaw)) {
+                awaitState(daveSaw, ConnectionState.ONLINE);
+                List<String> ids = new ArrayList<>();
+                for (int i = 0; i < 100; i++) {
+                    String id = "ho-" + i;
+                    ids.add(id);
+                    carol.send(id, "ho-dave", "{\"text\":\"c" + i + "\"}");
+                    if (i == 40) {
+                        awaitCount(daveSaw, "ho-carol", 30);
+                        long silencedAt = System.currentTimeMillis();
+                        proxy.blackhole();
+                        awaitNotOnline(daveSaw, silencedAt);
+                        long noticedAfter = noticed(daveSaw, silencedAt) - silencedAt;
+                        assertThat(noticedAfter).as("noticed within two ping intervals (+ scheduling slack)")
+                                .isLessThanOrEqualTo(2 * PING.toMillis() + 400);
+                    }
+                    if (i == 70) {
+                        proxy.up();
+                    }
+                }
+                carol.awaitReplies(ids, 1, WAIT);
+                awaitCount(daveSaw, "ho-carol", 100);
+                sleep(500);
+                assertThat(texts(daveSaw.from("ho-carol"))).containsExactlyElementsOf(
+                        IntStream.range(0, 100).mapToObj(i -> "c" + i).toList());
+                assertThat(dave.state()).isEqualTo(ConnectionState.ONLINE);
+            }
+        }
+    }
+
+    /**
+     * A client in its own JVM queues 100 messages while the server is unreachable and is killed with SIGKILL; the
+     * next run sends them: each delivered exactly once, in order. Then the same while sends are in flight.
+     */
+    @Test
+    void killedWhileOfflineThenRestarted() throws Exception {
+        try (FaultProxy proxy = new FaultProxy(pigeonhole.port)) {
+            proxy.refuse();
+            Path dir = root.resolve("kill-erin");
+            Process first = cli(proxy, dir, "send", "--to", "ko-fred", "--wait", "PT10M");
+            try (Writer in = new OutputStreamWriter(first.getOutputStream(), StandardCharsets.UTF_8)) {
+                for (int i = 0; i < 100; i++) {
+                    in.write("offline " + i + "\n");
+                }
+            }
+            awaitLines(first, "queued ", 100);
+            first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+
+            proxy.up();
+            Process flush = cli(proxy, dir, "flush", "--wait", "PT60S");
+            assertThat(flush.waitFor(90, TimeUnit.SECONDS)).isTrue();
+            assertThat(flush.exitValue()).as("flush: outbox empty").isZero();
+
+            // Killed mid-flight: some sends are answered, some in flight, some queued.
+            proxy.delay(30);
+            Process second = cli(proxy, dir, "send", "--to", "ko-fred", "--wait", "PT10M");
+            try (Writer in = new OutputStreamWriter(second.getOutputStream(), StandardCharsets.UTF_8)) {
+                for (int i = 0; i < 100; i++) {
+                    in.write("inflight " + i + "\n");
+                }
+            }
+            awaitLines(second, "accepted ", 10);
+            second.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            proxy.delay(0);
+            Process flushAgain = cli(proxy, dir, "flush", "--wait", "PT60S");
+            assertThat(flushAgain.waitFor(90, TimeUnit.SECONDS)).isTrue();
+            assertThat(flushAgain.exitValue()).isZero();
+
+            Recorder fredSaw = new Recorder();
+            try (PigeonholeClient fred = client(proxy, "ko-fred", "phone", fredSaw)) {
+                awaitCount(fredSaw, "erin", 200);
+                sleep(500);
+                List<String> expected = new ArrayList<>();
+                IntStream.range(0, 100).forEach(i -> expected.add("offline " + i));
+                IntStream.range(0, 100).forEach(i -> expected.add("inflight " + i));
+                assertThat(texts(fredSaw.from("erin"))).containsExactlyElementsOf(expected);
+            }
+        }
+    }
+
+    private static Process cli(FaultProxy proxy, Path dataDir, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx128m",
+                "-cp", System.getProperty("java.class.path"), "dev.pigeonhole.client.cli.PigeonholeCli"));
+        cmd.add(args[0]);
+        cmd.addAll(List.of("--server", proxy.ws(), "--user", "erin", "--device", "phone", "--data-dir", dataDir.toString(),
+                "--ping-interval", "PT1S"));
+        cmd.addAll(List.of(args).subList(1, args.length));
+        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    }
+
+    private static void awaitLines(Process p, String prefix, int count) throws Exception {
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        int seen = 0;
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (seen < count) {
+            String line = out.readLine();
+            if (line == null || System.nanoTime() > deadline) {
+                throw new AssertionError("saw " + seen + " '" + prefix + "' lines of " + count);
+            }
+            if (line.startsWith(prefix)) {
+                seen++;
+            }
+        }
+    }
+
+    /**
+     * Samples the whole run: whenever the network had been down (refusing or silent) for more than two ping
+     * intervals, the client did not claim to be online; whenever it had been up long enough to reconnect (backoff
+     * bound + handshake + two intervals), the client said online.
+     */
+    private static void assertStateMatchedTheNetwork(Recorder r, List<FaultProxy.Transition> net, long from, long to) {
+        long slack = 400;
+        long mustNotBeOnline = 2 * PING.toMillis() + slack;
+        long mustBeOnline = 1000 + 1000 + 2 * PING.toMillis() + slack;
+        int checkedDown = 0;
+        int checkedUp = 0;
+        for (long t = from + 2000; t < to; t += 50) {
+            FaultProxy.Transition last = null;
+            for (FaultProxy.Transition tr : net) {
+                if (tr.at() <= t) {
+                    last = tr;
+                }
+            }
+            if (last == null) {
+                continue;
+            }
+            long since = t - last.at();
+            ConnectionState reported = r.stateAt(t);
+            if (last.mode() != FaultProxy.Mode.UP && since > mustNotBeOnline) {
+                assertThat(reported).as("at +%d ms, network %s for %d ms", t - from, last.mode(), since)
+                        .isNotEqualTo(ConnectionState.ONLINE);
+                checkedDown++;
+            } else if (last.mode() == FaultProxy.Mode.UP && since > mustBeOnline) {
+                assertThat(reported).as("at +%d ms, network up for %d ms", t - from, since)
+                        .isEqualTo(ConnectionState.ONLINE);
+                checkedUp++;
+            }
+        }
+        assertThat(checkedDown).as("down samples checked").isPositive();
+        assertThat(checkedUp).as("up samples checked").isPositive();
+    }
+
+    private static void awaitCount(Recorder r, String from, int count) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (r.from(from).size() < count) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("got " + r.from(from).size() + " of " + count + " from " + from);
+            }
+            sleep(20);
+        }
+    }
+
+    private static void awaitState(Recorder r, ConnectionState state) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (r.stateAt(System.currentTimeMillis()) != state) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("never " + state + ": " + r.states());
+            }
+            sleep(20);
+        }
+    }
+
+    private static void awaitNotOnline(Recorder r, long since) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (noticed(r, since) < 0) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("never noticed: " + r.states());
+            }
+            sleep(20);
+        }
+    }
+
+    /** When the client first reported a non-online state after {@code since}, or -1. */
+    private static long noticed(Recorder r, long since) {
+        return r.states().stream().filter(s -> s.at() >= since && s.state() != ConnectionState.ONLINE)
+                .mapToLong(Recorder.StateChange::at).findFirst().orElse(-1);
+    }
+
+    private static void assertSeqsStrictlyIncrease(List<IncomingMessage> messages) {
+        for (int i = 1; i < messages.size(); i++) {
+            assertThat(messages.get(i).seq()).isEqualTo(messages.get(i - 1).seq() + 1);
+        }
+    }
+
+    private static List<String> texts(List<IncomingMessage> messages) {
+        return messages.stream().map(m -> m.body().get("text").asText()).toList();
+    }
+
+    private static void sleep(long ms) {
+        ServiceProcess.sleep(ms);
+    }
+}

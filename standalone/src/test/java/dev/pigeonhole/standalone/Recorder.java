@@ -1,0 +1,71 @@
+package dev.pigeonhole.standalone;
+
+import dev.pigeonhole.client.ConnectionState;
+import dev.pigeonhole.client.IncomingMessage;
+import dev.pigeonhole.client.Listener;
+import dev.pigeonhole.client.Outgoing;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A client listener that records everything with the time it happened. */
+final class Recorder implements Listener {
+    record StateChange(long at, ConnectionState state) {}
+
+    private final List<IncomingMessage> messages = new ArrayList<>();
+    private final List<StateChange> states = new ArrayList<>();
+    private final List<Outgoing> settled = new ArrayList<>();
+    private int resyncs;
+
+    @Override
+    public synchronized void onMessage(IncomingMessage message) {
+        messages.add(message);
+    }
+
+    @Override
+    public synchronized void onConnectionState(ConnectionState state) {
+        states.add(new StateChange(System.currentTimeMillis(), state));
+    }
+
+    @Override
+    public synchronized void onSendState(Outgoing message) {
+        settled.add(message);
+    }
+
+    @Override
+    public synchronized void onResync() {
+        resyncs++;
+    }
+
+    synchronized List<IncomingMessage> messages() {
+        return List.copyOf(messages);
+    }
+
+    /** Messages from {@code user} (not own copies), in the order the listener got them. */
+    synchronized List<IncomingMessage> from(String user) {
+        return messages.stream().filter(m -> !m.own() && m.from().equals(user)).toList();
+    }
+
+    synchronized List<StateChange> states() {
+        return List.copyOf(states);
+    }
+
+    synchronized List<Outgoing> settled() {
+        return List.copyOf(settled);
+    }
+
+    synchronized int resyncs() {
+        return resyncs;
+    }
+
+    /** The state the client had reported at {@code time}. */
+    synchronized ConnectionState stateAt(long time) {
+        ConnectionState s = ConnectionState.OFFLINE;
+        for (StateChange c : states) {
+            if (c.at() > time) {
+                break;
+            }
+            s = c.state();
+        }
+        return s;
+    }
+}
