@@ -37,9 +37,16 @@ final class ChatCommand implements Callable<Integer> {
                 }
             }
 
+            private ConnectionState shown;
+
             @Override
             public void onConnectionState(ConnectionState state) {
-                print("* " + state.name().toLowerCase());
+                // Attempts while offline go CONNECTING -> OFFLINE again and again: show online/offline changes only.
+                ConnectionState visible = state == ConnectionState.CONNECTING ? shown : state;
+                if (visible != null && visible != shown) {
+                    shown = visible;
+                    print("* " + (visible == ConnectionState.OFFLINE ? "offline (retrying)" : visible.name().toLowerCase()));
+                }
             }
 
             @Override
