@@ -18,7 +18,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -173,7 +175,7 @@ class ClientResilienceIT {
                     in.write("offline " + i + "\n");
                 }
             }
-            awaitLines(first, "queued ", 100);
+            awaitLines(first, Map.of("queued ", 100));
             first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
 
             proxy.up();
@@ -189,7 +191,7 @@ class ClientResilienceIT {
                     in.write("inflight " + i + "\n");
                 }
             }
-            awaitLines(second, "accepted ", 10);
+            awaitLines(second, Map.of("queued ", 100, "accepted ", 10)); // all on disk, some answered
             second.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             proxy.delay(0);
             Process flushAgain = cli(proxy, dir, "flush", "--wait", "PT60S");
@@ -218,18 +220,17 @@ class ClientResilienceIT {
         return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     }
 
-    private static void awaitLines(Process p, String prefix, int count) throws Exception {
+    /** Reads the process's output until it printed at least the given number of lines with each prefix. */
+    private static void awaitLines(Process p, Map<String, Integer> counts) throws Exception {
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        int seen = 0;
+        Map<String, Integer> seen = new HashMap<>();
         long deadline = System.nanoTime() + WAIT.toNanos();
-        while (seen < count) {
+        while (counts.entrySet().stream().anyMatch(e -> seen.getOrDefault(e.getKey(), 0) < e.getValue())) {
             String line = out.readLine();
             if (line == null || System.nanoTime() > deadline) {
-                throw new AssertionError("saw " + seen + " '" + prefix + "' lines of " + count);
+                throw new AssertionError("saw " + seen + ", waiting for " + counts);
             }
-            if (line.startsWith(prefix)) {
-                seen++;
-            }
+            counts.keySet().stream().filter(line::startsWith).forEach(k -> seen.merge(k, 1, Integer::sum));
         }
     }
 
