@@ -57,6 +57,10 @@ class DeviceStreamTest {
     };
 
     private DeviceStream stream(Long after, int window, int pageSize) {
+        return stream(new DeviceStream.Params(after, null, window, pageSize, Duration.ofSeconds(30)));
+    }
+
+    private DeviceStream stream(DeviceStream.Params params) {
         DeviceStream.Outbound out = new DeviceStream.Outbound() {
             @Override
             public void send(ServerFrame frame, Runnable written) {
@@ -69,9 +73,8 @@ class DeviceStreamTest {
                 closedWith = code;
             }
         };
-        return new DeviceStream(BOB, new DeviceStream.Params(after, null, window, pageSize, Duration.ofSeconds(30)),
-                out, store, (id, seq) -> acked.add(seq), (task, delay) -> timers.add(task), () -> now,
-                new DeliveryMetrics(new SimpleMeterRegistry()));
+        return new DeviceStream(BOB, params, out, store, (id, seq) -> acked.add(seq), (task, delay) -> timers.add(task),
+                () -> now, new DeliveryMetrics(new SimpleMeterRegistry()));
     }
 
     private void addEntries(int n) {
@@ -204,18 +207,7 @@ class DeviceStreamTest {
     @Test
     void anEpochOtherThanTheClientsMeansResync() {
         addEntries(3);
-        DeviceStream s = new DeviceStream(BOB, new DeviceStream.Params(3L, 999L, 100, 100, Duration.ofSeconds(30)),
-                new DeviceStream.Outbound() {
-                    @Override
-                    public void send(ServerFrame frame, Runnable written) {
-                        frames.add(frame);
-                    }
-
-                    @Override
-                    public void close(CloseCode code, String reason) {
-                        closedWith = code;
-                    }
-                }, store, (id, seq) -> { }, (t, d) -> { }, () -> now, new DeliveryMetrics(new SimpleMeterRegistry()));
+        DeviceStream s = stream(new DeviceStream.Params(3L, 999L, 100, 100, Duration.ofSeconds(30)));
         s.start();
         serveReads();
         assertThat(closedWith).isEqualTo(CloseCode.RESYNC);
@@ -245,18 +237,7 @@ class DeviceStreamTest {
     @Test
     void aCursorBeyondTheHeadInTheSameEpochWaitsForTheStore() {
         addEntries(3);
-        DeviceStream s = new DeviceStream(BOB, new DeviceStream.Params(5L, EPOCH, 100, 100, Duration.ofSeconds(30)),
-                new DeviceStream.Outbound() {
-                    @Override
-                    public void send(ServerFrame frame, Runnable written) {
-                        frames.add(frame);
-                    }
-
-                    @Override
-                    public void close(CloseCode code, String reason) {
-                        closedWith = code;
-                    }
-                }, store, (id, seq) -> { }, (t, d) -> { }, () -> now, new DeliveryMetrics(new SimpleMeterRegistry()));
+        DeviceStream s = stream(new DeviceStream.Params(5L, EPOCH, 100, 100, Duration.ofSeconds(30)));
         s.start();
         serveReads();
         assertThat(closedWith).isNull();

@@ -56,10 +56,8 @@ public class SendSocket {
     /** Transport errors: a message over the size limit closes with 1009, anything else with 1011. */
     @OnError
     void error(WebSocketConnection connection, Throwable error) {
-        boolean tooBig = error instanceof IllegalStateException
-                && String.valueOf(error.getMessage()).contains("max message size");
-        CloseCode code = tooBig ? CloseCode.MESSAGE_TOO_BIG : CloseCode.INTERNAL_ERROR;
-        connection.close(new CloseReason(code.code(), tooBig ? "message too big" : "internal error"))
+        CloseCode code = CloseCode.forTransportError(error);
+        connection.close(new CloseReason(code.code(), code == CloseCode.MESSAGE_TOO_BIG ? "message too big" : "internal error"))
                 .subscribe().with(ok -> { }, failed -> { });
     }
 

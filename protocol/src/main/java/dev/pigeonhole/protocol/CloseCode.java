@@ -48,6 +48,15 @@ public enum CloseCode {
         return reconnect;
     }
 
+    /**
+     * The code for a failure the WebSocket layer reported: a message over the transport limit (the HTTP layer
+     * says "max message size") is {@link #MESSAGE_TOO_BIG}, anything else {@link #INTERNAL_ERROR}.
+     */
+    public static CloseCode forTransportError(Throwable error) {
+        return error instanceof IllegalStateException && String.valueOf(error.getMessage()).contains("max message size")
+                ? MESSAGE_TOO_BIG : INTERNAL_ERROR;
+    }
+
     public static boolean reconnectAllowed(int code) {
         return !(code >= 4100 && code <= 4199);
     }

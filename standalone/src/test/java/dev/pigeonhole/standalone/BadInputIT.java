@@ -9,32 +9,23 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** S11: bad frames get coded errors; the connection and every good message carry on. */
 class BadInputIT {
     private static final Duration WAIT = Duration.ofSeconds(30);
+    @RegisterExtension
+    static final StandaloneExtension STACK = new StandaloneExtension("bad-input-it");
     private static ServiceProcess pigeonhole;
-    private static Path data;
 
     @BeforeAll
-    static void start() throws Exception {
-        data = Files.createTempDirectory("pigeonhole-bad-input-it");
-        pigeonhole = ServiceProcess.standalone("bad-input-it", EmbeddedKafka.freePort(), data).start()
-                .awaitReady(Duration.ofSeconds(90));
-    }
-
-    @AfterAll
-    static void stop() {
-        pigeonhole.stop();
-        TestFiles.delete(data);
+    static void stack() {
+        pigeonhole = STACK.process();
     }
 
     @Test

@@ -14,7 +14,6 @@ import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,9 +23,9 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The client SDK against the real standalone stack through a {@link FaultProxy}: flapping networks, half-open
@@ -35,25 +34,18 @@ import org.junit.jupiter.api.Test;
 class ClientResilienceIT {
     private static final Duration PING = Duration.ofMillis(500);
     private static final Duration WAIT = Duration.ofSeconds(90);
+    @RegisterExtension
+    static final StandaloneExtension STACK = new StandaloneExtension("client-it");
     private static ServiceProcess pigeonhole;
-    private static Path root;
 
     @BeforeAll
-    static void start() throws Exception {
-        root = Files.createTempDirectory("pigeonhole-client-it");
-        pigeonhole = ServiceProcess.standalone("client-it", EmbeddedKafka.freePort(), root.resolve("server")).start()
-                .awaitReady(Duration.ofSeconds(90));
-    }
-
-    @AfterAll
-    static void stop() {
-        pigeonhole.stop();
-        TestFiles.delete(root);
+    static void stack() {
+        pigeonhole = STACK.process();
     }
 
     private static PigeonholeClient client(FaultProxy proxy, String user, String device, Recorder recorder) {
         return PigeonholeClient.start(ClientOptions.builder(URI.create(proxy.ws()), user, device)
-                .dataDir(root.resolve(user + "-" + device)).pingInterval(PING)
+                .dataDir(STACK.dir(user + "-" + device)).pingInterval(PING)
                 .backoff(Duration.ofMillis(100), Duration.ofSeconds(1)).connectTimeout(Duration.ofSeconds(1))
                 .sendIdleTimeout(Duration.ofSeconds(2)).build(), recorder);
     }
@@ -168,7 +160,7 @@ class ClientResilienceIT {
     void killedWhileOfflineThenRestarted() throws Exception {
         try (FaultProxy proxy = new FaultProxy(pigeonhole.port)) {
             proxy.refuse();
-            Path dir = root.resolve("kill-erin");
+            Path dir = STACK.dir("kill-erin");
             Process first = cli(proxy, dir, "send", "--to", "ko-fred", "--wait", "PT10M");
             try (Writer in = new OutputStreamWriter(first.getOutputStream(), StandardCharsets.UTF_8)) {
                 for (int i = 0; i < 100; i++) {

@@ -8,8 +8,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -19,27 +17,20 @@ import java.util.Random;
 import java.util.Set;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The offline path through the standalone stack (real broker, real sockets): S1–S4, S9. */
 class OfflineDeliveryIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
+    @RegisterExtension
+    static final StandaloneExtension STACK = new StandaloneExtension("offline-it");
     private static ServiceProcess pigeonhole;
-    private static Path data;
 
     @BeforeAll
-    static void start() throws Exception {
-        data = Files.createTempDirectory("pigeonhole-offline-it");
-        pigeonhole = ServiceProcess.standalone("offline-it", EmbeddedKafka.freePort(), data).start()
-                .awaitReady(Duration.ofSeconds(90));
-    }
-
-    @AfterAll
-    static void stop() {
-        pigeonhole.stop();
-        TestFiles.delete(data);
+    static void stack() {
+        pigeonhole = STACK.process();
     }
 
     @Test

@@ -1,9 +1,6 @@
 package dev.pigeonhole.client.cli;
 
-import dev.pigeonhole.client.Listener;
-import dev.pigeonhole.client.Outgoing;
 import dev.pigeonhole.client.PigeonholeClient;
-import dev.pigeonhole.client.SendState;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -22,13 +19,7 @@ final class FlushCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (PigeonholeClient c = client.start(new Listener() {
-            @Override
-            public void onSendState(Outgoing m) {
-                System.out.println((m.state() == SendState.ACCEPTED ? "accepted " : "rejected " + m.rejectionCode() + " ")
-                        + m.id());
-            }
-        })) {
+        try (PigeonholeClient c = client.start(new PrintSettled())) {
             System.out.println("queued in outbox: " + c.pending().size());
             return Waiting.settle(c, c.pending(), wait);
         }

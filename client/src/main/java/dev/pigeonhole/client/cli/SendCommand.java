@@ -1,9 +1,7 @@
 package dev.pigeonhole.client.cli;
 
-import dev.pigeonhole.client.Listener;
 import dev.pigeonhole.client.Outgoing;
 import dev.pigeonhole.client.PigeonholeClient;
-import dev.pigeonhole.client.SendState;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -36,13 +34,7 @@ final class SendCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (PigeonholeClient c = client.start(new Listener() {
-            @Override
-            public void onSendState(Outgoing m) {
-                System.out.println((m.state() == SendState.ACCEPTED ? "accepted " : "rejected " + m.rejectionCode() + " ")
-                        + m.id());
-            }
-        })) {
+        try (PigeonholeClient c = client.start(new PrintSettled())) {
             List<Outgoing> sent = new ArrayList<>();
             if (text != null) {
                 sent.add(queue(c, text));
