@@ -24,10 +24,12 @@ import java.util.Objects;
  * @param window         unacked inbox entries the server may have in flight to this client
  * @param maxInFlight    sends awaiting the server's answer at once
  * @param maxBodyBytes   bodies larger than this are refused by {@code send} at once (the server's default limit)
+ * @param token          bearer token sent in the {@code Authorization} header; null to use the dev identity
+ *                       ({@code ?user=&device=}, accepted by the standalone mode only)
  */
 public record ClientOptions(URI server, String user, String device, Path dataDir, Duration pingInterval,
                             Duration backoffMin, Duration backoffMax, Duration connectTimeout,
-                            Duration sendIdleTimeout, int window, int maxInFlight, int maxBodyBytes) {
+                            Duration sendIdleTimeout, int window, int maxInFlight, int maxBodyBytes, String token) {
 
     public ClientOptions {
         Objects.requireNonNull(server, "server");
@@ -38,6 +40,12 @@ public record ClientOptions(URI server, String user, String device, Path dataDir
                 || window < 1 || maxInFlight < 1) {
             throw new IllegalArgumentException("invalid timings or limits");
         }
+    }
+
+    /** Never shows the token. */
+    @Override
+    public String toString() {
+        return "ClientOptions[" + server + " " + user + "/" + device + (token == null ? " dev identity" : " token") + "]";
     }
 
     public static Builder builder(URI server, String user, String device) {
@@ -58,6 +66,7 @@ public record ClientOptions(URI server, String user, String device, Path dataDir
         private int window = 128;
         private int maxInFlight = 100;
         private int maxBodyBytes = Frames.DEFAULT_MAX_BODY_BYTES;
+        private String token;
 
         private Builder(URI server, String user, String device) {
             this.server = server;
@@ -106,9 +115,15 @@ public record ClientOptions(URI server, String user, String device, Path dataDir
             return this;
         }
 
+        /** A bearer token for {@code user}/{@code device} (the server checks they match). */
+        public Builder token(String token) {
+            this.token = token;
+            return this;
+        }
+
         public ClientOptions build() {
             return new ClientOptions(server, user, device, dataDir, pingInterval, backoffMin, backoffMax,
-                    connectTimeout, sendIdleTimeout, window, maxInFlight, maxBodyBytes);
+                    connectTimeout, sendIdleTimeout, window, maxInFlight, maxBodyBytes, token);
         }
     }
 }

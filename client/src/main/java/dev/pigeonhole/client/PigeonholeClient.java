@@ -98,9 +98,10 @@ public final class PigeonholeClient implements AutoCloseable {
         };
         this.onListenerThread = onListenerThread;
         inbox = new InboxLink(http, onLoop, timers, options.connectTimeout(), options.pingInterval(), backoff(),
-                options.server(), options.user(), options.device(), options.window(), cursors, onListenerThread, listener);
+                options.server(), options.user(), options.device(), options.token(), options.window(), cursors,
+                onListenerThread, listener);
         sendLink = new SendLink(http, onLoop, timers, options.connectTimeout(), options.pingInterval(), backoff(),
-                options.server(), options.user(), options.device(), outbox, new Results(),
+                options.server(), options.user(), options.device(), options.token(), outbox, new Results(),
                 options.maxInFlight(), options.sendIdleTimeout());
     }
 

@@ -19,10 +19,6 @@ public interface DeliveryConfig {
     @WithDefault("http://localhost:8080")
     String routerUrl();
 
-    /** DEV ONLY: accept {@code ?user=&device=} as identity. Never enable in production. */
-    @WithDefault("false")
-    boolean devIdentity();
-
     /** Unacked entries in flight per connection when the client does not ask ({@code window}). */
     @WithDefault("128")
     int defaultWindow();

@@ -1,7 +1,11 @@
 package dev.pigeonhole.delivery;
 
+import dev.pigeonhole.access.AuthException;
+import dev.pigeonhole.access.Authenticator;
+import dev.pigeonhole.access.ConnectionLimiter;
+import dev.pigeonhole.access.PendingWrites;
+import dev.pigeonhole.access.SendLimiter;
 import dev.pigeonhole.protocol.CloseCode;
-import dev.pigeonhole.protocol.DevIdentity;
 import dev.pigeonhole.protocol.Identity;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -28,6 +32,9 @@ public class DeliveryService {
     private static final Logger LOG = Logger.getLogger(DeliveryService.class);
 
     private final DeliveryConfig config;
+    private final Authenticator authenticator;
+    private final SendLimiter limits;
+    private final ConnectionLimiter connections;
     private final DeliveryMetrics metrics;
     private final StreamRegistry registry = new StreamRegistry();
     private final RouterClient router;
@@ -38,11 +45,15 @@ public class DeliveryService {
         return t;
     });
 
-    DeliveryService(DeliveryConfig config, MeterRegistry meters,
-                    @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap) {
+    DeliveryService(DeliveryConfig config, MeterRegistry meters, Authenticator authenticator, SendLimiter limits,
+                    @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap,
+                    @ConfigProperty(name = "pigeonhole.internal.secret") Optional<String> internalSecret) {
         this.config = config;
+        this.authenticator = authenticator;
+        this.limits = limits;
+        this.connections = limits.newConnectionLimiter();
         this.metrics = new DeliveryMetrics(meters);
-        this.router = new RouterClient(config.routerUrl());
+        this.router = new RouterClient(config.routerUrl(), internalSecret);
         String instanceId = config.instanceId()
                 .or(() -> Optional.ofNullable(System.getenv("HOSTNAME")).filter(h -> !h.isBlank()))
                 .orElse("delivery-" + UUID.randomUUID());
@@ -55,12 +66,16 @@ public class DeliveryService {
         return kafka.ready();
     }
 
-    Optional<Identity> identify(Map<String, String> query) {
-        return DevIdentity.resolve(config.devIdentity(), query);
+    Identity authenticate(String authorization, Map<String, String> query) throws AuthException {
+        return authenticator.authenticate(authorization, query);
     }
 
-    String identityRefusal() {
-        return DevIdentity.refusal(config.devIdentity());
+    Optional<ConnectionLimiter.Lease> admit(Identity identity) {
+        return connections.acquire(identity);
+    }
+
+    PendingWrites newPendingWrites() {
+        return new PendingWrites(limits.pendingWrites());
     }
 
     /** Reads {@code after}, {@code epoch} and {@code window}. */

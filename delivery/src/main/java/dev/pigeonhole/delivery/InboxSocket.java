@@ -1,5 +1,8 @@
 package dev.pigeonhole.delivery;
 
+import dev.pigeonhole.access.AuthException;
+import dev.pigeonhole.access.ConnectionLimiter;
+import dev.pigeonhole.access.PendingWrites;
 import dev.pigeonhole.protocol.CloseCode;
 import dev.pigeonhole.protocol.Frames;
 import dev.pigeonhole.protocol.Identity;
@@ -23,6 +26,7 @@ import java.util.Optional;
 @WebSocket(path = "/v1/inbox")
 public class InboxSocket {
     private static final UserData.TypedKey<DeviceStream> STREAM = new UserData.TypedKey<>("pigeonhole.stream");
+    private static final UserData.TypedKey<ConnectionLimiter.Lease> LEASE = new UserData.TypedKey<>("pigeonhole.lease");
     private static final Frames FRAMES = new Frames(Frames.DEFAULT_MAX_BODY_BYTES);
 
     private final DeliveryService service;
@@ -40,9 +44,11 @@ public class InboxSocket {
             return;
         }
         Map<String, String> query = QueryParams.parse(connection.handshakeRequest().query());
-        Optional<Identity> identity = service.identify(query);
-        if (identity.isEmpty()) {
-            close(connection, CloseCode.UNAUTHORIZED, service.identityRefusal());
+        Identity identity;
+        try {
+            identity = service.authenticate(connection.handshakeRequest().header("Authorization"), query);
+        } catch (AuthException e) {
+            close(connection, CloseCode.UNAUTHORIZED, e.getMessage());
             return;
         }
         DeviceStream.Params params;
@@ -52,8 +58,15 @@ public class InboxSocket {
             close(connection, CloseCode.BAD_REQUEST, e.getMessage());
             return;
         }
+        Optional<ConnectionLimiter.Lease> lease = service.admit(identity);
+        if (lease.isEmpty()) {
+            close(connection, CloseCode.TOO_MANY_CONNECTIONS, "too many connections for " + identity.user() + "/" + identity.device());
+            return;
+        }
+        connection.userData().put(LEASE, lease.get());
         heartbeats.track(connection);
-        connection.userData().put(STREAM, service.open(identity.get(), params, new SocketOutbound(connection)));
+        connection.userData().put(STREAM, service.open(identity, params,
+                new SocketOutbound(connection, service.newPendingWrites())));
     }
 
     @OnTextMessage
@@ -86,6 +99,10 @@ public class InboxSocket {
     @OnClose
     void closed(WebSocketConnection connection) {
         heartbeats.untrack(connection);
+        ConnectionLimiter.Lease lease = connection.userData().get(LEASE);
+        if (lease != null) {
+            lease.release();
+        }
         DeviceStream stream = connection.userData().get(STREAM);
         if (stream != null) {
             service.closed(stream);
@@ -100,10 +117,18 @@ public class InboxSocket {
         connection.closeAndAwait(new CloseReason(code.code(), reason));
     }
 
-    private record SocketOutbound(WebSocketConnection connection) implements DeviceStream.Outbound {
+    /** Writes frames to the socket; a client that lets too many pile up is closed as a slow consumer. */
+    private record SocketOutbound(WebSocketConnection connection, PendingWrites pending) implements DeviceStream.Outbound {
         @Override
         public void send(ServerFrame frame, Runnable written) {
-            connection.sendText(Frames.encode(frame)).subscribe().with(ok -> written.run(), failed -> { });
+            if (!pending.start()) {
+                close(CloseCode.SLOW_CONSUMER, "client does not read");
+                return;
+            }
+            connection.sendText(Frames.encode(frame)).subscribe().with(ok -> {
+                pending.done();
+                written.run();
+            }, failed -> pending.done());
         }
 
         @Override

@@ -8,16 +8,22 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /** Reads inbox pages through the router's read API, which answers from (or forwards to) the owning instance. */
 final class RouterClient implements DeviceStream.Store {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private final String base;
+    /** Same header name as the router's {@code InboxResource.SECRET_HEADER}. */
+    private static final String SECRET_HEADER = "X-Pigeonhole-Internal";
 
-    RouterClient(String routerUrl) {
+    private final String base;
+    private final Optional<String> secret;
+
+    RouterClient(String routerUrl, Optional<String> secret) {
         this.base = routerUrl.endsWith("/") ? routerUrl.substring(0, routerUrl.length() - 1) : routerUrl;
+        this.secret = secret;
     }
 
     @Override
@@ -27,9 +33,9 @@ final class RouterClient implements DeviceStream.Store {
         if (after != null) {
             uri.append("&after=").append(after);
         }
-        HttpRequest request = HttpRequest.newBuilder(URI.create(uri.toString())).timeout(Duration.ofSeconds(5)).GET()
-                .build();
-        return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(uri.toString())).timeout(Duration.ofSeconds(5)).GET();
+        secret.ifPresent(s -> request.header(SECRET_HEADER, s));
+        return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
             if (response.statusCode() != 200) {
                 throw new CompletionException(new IOException("router answered " + response.statusCode()));
             }

@@ -13,10 +13,6 @@ public interface GatewayConfig {
     @WithDefault("65536")
     int maxBodyBytes();
 
-    /** DEV ONLY: accept {@code ?user=&device=} as identity. Never enable in production. */
-    @WithDefault("false")
-    boolean devIdentity();
-
     /** How long a send may wait for Kafka's acknowledgement before it is rejected as {@code unavailable}. */
     @WithDefault("PT30S")
     Duration sendTimeout();

@@ -1,5 +1,7 @@
 package dev.pigeonhole.gateway;
 
+import dev.pigeonhole.access.SendLimiter;
+import dev.pigeonhole.access.SendBudget;
 import dev.pigeonhole.protocol.ClientFrame;
 import dev.pigeonhole.protocol.ErrorCode;
 import dev.pigeonhole.protocol.Frames;
@@ -26,13 +28,15 @@ public class SendService {
     private static final Logger LOG = Logger.getLogger(SendService.class);
 
     private final Frames frames;
+    private final SendLimiter limiter;
     private final InboundWriter writer;
     private final MeterRegistry registry;
     private final Counter accepted;
     private final ConcurrentMap<ErrorCode, Counter> rejected = new ConcurrentHashMap<>();
 
-    SendService(GatewayConfig config, InboundWriter writer, MeterRegistry registry) {
+    SendService(GatewayConfig config, InboundWriter writer, MeterRegistry registry, SendLimiter limiter) {
         this.frames = new Frames(config.maxBodyBytes());
+        this.limiter = limiter;
         this.writer = writer;
         this.registry = registry;
         this.accepted = Counter.builder("pigeonhole.gateway.sends").tag("result", "accepted").tag("code", "none")
@@ -43,26 +47,57 @@ public class SendService {
      * Handles one frame of {@code /v1/send}. Completes with the frame to answer: {@code accepted} only after the
      * Kafka acknowledgement; {@code rejected} (with the id) or {@code error} (without) otherwise. Never fails.
      */
-    public CompletionStage<ServerFrame> handleFrame(Identity sender, String text) {
+    public CompletionStage<ServerFrame> handleFrame(Identity sender, String text, SendBudget connectionBudget) {
+        long wait = connectionBudget.take(); // every frame counts, bad ones too
+        ClientFrame.Send send;
         try {
-            return accept(sender, frames.parseSend(text));
+            send = frames.parseSend(text);
         } catch (ProtocolException e) {
-            return CompletableFuture.completedFuture(refuse(e));
+            return done(wait > 0 ? rateLimited(e.id(), wait) : refuse(e));
         }
+        if (wait > 0) {
+            return done(rateLimited(send.id(), wait));
+        }
+        long userWait = limiter.takeForUser(sender.user());
+        if (userWait > 0) {
+            connectionBudget.refusedElsewhere(userWait);
+            return done(rateLimited(send.id(), userWait));
+        }
+        return accept(sender, send);
     }
 
-    /** Handles the JSON body of {@code POST /v1/messages}. */
+    /** Handles the JSON body of {@code POST /v1/messages}; only the per-user rate applies. */
     public CompletionStage<ServerFrame> handleBody(Identity sender, String body) {
+        ClientFrame.Send send;
         try {
-            return accept(sender, frames.parseSendBody(body));
+            send = frames.parseSendBody(body);
         } catch (ProtocolException e) {
-            return CompletableFuture.completedFuture(refuse(e));
+            return done(refuse(e));
         }
+        long wait = limiter.takeForUser(sender.user());
+        return wait > 0 ? done(rateLimited(send.id(), wait)) : accept(sender, send);
+    }
+
+    private ServerFrame rateLimited(String id, long retryAfterMs) {
+        count(ErrorCode.RATE_LIMITED);
+        return id == null
+                ? new ServerFrame.Error(ErrorCode.RATE_LIMITED, "too many frames; retry in " + retryAfterMs + " ms", retryAfterMs)
+                : ServerFrame.Rejected.rateLimited(id, retryAfterMs);
+    }
+
+    private void count(ErrorCode code) {
+        rejected.computeIfAbsent(code, c -> Counter.builder("pigeonhole.gateway.sends")
+                .tag("result", "rejected").tag("code", c.wire())
+                .description("Sends answered by the gateway").register(registry)).increment();
+    }
+
+    private static CompletionStage<ServerFrame> done(ServerFrame frame) {
+        return CompletableFuture.completedFuture(frame);
     }
 
     private CompletionStage<ServerFrame> accept(Identity sender, ClientFrame.Send send) {
         if (Ids.isGroup(send.to())) {
-            return CompletableFuture.completedFuture(refuse(new ProtocolException(ErrorCode.UNSUPPORTED_RECIPIENT,
+            return done(refuse(new ProtocolException(ErrorCode.UNSUPPORTED_RECIPIENT,
                     "group sends are not supported by this server version", send.id())));
         }
         SendEnvelope envelope = new SendEnvelope(sender.user(), sender.device(), send.id(), send.to(), send.body(),
@@ -79,9 +114,7 @@ public class SendService {
     }
 
     private ServerFrame refuse(ProtocolException e) {
-        rejected.computeIfAbsent(e.code(), code -> Counter.builder("pigeonhole.gateway.sends")
-                .tag("result", "rejected").tag("code", code.wire())
-                .description("Sends answered by the gateway").register(registry)).increment();
+        count(e.code());
         return e.id() == null
                 ? new ServerFrame.Error(e.code(), e.getMessage())
                 : new ServerFrame.Rejected(e.id(), e.code(), e.getMessage());

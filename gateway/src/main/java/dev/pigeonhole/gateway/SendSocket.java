@@ -1,8 +1,15 @@
 package dev.pigeonhole.gateway;
 
+import dev.pigeonhole.access.AuthException;
+import dev.pigeonhole.access.Authenticator;
+import dev.pigeonhole.access.ConnectionLimiter;
+import dev.pigeonhole.access.PendingWrites;
+import dev.pigeonhole.access.SendBudget;
 import dev.pigeonhole.protocol.CloseCode;
 import dev.pigeonhole.protocol.Frames;
 import dev.pigeonhole.protocol.Identity;
+import dev.pigeonhole.protocol.QueryParams;
+import dev.pigeonhole.protocol.ServerFrame;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnError;
@@ -20,37 +27,48 @@ import java.util.Optional;
  */
 @WebSocket(path = "/v1/send")
 public class SendSocket {
-    private static final UserData.TypedKey<Identity> IDENTITY = new UserData.TypedKey<>("pigeonhole.identity");
+    /** What a connection carries once it was let in. */
+    private record Session(Identity identity, ConnectionLimiter.Lease lease, SendBudget budget, PendingWrites pending) {}
+
+    private static final UserData.TypedKey<Session> SESSION = new UserData.TypedKey<>("pigeonhole.session");
 
     private final SendService service;
-    private final Identities identities;
-    private final GatewayMetrics metrics;
+    private final Authenticator authenticator;
+    private final GatewayConnections connections;
 
-    SendSocket(SendService service, Identities identities, GatewayMetrics metrics) {
+    SendSocket(SendService service, Authenticator authenticator, GatewayConnections connections) {
         this.service = service;
-        this.identities = identities;
-        this.metrics = metrics;
+        this.authenticator = authenticator;
+        this.connections = connections;
     }
 
     @OnOpen
     void open(WebSocketConnection connection) {
-        Optional<Identity> identity = identities.resolve(connection.handshakeRequest().query());
-        if (identity.isEmpty()) {
-            connection.closeAndAwait(new CloseReason(CloseCode.UNAUTHORIZED.code(), identities.refusal()));
+        Identity identity;
+        try {
+            identity = authenticator.authenticate(connection.handshakeRequest().header("Authorization"),
+                    QueryParams.parse(connection.handshakeRequest().query()));
+        } catch (AuthException e) {
+            close(connection, CloseCode.UNAUTHORIZED, e.getMessage());
             return;
         }
-        connection.userData().put(IDENTITY, identity.get());
-        metrics.opened();
+        Optional<ConnectionLimiter.Lease> lease = connections.limiter().acquire(identity);
+        if (lease.isEmpty()) {
+            close(connection, CloseCode.TOO_MANY_CONNECTIONS, "too many connections for " + identity.user());
+            return;
+        }
+        connection.userData().put(SESSION, new Session(identity, lease.get(), connections.newBudget(),
+                connections.newPendingWrites()));
+        connections.opened();
     }
 
     @OnTextMessage
     void message(WebSocketConnection connection, String text) {
-        Identity sender = connection.userData().get(IDENTITY);
-        if (sender == null) {
+        Session session = connection.userData().get(SESSION);
+        if (session == null) {
             return; // refused at open; the close is under way
         }
-        service.handleFrame(sender, text).thenAccept(reply ->
-                connection.sendText(Frames.encode(reply)).subscribe().with(ok -> { }, closed -> { }));
+        service.handleFrame(session.identity(), text, session.budget()).thenAccept(reply -> reply(connection, session, reply));
     }
 
     /** Transport errors: a message over the size limit closes with 1009, anything else with 1011. */
@@ -63,8 +81,24 @@ public class SendSocket {
 
     @OnClose
     void close(WebSocketConnection connection) {
-        if (connection.userData().get(IDENTITY) != null) {
-            metrics.closed();
+        Session session = connection.userData().get(SESSION);
+        if (session != null) {
+            session.lease().release();
+            connections.closed();
         }
+    }
+
+    private static void reply(WebSocketConnection connection, Session session, ServerFrame reply) {
+        if (!session.pending().start()) {
+            connection.close(new CloseReason(CloseCode.SLOW_CONSUMER.code(), "client does not read its replies"))
+                    .subscribe().with(ok -> { }, failed -> { });
+            return;
+        }
+        connection.sendText(Frames.encode(reply)).subscribe().with(ok -> session.pending().done(),
+                failed -> session.pending().done());
+    }
+
+    private static void close(WebSocketConnection connection, CloseCode code, String reason) {
+        connection.closeAndAwait(new CloseReason(code.code(), reason));
     }
 }

@@ -20,6 +20,10 @@ public enum CloseCode {
     HEARTBEAT_TIMEOUT(4000, true),
     /** The inbox store could not be read for too long (e.g. the router is rebalancing). */
     STORE_UNAVAILABLE(4001, true),
+    /** The user or device already has the maximum number of connections open on this endpoint. */
+    TOO_MANY_CONNECTIONS(4002, true),
+    /** The client did not read what the server wrote: too many frames were waiting for it. */
+    SLOW_CONSUMER(4003, true),
     /** No identity, or an identity this server does not accept. */
     UNAUTHORIZED(4100, false),
     /** A query parameter is missing or invalid; the close reason names it. */

@@ -22,6 +22,8 @@ public enum ErrorCode {
     INVALID_ACK("invalid_ack", false),
     /** No identity, or one this server does not accept (HTTP endpoints; sockets close with 4100 instead). */
     UNAUTHORIZED("unauthorized", false),
+    /** Too many sends: wait {@code retryAfterMs} and send it again. */
+    RATE_LIMITED("rate_limited", true),
     /** Kafka did not acknowledge the write in time; nothing was accepted, send it again. */
     UNAVAILABLE("unavailable", true),
     /** Unexpected server failure; nothing was accepted, send it again. */

@@ -19,11 +19,19 @@ public sealed interface ServerFrame {
         }
     }
 
-    /** The send with this id was not stored. Retry later only if {@code retryable}. */
-    @JsonPropertyOrder({"type", "id", "code", "message", "retryable"})
-    record Rejected(String id, ErrorCode code, String message, boolean retryable) implements ServerFrame {
+    /**
+     * The send with this id was not stored. Retry later only if {@code retryable}; {@code retryAfterMs} (rate
+     * limits only, else absent) says how long to wait.
+     */
+    @JsonPropertyOrder({"type", "id", "code", "message", "retryable", "retryAfterMs"})
+    record Rejected(String id, ErrorCode code, String message, boolean retryable, Long retryAfterMs) implements ServerFrame {
         public Rejected(String id, ErrorCode code, String message) {
-            this(id, code, message, code.retryable());
+            this(id, code, message, code.retryable(), null);
+        }
+
+        public static Rejected rateLimited(String id, long retryAfterMs) {
+            return new Rejected(id, ErrorCode.RATE_LIMITED, "too many sends; retry in " + retryAfterMs + " ms", true,
+                    retryAfterMs);
         }
 
         @Override
@@ -32,9 +40,16 @@ public sealed interface ServerFrame {
         }
     }
 
-    /** A frame that could not be tied to a message id was refused; the connection stays open. */
-    @JsonPropertyOrder({"type", "code", "message"})
-    record Error(ErrorCode code, String message) implements ServerFrame {
+    /**
+     * A frame that could not be tied to a message id was refused; the connection stays open. {@code retryAfterMs}
+     * only for {@code rate_limited}.
+     */
+    @JsonPropertyOrder({"type", "code", "message", "retryAfterMs"})
+    record Error(ErrorCode code, String message, Long retryAfterMs) implements ServerFrame {
+        public Error(ErrorCode code, String message) {
+            this(code, message, null);
+        }
+
         @Override
         public String type() {
             return "error";

@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Optional;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
@@ -38,9 +39,13 @@ public class InboxQueries {
     private final HostInfo self;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    InboxQueries(KafkaStreams streams, @ConfigProperty(name = "quarkus.kafka-streams.application-server") String self) {
+    private final Optional<String> secret;
+
+    InboxQueries(KafkaStreams streams, @ConfigProperty(name = "quarkus.kafka-streams.application-server") String self,
+                 @ConfigProperty(name = "pigeonhole.internal.secret") Optional<String> secret) {
         this.streams = streams;
         this.self = HostInfo.buildFromEndpoint(self);
+        this.secret = secret;
     }
 
     /** Returns the JSON of an {@link InboxPage}. */
@@ -89,9 +94,10 @@ public class InboxQueries {
         if (device != null) {
             uri.append("&device=").append(device);
         }
-        HttpRequest request = HttpRequest.newBuilder(URI.create(uri.toString())).timeout(Duration.ofSeconds(5)).GET().build();
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(uri.toString())).timeout(Duration.ofSeconds(5)).GET();
+        secret.ifPresent(s -> request.header(InboxResource.SECRET_HEADER, s));
         try {
-            HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
             if (response.statusCode() != 200) {
                 throw new UnavailableException("owner " + owner + " answered " + response.statusCode());
             }

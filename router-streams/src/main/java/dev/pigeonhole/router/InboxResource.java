@@ -6,26 +6,38 @@ import dev.pigeonhole.protocol.Json;
 import dev.pigeonhole.protocol.ServerFrame;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Internal read API, for delivery instances only (not routed by the ingress):
  * {@code GET /internal/v1/inbox/{user}?after=&device=&limit=} answers an {@code InboxPage}; 503 with
- * {@code Retry-After} while the owning store is not queryable.
+ * {@code Retry-After} while the owning store is not queryable; 401 without the shared secret
+ * ({@code pigeonhole.internal.secret}) when one is configured.
  */
 @Path("/internal/v1/inbox")
 public class InboxResource {
+    /** Header carrying the shared secret of the internal API, when one is configured. */
+    public static final String SECRET_HEADER = "X-Pigeonhole-Internal";
+
     private final InboxQueries queries;
     private final RouterConfig config;
+    private final Optional<byte[]> secret;
 
-    InboxResource(InboxQueries queries, RouterConfig config) {
+    InboxResource(InboxQueries queries, RouterConfig config,
+                  @ConfigProperty(name = "pigeonhole.internal.secret") Optional<String> secret) {
         this.queries = queries;
         this.config = config;
+        this.secret = secret.map(s -> s.getBytes(StandardCharsets.UTF_8));
     }
 
     @GET
@@ -33,7 +45,11 @@ public class InboxResource {
     @Produces(MediaType.APPLICATION_JSON)
     public Response read(@PathParam("user") String user, @QueryParam("after") Long after,
                          @QueryParam("device") String device, @QueryParam("limit") @DefaultValue("256") int limit,
-                         @QueryParam("local") boolean local) {
+                         @QueryParam("local") boolean local, @HeaderParam(SECRET_HEADER) String presented) {
+        if (secret.isPresent() && (presented == null
+                || !MessageDigest.isEqual(secret.get(), presented.getBytes(StandardCharsets.UTF_8)))) {
+            return error(401, ErrorCode.UNAUTHORIZED, "internal API: secret required");
+        }
         if (!Ids.validName(user) || (device != null && !Ids.validName(device))) {
             return error(400, ErrorCode.INVALID_FIELD, "invalid user or device id");
         }

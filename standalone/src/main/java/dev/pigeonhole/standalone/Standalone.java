@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
  */
 @QuarkusMain
 @Command(name = "pigeonhole", mixinStandardHelpOptions = true, version = "Pigeonhole 0.1.0",
-        description = "Runs Pigeonhole standalone: embedded Kafka + router + gateway + delivery.")
+        description = "Runs Pigeonhole standalone: embedded Kafka + router + gateway + delivery.",
+        subcommands = TokenCommand.class)
 public class Standalone implements Callable<Integer> {
 
     @Option(names = "--port", defaultValue = "8080", description = "HTTP/WebSocket port (default ${DEFAULT-VALUE})")
@@ -69,8 +70,15 @@ public class Standalone implements Callable<Integer> {
         System.setProperty("pigeonhole.router.advertised-host", "127.0.0.1");
         System.setProperty("pigeonhole.delivery.router-url", local);
         System.setProperty("pigeonhole.delivery.instance-id", "standalone");
-        System.setProperty("pigeonhole.gateway.dev-identity", "true");
-        System.setProperty("pigeonhole.delivery.dev-identity", "true");
+        DevKeys keys = DevKeys.loadOrCreate(data);
+        System.setProperty("pigeonhole.auth.dev-identity", "true");
+        System.setProperty("pigeonhole.auth.issuer", DevKeys.ISSUER);
+        System.setProperty("pigeonhole.auth.public-key-location", keys.publicKeyPem().toString());
+        System.setProperty("pigeonhole.auth.accept-dev-tokens", "true");
+        if (System.getProperty("pigeonhole.internal.secret") == null) {
+            // the internal read API shares the public port here: protect it with a secret of this run
+            System.setProperty("pigeonhole.internal.secret", java.util.UUID.randomUUID().toString());
+        }
         System.setProperty("pigeonhole.standalone.data-dir", data.toString());
         System.setProperty("pigeonhole.standalone.kafka", kafka.bootstrapServers());
 
@@ -95,10 +103,12 @@ public class Standalone implements Callable<Integer> {
             String http = "http://" + shown + ":" + port;
             String ws = "ws://" + shown + ":" + port;
             System.out.println();
-            System.out.println("Pigeonhole standalone is running. DEV identity: ?user=&device= (never in production).");
+            System.out.println("Pigeonhole standalone is running. DEV mode: ?user=&device= or dev tokens (never in production).");
             System.out.println("  send:    " + ws + "/v1/send?user=alice&device=phone");
             System.out.println("  inbox:   " + ws + "/v1/inbox?user=bob&device=laptop&after=0");
             System.out.println("  http:    POST " + http + "/v1/messages?user=alice&device=phone");
+            System.out.println("  tokens:  POST " + http + "/dev/tokens?user=alice&device=phone"
+                    + "   (or ./pigeonhole token --user alice --device phone)");
             System.out.println("  metrics: " + http + "/q/metrics   health: " + http + "/q/health");
             System.out.println("  kafka:   " + System.getProperty("pigeonhole.standalone.kafka")
                     + "   data: " + System.getProperty("pigeonhole.standalone.data-dir"));

@@ -47,13 +47,13 @@ final class Cluster implements AutoCloseable {
 
     ServiceProcess gateway(String name) {
         Map<String, String> c = common();
-        c.put("pigeonhole.gateway.dev-identity", "true");
+        c.put("pigeonhole.auth.dev-identity", "true");
         return add(ServiceProcess.service("gateway", name, EmbeddedKafka.freePort(), c));
     }
 
     ServiceProcess delivery(String instanceId, ServiceProcess router) {
         Map<String, String> c = common();
-        c.put("pigeonhole.delivery.dev-identity", "true");
+        c.put("pigeonhole.auth.dev-identity", "true");
         c.put("pigeonhole.delivery.instance-id", instanceId);
         c.put("pigeonhole.delivery.router-url", router.http(""));
         return add(ServiceProcess.service("delivery", instanceId, EmbeddedKafka.freePort(), c));

@@ -136,7 +136,8 @@ class ScaleOutIT {
     private static boolean ownedLocally(ServiceProcess router, String user) {
         try {
             HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create(router.http("/internal/v1/inbox/" + user + "?local=true&limit=1"))).build(),
+                    URI.create(router.http("/internal/v1/inbox/" + user + "?local=true&limit=1")))
+                            .header("X-Pigeonhole-Internal", ServiceProcess.INTERNAL_SECRET).build(),
                     HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200;
         } catch (Exception e) {

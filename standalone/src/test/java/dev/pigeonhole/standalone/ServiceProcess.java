@@ -41,15 +41,35 @@ final class ServiceProcess implements AutoCloseable {
 
     /** A service module's app (gateway, router-streams, delivery) with the given config. */
     static ServiceProcess service(String module, String name, int port, Map<String, String> config) {
-        Map<String, String> props = new TreeMap<>(config);
+        Map<String, String> props = new TreeMap<>(GENEROUS_LIMITS);
+        props.putAll(config);
         props.put("quarkus.http.port", Integer.toString(port));
         props.put("quarkus.http.host", "127.0.0.1");
         return new ServiceProcess(name, ROOT.resolve(module + "/target/quarkus-app/quarkus-run.jar"), props, List.of(), port);
     }
 
-    /** The standalone launcher. */
+    /**
+     * Limits high enough not to interfere with tests about something else (they send bursts of thousands of
+     * frames on one connection). {@code SecurityIT} runs with the defaults.
+     */
+    static final String INTERNAL_SECRET = "it-internal-secret";
+
+    static final Map<String, String> GENEROUS_LIMITS = Map.of(
+            "pigeonhole.internal.secret", INTERNAL_SECRET,
+            "pigeonhole.limits.sends-per-second-per-connection", "100000",
+            "pigeonhole.limits.send-burst-per-connection", "100000",
+            "pigeonhole.limits.sends-per-second-per-user", "100000",
+            "pigeonhole.limits.send-burst-per-user", "100000",
+            "pigeonhole.limits.connections-per-device", "100");
+
+    /** The standalone launcher with {@link #GENEROUS_LIMITS}. */
     static ServiceProcess standalone(String name, int port, Path dataDir) {
-        return new ServiceProcess(name, ROOT.resolve("standalone/target/quarkus-app/quarkus-run.jar"), Map.of(),
+        return standalone(name, port, dataDir, GENEROUS_LIMITS);
+    }
+
+    /** The standalone launcher with the given system properties (settings). */
+    static ServiceProcess standalone(String name, int port, Path dataDir, Map<String, String> props) {
+        return new ServiceProcess(name, ROOT.resolve("standalone/target/quarkus-app/quarkus-run.jar"), props,
                 List.of("--port", Integer.toString(port), "--data-dir", dataDir.toString()), port);
     }
 
@@ -136,7 +156,8 @@ final class ServiceProcess implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             try {
                 HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(
-                        URI.create(http("/internal/v1/inbox/" + user + "?" + query))).build(),
+                        URI.create(http("/internal/v1/inbox/" + user + "?" + query)))
+                                .header("X-Pigeonhole-Internal", INTERNAL_SECRET).build(),
                         HttpResponse.BodyHandlers.ofByteArray());
                 if (r.statusCode() == 200) {
                     seen = Json.read(r.body(), InboxPage.class);

@@ -3,6 +3,7 @@ package dev.pigeonhole.standalone;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -13,17 +14,23 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 final class StandaloneExtension implements BeforeAllCallback, AfterAllCallback {
     private final String name;
+    private final Map<String, String> props;
     private Path root;
     private ServiceProcess process;
 
     StandaloneExtension(String name) {
+        this(name, ServiceProcess.GENEROUS_LIMITS);
+    }
+
+    StandaloneExtension(String name, Map<String, String> props) {
         this.name = name;
+        this.props = props;
     }
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         root = Files.createTempDirectory("pigeonhole-" + name);
-        process = ServiceProcess.standalone(name, EmbeddedKafka.freePort(), root.resolve("server")).start()
+        process = ServiceProcess.standalone(name, EmbeddedKafka.freePort(), root.resolve("server"), props).start()
                 .awaitReady(Duration.ofSeconds(90));
     }
 
@@ -35,6 +42,11 @@ final class StandaloneExtension implements BeforeAllCallback, AfterAllCallback {
 
     ServiceProcess process() {
         return process;
+    }
+
+    /** The standalone's own data directory (e.g. for its dev signing key). */
+    Path serverData() {
+        return root.resolve("server");
     }
 
     /** A scratch directory deleted with the process (e.g. for client data directories). */

@@ -22,12 +22,17 @@ final class ClientMixin {
     @Option(names = "--data-dir", description = "Outbox and inbox position (default ~/.pigeonhole/<user>-<device>)")
     Path dataDir;
 
+    @Option(names = "--token", defaultValue = "${env:PIGEONHOLE_TOKEN}",
+            description = "Bearer token (default: $PIGEONHOLE_TOKEN; without one, the standalone dev identity is used)")
+    String token;
+
     @Option(names = "--ping-interval", defaultValue = "PT15S", description = "Heartbeat interval, ISO-8601 (default ${DEFAULT-VALUE})")
     Duration pingInterval;
 
     PigeonholeClient start(Listener listener) {
         Path dir = dataDir != null ? dataDir : Path.of(System.getProperty("user.home"), ".pigeonhole", user + "-" + device);
         return PigeonholeClient.start(ClientOptions.builder(server, user, device).dataDir(dir).pingInterval(pingInterval)
-                .backoff(Duration.ofMillis(250), Duration.ofSeconds(5)).build(), listener);
+                .backoff(Duration.ofMillis(250), Duration.ofSeconds(5)).token(token == null || token.isBlank() ? null : token)
+                .build(), listener);
     }
 }

@@ -22,6 +22,7 @@ public final class InboxLink extends Link {
 
     private final URI base;
     private final String identityQuery;
+    private final String token;
     private final int window;
     private final CursorStore cursors;
     private final Executor callbacks;
@@ -36,11 +37,12 @@ public final class InboxLink extends Link {
     private volatile ConnectionState state = ConnectionState.OFFLINE;
 
     public InboxLink(HttpClient http, Executor loop, Timers timers, Duration connectTimeout, Duration pingInterval,
-                     Backoff backoff, URI base, String user, String device, int window, CursorStore cursors,
-                     Executor callbacks, Listener listener) {
+                     Backoff backoff, URI base, String user, String device, String token, int window,
+                     CursorStore cursors, Executor callbacks, Listener listener) {
         super(http, loop, timers, connectTimeout, pingInterval, backoff);
         this.base = base;
-        this.identityQuery = "user=" + encode(user) + "&device=" + encode(device);
+        this.token = token;
+        this.identityQuery = identityQuery(user, device, token);
         this.window = window;
         this.cursors = cursors;
         this.callbacks = callbacks;
@@ -73,9 +75,14 @@ public final class InboxLink extends Link {
 
     @Override
     URI uri() {
-        String query = identityQuery + "&window=" + window + "&after=" + handedOver
+        String query = identityQuery + "window=" + window + "&after=" + handedOver
                 + (epoch != 0 && handedOver > 0 ? "&epoch=" + epoch : "");
         return URI.create(base + "/v1/inbox?" + query);
+    }
+
+    @Override
+    String bearer() {
+        return token;
     }
 
     @Override
@@ -174,7 +181,9 @@ public final class InboxLink extends Link {
         }
     }
 
-    static String encode(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    /** The dev identity as query parameters, only when there is no token (the token names the device). */
+    static String identityQuery(String user, String device, String token) {
+        return token != null ? "" : "user=" + URLEncoder.encode(user, StandardCharsets.UTF_8)
+                + "&device=" + URLEncoder.encode(device, StandardCharsets.UTF_8) + "&";
     }
 }

@@ -45,6 +45,9 @@ abstract class Link {
     /** The URI of the next connection. */
     abstract URI uri();
 
+    /** The bearer token for the handshake, or null (dev identity in the URI). */
+    abstract String bearer();
+
     abstract void onConnecting();
 
     /** The handshake completed. */
@@ -76,7 +79,7 @@ abstract class Link {
         connecting = true;
         onConnecting();
         Watchdog dog = new Watchdog(pingInterval.multipliedBy(2), timers, () -> down(gen, SILENT, "silent for two ping intervals"));
-        CompletableFuture<WsConnection> opening = WsConnection.open(http, uri(), connectTimeout, new WsConnection.Handler() {
+        CompletableFuture<WsConnection> opening = WsConnection.open(http, uri(), bearer(), connectTimeout, new WsConnection.Handler() {
             @Override
             public void onOpen(WsConnection connection) {
                 // Runs on the loop before any frame of this connection (same thread, queued first).

@@ -1,6 +1,7 @@
 package dev.pigeonhole.client.internal;
 
 import dev.pigeonhole.protocol.CloseCode;
+import dev.pigeonhole.protocol.ErrorCode;
 import dev.pigeonhole.protocol.ServerFrame;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -31,6 +32,7 @@ public final class SendLink extends Link {
     private static final Duration DELETE_BATCH = Duration.ofMillis(50);
 
     private final URI uri;
+    private final String token;
     private final Outbox outbox;
     private final Results results;
     private final int maxInFlight;
@@ -41,13 +43,16 @@ public final class SendLink extends Link {
     private final List<String> acceptedNotDeleted = new ArrayList<>();
     private Timers.Cancellable idleTimer;
     private Timers.Cancellable deleteTimer;
+    private Timers.Cancellable pause;
     private boolean refused;
 
     public SendLink(HttpClient http, Executor loop, Timers timers, Duration connectTimeout, Duration pingInterval,
-                    Backoff backoff, URI base, String user, String device, Outbox outbox, Results results,
-                    int maxInFlight, Duration idleTimeout) {
+                    Backoff backoff, URI base, String user, String device, String token, Outbox outbox,
+                    Results results, int maxInFlight, Duration idleTimeout) {
         super(http, loop, timers, connectTimeout, pingInterval, backoff);
-        this.uri = URI.create(base + "/v1/send?user=" + InboxLink.encode(user) + "&device=" + InboxLink.encode(device));
+        String query = InboxLink.identityQuery(user, device, token);
+        this.uri = URI.create(base + "/v1/send" + (query.isEmpty() ? "" : "?" + query.substring(0, query.length() - 1)));
+        this.token = token;
         this.outbox = outbox;
         this.results = results;
         this.maxInFlight = maxInFlight;
@@ -86,7 +91,21 @@ public final class SendLink extends Link {
         }
     }
 
+    private void pauseFor(Duration wait) {
+        if (pause == null) {
+            pause = timers.schedule(() -> {
+                pause = null;
+                if (isUp()) {
+                    pump();
+                }
+            }, wait);
+        }
+    }
+
     private void pump() {
+        if (pause != null) {
+            return;
+        }
         for (OutboxMessage m : queue.values()) {
             if (inFlight.size() >= maxInFlight) {
                 return;
@@ -100,6 +119,11 @@ public final class SendLink extends Link {
     @Override
     URI uri() {
         return uri;
+    }
+
+    @Override
+    String bearer() {
+        return token;
     }
 
     @Override
@@ -128,6 +152,11 @@ public final class SendLink extends Link {
             idleIfEmpty();
         } else if (frame instanceof ServerFrame.Rejected r) {
             inFlight.remove(r.id());
+            if (r.code() == ErrorCode.RATE_LIMITED) {
+                // The server refuses everything on this connection until the wait is over: pause, then resend in order.
+                pauseFor(Duration.ofMillis(r.retryAfterMs() == null ? 1000 : r.retryAfterMs()));
+                return;
+            }
             if (r.retryable()) {
                 // Nothing stored for sure: reconnect and resend everything unanswered, in order.
                 drop("retryable rejection " + r.code().wire());

@@ -45,9 +45,18 @@ public final class WsConnection implements AutoCloseable {
     }
 
     public static CompletableFuture<WsConnection> open(HttpClient http, URI uri, Duration timeout, Handler handler) {
+        return open(http, uri, null, timeout, handler);
+    }
+
+    /** @param bearer a token for the {@code Authorization} header, or null */
+    public static CompletableFuture<WsConnection> open(HttpClient http, URI uri, String bearer, Duration timeout,
+                                                      Handler handler) {
         Listener listener = new Listener(handler);
-        return http.newWebSocketBuilder().connectTimeout(timeout).buildAsync(uri, listener)
-                .thenApply(socket -> listener.connection(socket));
+        WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(timeout);
+        if (bearer != null) {
+            builder.header("Authorization", "Bearer " + bearer);
+        }
+        return builder.buildAsync(uri, listener).thenApply(socket -> listener.connection(socket));
     }
 
     /** Queues a text frame; completes when the JDK handed it to the socket. */

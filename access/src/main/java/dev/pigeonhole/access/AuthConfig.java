@@ -1,0 +1,32 @@
+package dev.pigeonhole.access;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Who may connect ({@code pigeonhole.auth.*}); shared by the gateway and delivery. */
+@ConfigMapping(prefix = "pigeonhole.auth")
+public interface AuthConfig {
+
+    /** Expected {@code iss} of bearer tokens. Without it (and a key), tokens are refused. */
+    Optional<String> issuer();
+
+    /** Verification key: a PEM public key or a JWK/JWKS, as a file path or an https URL. */
+    Optional<String> publicKeyLocation();
+
+    /** Expected {@code aud}; not checked when unset. */
+    Optional<String> audience();
+
+    /** Tolerance for {@code exp}/{@code iat} between clocks. */
+    @WithDefault("PT30S")
+    Duration clockSkew();
+
+    /** DEV ONLY: accept {@code ?user=&device=} without a token. The standalone mode turns it on. */
+    @WithDefault("false")
+    boolean devIdentity();
+
+    /** DEV ONLY: accept tokens minted by the standalone mode (claim {@code pigeonhole_dev}). */
+    @WithDefault("false")
+    boolean acceptDevTokens();
+}

@@ -1,0 +1,42 @@
+package dev.pigeonhole.access;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/**
+ * Per-instance limits ({@code pigeonhole.limits.*}). Each gateway or delivery pod enforces them on its own
+ * connections: a user spread over N pods can reach N times a per-user limit.
+ */
+@ConfigMapping(prefix = "pigeonhole.limits")
+public interface LimitsConfig {
+
+    /** Sends (frames) per second one {@code /v1/send} connection may make, sustained. */
+    @WithDefault("100")
+    double sendsPerSecondPerConnection();
+
+    /** Sends one connection may make at once before the rate applies. */
+    @WithDefault("200")
+    int sendBurstPerConnection();
+
+    /** Sends per second per user on this gateway, over all their connections and HTTP. */
+    @WithDefault("200")
+    double sendsPerSecondPerUser();
+
+    @WithDefault("400")
+    int sendBurstPerUser();
+
+    /** Open connections per user on this instance (per endpoint). */
+    @WithDefault("20")
+    int connectionsPerUser();
+
+    /** Open connections per device on this instance (per endpoint). */
+    @WithDefault("2")
+    int connectionsPerDevice();
+
+    /**
+     * Frames written to one connection and not yet taken by the network. A client that stops reading reaches it
+     * and is closed as a slow consumer (4003) instead of growing the server's memory.
+     */
+    @WithDefault("1024")
+    int pendingWrites();
+}

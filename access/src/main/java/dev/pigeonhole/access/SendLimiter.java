@@ -1,0 +1,41 @@
+package dev.pigeonhole.access;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Per-user send rate on this instance (token buckets), plus factories for per-connection buckets and connection
+ * limiters configured from {@link LimitsConfig}.
+ */
+@ApplicationScoped
+public class SendLimiter {
+    private final LimitsConfig config;
+    private final Map<String, TokenBucket> users = new ConcurrentHashMap<>();
+
+    SendLimiter(LimitsConfig config) {
+        this.config = config;
+    }
+
+    public SendBudget newConnectionBudget() {
+        return new SendBudget(new TokenBucket(config.sendsPerSecondPerConnection(), config.sendBurstPerConnection(),
+                System::nanoTime), System::nanoTime);
+    }
+
+    /** Takes a token from the user's bucket: 0 when granted, else the milliseconds to wait. */
+    public long takeForUser(String user) {
+        if (users.size() > 100_000) {
+            users.values().removeIf(TokenBucket::idle); // forget users who stopped sending
+        }
+        return users.computeIfAbsent(user, u -> new TokenBucket(config.sendsPerSecondPerUser(),
+                config.sendBurstPerUser(), System::nanoTime)).take();
+    }
+
+    public ConnectionLimiter newConnectionLimiter() {
+        return new ConnectionLimiter(config.connectionsPerUser(), config.connectionsPerDevice());
+    }
+
+    public int pendingWrites() {
+        return config.pendingWrites();
+    }
+}

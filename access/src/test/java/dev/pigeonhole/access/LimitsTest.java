@@ -1,0 +1,78 @@
+package dev.pigeonhole.access;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pigeonhole.protocol.Identity;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class LimitsTest {
+    private long now;
+
+    @Test
+    void aBucketAllowsItsBurstThenItsRate() {
+        TokenBucket bucket = new TokenBucket(10, 5, () -> now);
+        for (int i = 0; i < 5; i++) {
+            assertThat(bucket.take()).isZero();
+        }
+        assertThat(bucket.take()).as("empty: wait for one token at 10/s").isEqualTo(100);
+        now += 50_000_000; // 50 ms: half a token
+        assertThat(bucket.take()).isEqualTo(50);
+        now += 50_000_000;
+        assertThat(bucket.take()).isZero();
+        now += 10_000_000_000L; // long idle: refills to the burst, not beyond
+        int granted = 0;
+        while (bucket.take() == 0) {
+            granted++;
+        }
+        assertThat(granted).isEqualTo(5);
+        assertThat(bucket.idle()).isFalse();
+        now += 1_000_000_000L;
+        assertThat(bucket.idle()).isTrue();
+    }
+
+    @Test
+    void aRefusedBudgetRefusesEverythingUntilTheWaitIsOver() {
+        SendBudget budget = new SendBudget(new TokenBucket(10, 2, () -> now), () -> now);
+        assertThat(budget.take()).isZero();
+        assertThat(budget.take()).isZero();
+        assertThat(budget.take()).isEqualTo(100);
+        now += 60_000_000; // the bucket has half a token: still cooling down
+        assertThat(budget.take()).isEqualTo(40);
+        now += 40_000_000;
+        assertThat(budget.take()).as("after the announced wait").isZero();
+        budget.refusedElsewhere(30);
+        now += 20_000_000;
+        assertThat(budget.take()).isEqualTo(10);
+        now += 10_000_000;
+        assertThat(budget.take()).as("the token given back").isZero();
+    }
+
+    @Test
+    void connectionsAreLimitedPerDeviceAndPerUser() {
+        ConnectionLimiter limiter = new ConnectionLimiter(3, 2);
+        Identity phone = new Identity("alice", "phone");
+        Optional<ConnectionLimiter.Lease> a = limiter.acquire(phone);
+        Optional<ConnectionLimiter.Lease> b = limiter.acquire(phone);
+        assertThat(a).isPresent();
+        assertThat(b).isPresent();
+        assertThat(limiter.acquire(phone)).as("third connection of one device").isEmpty();
+        assertThat(limiter.acquire(new Identity("alice", "laptop"))).isPresent();
+        assertThat(limiter.acquire(new Identity("alice", "tablet"))).as("fourth of the user").isEmpty();
+        assertThat(limiter.acquire(new Identity("bob", "phone"))).isPresent();
+        a.get().release();
+        a.get().release(); // twice: counted once
+        assertThat(limiter.acquire(phone)).isPresent();
+        assertThat(limiter.acquire(phone)).isEmpty();
+    }
+
+    @Test
+    void pendingWritesAreBounded() {
+        PendingWrites pending = new PendingWrites(2);
+        assertThat(pending.start()).isTrue();
+        assertThat(pending.start()).isTrue();
+        assertThat(pending.start()).isFalse();
+        pending.done();
+        assertThat(pending.start()).isTrue();
+    }
+}

@@ -1,0 +1,43 @@
+package dev.pigeonhole.access;
+
+import io.smallrye.jwt.build.Jwt;
+import io.smallrye.jwt.build.JwtClaimsBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+
+/** An RSA key pair for tests: the public half as a PEM file, the private half to sign tokens. */
+final class TestKeys {
+    final KeyPair pair;
+    final Path publicPem;
+
+    TestKeys(Path dir) {
+        try {
+            KeyPairGenerator gen = KeyPairGenerator.getInstance("RSA");
+            gen.initialize(2048);
+            pair = gen.generateKeyPair();
+            publicPem = dir.resolve("public-" + System.nanoTime() + ".pem");
+            Files.writeString(publicPem, "-----BEGIN PUBLIC KEY-----\n"
+                    + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(pair.getPublic().getEncoded())
+                    + "\n-----END PUBLIC KEY-----\n");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    JwtClaimsBuilder claims(String issuer, String user, String device) {
+        return Jwt.claims().issuer(issuer).subject(user).claim("device", device).expiresIn(3600);
+    }
+
+    String sign(JwtClaimsBuilder claims) {
+        return claims.sign(pair.getPrivate());
+    }
+}

@@ -1,0 +1,90 @@
+package dev.pigeonhole.access;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pigeonhole.protocol.Identity;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TokenVerifierTest {
+    private static final String ISSUER = "https://id.example";
+    @TempDir
+    Path dir;
+    private TestKeys keys;
+    private TokenVerifier verifier;
+
+    @BeforeEach
+    void setUp() {
+        keys = new TestKeys(dir);
+        verifier = new TokenVerifier(new TokenVerifier.Settings(ISSUER, keys.publicPem.toString(), null,
+                Duration.ofSeconds(5), false));
+    }
+
+    @Test
+    void aValidTokenGivesItsUserAndDevice() throws Exception {
+        assertThat(verifier.verify(keys.sign(keys.claims(ISSUER, "alice", "phone"))))
+                .isEqualTo(new Identity("alice", "phone"));
+    }
+
+    @Test
+    void expiredTokensAreRefused() {
+        String token = keys.sign(keys.claims(ISSUER, "alice", "phone")
+                .issuedAt(Instant.now().minusSeconds(7200)).expiresAt(Instant.now().minusSeconds(60)));
+        assertRefused(token, "token expired");
+    }
+
+    @Test
+    void tokensOfAnotherIssuerAreRefused() {
+        assertRefused(keys.sign(keys.claims("https://evil.example", "alice", "phone")), "token issuer not accepted");
+    }
+
+    @Test
+    void tokensSignedWithAnotherKeyAreRefused() {
+        TestKeys other = new TestKeys(dir);
+        assertRefused(other.sign(other.claims(ISSUER, "alice", "phone")), "token signature not valid");
+    }
+
+    @Test
+    void unsignedTokensAreRefused() {
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+        String header = b64.encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
+        String payload = b64.encodeToString(("{\"iss\":\"" + ISSUER + "\",\"sub\":\"alice\",\"device\":\"phone\",\"exp\":"
+                + (Instant.now().getEpochSecond() + 3600) + "}").getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> verifier.verify(header + "." + payload + ".")).isInstanceOf(AuthException.class);
+    }
+
+    @Test
+    void tokensWithoutAValidDeviceAreRefused() {
+        String noDevice = keys.sign(io.smallrye.jwt.build.Jwt.claims().issuer(ISSUER).subject("alice").expiresIn(600));
+        assertThatThrownBy(() -> verifier.verify(noDevice)).isInstanceOf(AuthException.class);
+        assertThatThrownBy(() -> verifier.verify(keys.sign(keys.claims(ISSUER, "alice", "a/b"))))
+                .isInstanceOf(AuthException.class);
+    }
+
+    @Test
+    void devTokensAreRefusedUnlessAccepted() throws Exception {
+        String dev = keys.sign(keys.claims(ISSUER, "alice", "phone").claim("pigeonhole_dev", true));
+        assertRefused(dev, "dev tokens are not accepted here");
+        TokenVerifier devMode = new TokenVerifier(new TokenVerifier.Settings(ISSUER, keys.publicPem.toString(), null,
+                Duration.ofSeconds(5), true));
+        assertThat(devMode.verify(dev)).isEqualTo(new Identity("alice", "phone"));
+    }
+
+    @Test
+    void garbageIsRefused() {
+        for (String token : new String[] {"", "x", "a.b.c", "eyJhbGciOiJSUzI1NiJ9.e30.AAAA"}) {
+            assertThatThrownBy(() -> verifier.verify(token)).isInstanceOf(AuthException.class);
+        }
+    }
+
+    private void assertRefused(String token, String reason) {
+        assertThatThrownBy(() -> verifier.verify(token)).isInstanceOf(AuthException.class).hasMessage(reason);
+    }
+}
