@@ -34,9 +34,13 @@ public interface LimitsConfig {
     int connectionsPerDevice();
 
     /**
-     * Frames written to one connection and not yet taken by the network. A client that stops reading reaches it
-     * and is closed as a slow consumer (4003) instead of growing the server's memory.
+     * Bytes written to one connection and not yet taken by the network. Delivery stops writing there until the
+     * client catches up; the gateway closes a connection whose replies pile up past it (4003).
      */
-    @WithDefault("1024")
-    int pendingWrites();
+    @WithDefault("1048576")
+    long pendingBytes();
+
+    /** A delivery connection that stays at {@code pending-bytes} this long does not read: closed with 4003. */
+    @WithDefault("PT20S")
+    java.time.Duration slowConsumerTimeout();
 }

@@ -35,7 +35,11 @@ public class SendLimiter {
         return new ConnectionLimiter(config.connectionsPerUser(), config.connectionsPerDevice());
     }
 
-    public int pendingWrites() {
-        return config.pendingWrites();
+    public PendingWrites newPendingWrites() {
+        return new PendingWrites(config.pendingBytes());
+    }
+
+    public java.time.Duration slowConsumerTimeout() {
+        return config.slowConsumerTimeout();
     }
 }

@@ -67,12 +67,18 @@ class LimitsTest {
     }
 
     @Test
-    void pendingWritesAreBounded() {
-        PendingWrites pending = new PendingWrites(2);
-        assertThat(pending.start()).isTrue();
-        assertThat(pending.start()).isTrue();
-        assertThat(pending.start()).isFalse();
-        pending.done();
-        assertThat(pending.start()).isTrue();
+    void pendingWritesTellWhenToStopAndWhenToResume() {
+        PendingWrites pending = new PendingWrites(100);
+        pending.start(60);
+        assertThat(pending.writable()).isTrue();
+        pending.start(60);
+        assertThat(pending.writable()).isFalse();
+        assertThat(pending.overflowing()).isFalse();
+        pending.start(90);
+        assertThat(pending.overflowing()).isTrue();
+        assertThat(pending.done(90)).as("still full").isFalse();
+        assertThat(pending.done(60)).as("drained below the limit").isTrue();
+        assertThat(pending.writable()).isTrue();
+        assertThat(pending.fullForMillis()).isZero();
     }
 }

@@ -75,7 +75,11 @@ public class DeliveryService {
     }
 
     PendingWrites newPendingWrites() {
-        return new PendingWrites(limits.pendingWrites());
+        return limits.newPendingWrites();
+    }
+
+    Duration slowConsumerTimeout() {
+        return limits.slowConsumerTimeout();
     }
 
     /** Reads {@code after}, {@code epoch} and {@code window}. */

@@ -32,6 +32,11 @@ final class DeviceStream {
         /** Writes a frame; {@code written} runs once it reached the socket. */
         void send(ServerFrame frame, Runnable written);
 
+        /** False while the socket's outbound queue is full: the stream waits for {@link #onWritable()}. */
+        default boolean writable() {
+            return true;
+        }
+
         void close(CloseCode code, String reason);
     }
 
@@ -145,6 +150,11 @@ final class DeviceStream {
         return true;
     }
 
+    /** The socket drained its outbound queue: continue sending. */
+    synchronized void onWritable() {
+        pump();
+    }
+
     synchronized void close(CloseCode code, String reason) {
         if (!closed) {
             closed = true;
@@ -167,7 +177,7 @@ final class DeviceStream {
         if (!started || closed) {
             return;
         }
-        while (lastSent - acked < params.window()) {
+        while (lastSent - acked < params.window() && out.writable()) {
             Map.Entry<Long, InboxEntry> next = pending.firstEntry();
             while (next != null && next.getKey() <= lastSent) {
                 pending.pollFirstEntry();

@@ -64,9 +64,12 @@ public class InboxSocket {
             return;
         }
         connection.userData().put(LEASE, lease.get());
-        heartbeats.track(connection);
-        connection.userData().put(STREAM, service.open(identity, params,
-                new SocketOutbound(connection, service.newPendingWrites())));
+        PendingWrites pending = service.newPendingWrites();
+        heartbeats.track(connection, pending);
+        SocketOutbound out = new SocketOutbound(connection, pending);
+        DeviceStream stream = service.open(identity, params, out);
+        out.stream = stream;
+        connection.userData().put(STREAM, stream);
     }
 
     @OnTextMessage
@@ -117,23 +120,50 @@ public class InboxSocket {
         connection.closeAndAwait(new CloseReason(code.code(), reason));
     }
 
-    /** Writes frames to the socket; a client that lets too many pile up is closed as a slow consumer. */
-    private record SocketOutbound(WebSocketConnection connection, PendingWrites pending) implements DeviceStream.Outbound {
+    /**
+     * Writes frames to the socket, counting the bytes not yet taken by the network: the stream pauses while the
+     * queue is full and resumes when it drains; {@link Heartbeats} closes a socket that stays full.
+     */
+    private static final class SocketOutbound implements DeviceStream.Outbound {
+        private final WebSocketConnection connection;
+        private final PendingWrites pending;
+        private volatile DeviceStream stream;
+
+        SocketOutbound(WebSocketConnection connection, PendingWrites pending) {
+            this.connection = connection;
+            this.pending = pending;
+        }
+
         @Override
         public void send(ServerFrame frame, Runnable written) {
-            if (!pending.start()) {
+            if (pending.overflowing()) {
                 close(CloseCode.SLOW_CONSUMER, "client does not read");
                 return;
             }
-            connection.sendText(Frames.encode(frame)).subscribe().with(ok -> {
-                pending.done();
+            String text = Frames.encode(frame);
+            int bytes = text.length();
+            pending.start(bytes);
+            connection.sendText(text).subscribe().with(ok -> {
+                drained(bytes);
                 written.run();
-            }, failed -> pending.done());
+            }, failed -> drained(bytes));
+        }
+
+        @Override
+        public boolean writable() {
+            return pending.writable();
         }
 
         @Override
         public void close(CloseCode code, String reason) {
             connection.close(new CloseReason(code.code(), reason)).subscribe().with(ok -> { }, failed -> { });
+        }
+
+        private void drained(int bytes) {
+            DeviceStream s = stream;
+            if (pending.done(bytes) && s != null) {
+                s.onWritable();
+            }
         }
     }
 }

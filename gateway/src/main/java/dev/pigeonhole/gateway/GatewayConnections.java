@@ -32,7 +32,7 @@ public class GatewayConnections {
     }
 
     PendingWrites newPendingWrites() {
-        return new PendingWrites(limits.pendingWrites());
+        return limits.newPendingWrites();
     }
 
     void opened() {

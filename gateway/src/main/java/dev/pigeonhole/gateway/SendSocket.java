@@ -89,13 +89,16 @@ public class SendSocket {
     }
 
     private static void reply(WebSocketConnection connection, Session session, ServerFrame reply) {
-        if (!session.pending().start()) {
+        String text = Frames.encode(reply);
+        int bytes = text.length();
+        session.pending().start(bytes);
+        if (!session.pending().writable()) {
             connection.close(new CloseReason(CloseCode.SLOW_CONSUMER.code(), "client does not read its replies"))
                     .subscribe().with(ok -> { }, failed -> { });
             return;
         }
-        connection.sendText(Frames.encode(reply)).subscribe().with(ok -> session.pending().done(),
-                failed -> session.pending().done());
+        connection.sendText(text).subscribe().with(ok -> session.pending().done(bytes),
+                failed -> session.pending().done(bytes));
     }
 
     private static void close(WebSocketConnection connection, CloseCode code, String reason) {

@@ -1,6 +1,7 @@
 package dev.pigeonhole.standalone;
 
 import io.smallrye.jwt.build.Jwt;
+import io.smallrye.jwt.build.JwtClaimsBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -67,8 +68,13 @@ public final class DevKeys {
 
     /** A dev token for a user's device, valid for {@code ttl}. */
     public String mint(String user, String device, Duration ttl) {
-        return Jwt.claims().issuer(ISSUER).subject(user).claim("device", device).claim("pigeonhole_dev", true)
-                .expiresIn(ttl).sign(privateKey);
+        return sign(Jwt.claims().issuer(ISSUER).subject(user).claim("device", device).claim("pigeonhole_dev", true)
+                .expiresIn(ttl));
+    }
+
+    /** Signs arbitrary claims with the dev key (tools and tests: e.g. an expired or wrongly issued token). */
+    public String sign(JwtClaimsBuilder claims) {
+        return claims.sign(privateKey);
     }
 
     private static String pem(String type, byte[] der) {

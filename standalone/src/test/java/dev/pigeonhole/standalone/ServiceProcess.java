@@ -27,6 +27,7 @@ final class ServiceProcess implements AutoCloseable {
     private final Map<String, String> props;
     private final List<String> args;
     final int port;
+
     private final Path log;
     private Process process;
 

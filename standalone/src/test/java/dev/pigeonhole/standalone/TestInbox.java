@@ -19,9 +19,14 @@ final class TestInbox implements AutoCloseable {
 
     /** @param query extra query parameters, e.g. {@code after=0} (may be empty) */
     TestInbox(String baseWs, String user, String device, String query, boolean autoAck) {
-        String uri = baseWs + "/v1/inbox?user=" + user + "&device=" + device + (query.isEmpty() ? "" : "&" + query);
+        this(URI.create(baseWs + "/v1/inbox?user=" + user + "&device=" + device + (query.isEmpty() ? "" : "&" + query)),
+                null, autoAck);
+    }
+
+    /** Any URI of the inbox endpoint, with an optional bearer token. */
+    TestInbox(URI uri, String bearer, boolean autoAck) {
         WsConnection[] self = new WsConnection[1];
-        this.connection = WsConnection.open(HTTP, URI.create(uri), Duration.ofSeconds(5), new WsConnection.Handler() {
+        this.connection = WsConnection.open(HTTP, uri, bearer, Duration.ofSeconds(5), new WsConnection.Handler() {
             @Override
             public void onFrame(ServerFrame frame) {
                 synchronized (frames) {

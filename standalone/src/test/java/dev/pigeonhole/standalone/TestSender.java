@@ -23,8 +23,12 @@ final class TestSender implements AutoCloseable {
     private final WsConnection connection;
 
     TestSender(String baseWs, String user, String device) {
-        this.connection = WsConnection.open(HTTP, URI.create(baseWs + "/v1/send?user=" + user + "&device=" + device),
-                Duration.ofSeconds(5), new WsConnection.Handler() {
+        this(URI.create(baseWs + "/v1/send?user=" + user + "&device=" + device), null);
+    }
+
+    /** Any URI of the send endpoint, with an optional bearer token. */
+    TestSender(URI uri, String bearer) {
+        this.connection = WsConnection.open(HTTP, uri, bearer, Duration.ofSeconds(5), new WsConnection.Handler() {
                     @Override
                     public void onFrame(ServerFrame frame) {
                         if (frame instanceof ServerFrame.Accepted a) {

@@ -1,0 +1,249 @@
+package dev.pigeonhole.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pigeonhole.client.internal.WsConnection;
+import dev.pigeonhole.protocol.CloseCode;
+import dev.pigeonhole.protocol.ErrorCode;
+import dev.pigeonhole.protocol.Json;
+import dev.pigeonhole.protocol.ServerFrame;
+import io.smallrye.jwt.build.Jwt;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPairGenerator;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Tokens, authorization, limits and slow consumers on the standalone stack with the default limits. */
+class SecurityIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @RegisterExtension
+    static final StandaloneExtension STACK = new StandaloneExtension("security-it", Map.of(
+            "pigeonhole.internal.secret", ServiceProcess.INTERNAL_SECRET,
+            "pigeonhole.limits.pending-bytes", "262144",
+            "pigeonhole.limits.slow-consumer-timeout", "PT3S"));
+    private static ServiceProcess pigeonhole;
+    private static DevKeys devKeys;
+
+    @BeforeAll
+    static void stack() {
+        pigeonhole = STACK.process();
+        devKeys = DevKeys.loadOrCreate(STACK.serverData());
+    }
+
+    @Test
+    void devTokensFromTheEndpointAuthenticateSocketsAndHttp() throws Exception {
+        String aliceToken = token("sec-alice", "phone");
+        String bobToken = token("sec-bob", "laptop");
+
+        try (TestSender alice = new TestSender(URI.create(pigeonhole.ws("/v1/send")), aliceToken)) {
+            alice.send("t-1", "sec-bob", "{\"text\":\"with a header token\"}");
+            assertThat(alice.awaitReply("t-1", WAIT)).isEqualTo(new ServerFrame.Accepted("t-1"));
+        }
+        HttpResponse<String> http = HTTP.send(HttpRequest.newBuilder(URI.create(pigeonhole.http("/v1/messages")))
+                .header("Authorization", "Bearer " + aliceToken)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"t-2\",\"to\":\"sec-bob\",\"body\":{\"text\":\"over http\"}}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(http.statusCode()).isEqualTo(202);
+
+        pigeonhole.awaitStored("sec-bob", 2, WAIT);
+        try (TestInbox bob = new TestInbox(URI.create(pigeonhole.ws("/v1/inbox?after=0&access_token=" + bobToken)), null, true)) {
+            bob.awaitCaughtUp(WAIT);
+            assertThat(bob.messages()).extracting(ServerFrame.Message::id).containsExactly("t-1", "t-2");
+            assertThat(bob.messages()).allMatch(m -> m.from().equals("sec-alice") && m.fromDevice().equals("phone"));
+        }
+    }
+
+    @Test
+    void forgedExpiredUnsignedAndForeignTokensAreRefused() throws Exception {
+        var other = KeyPairGenerator.getInstance("RSA");
+        other.initialize(2048);
+        String forged = Jwt.claims().issuer(DevKeys.ISSUER).subject("sec-carol").claim("device", "phone")
+                .claim("pigeonhole_dev", true).expiresIn(3600).sign(other.generateKeyPair().getPrivate());
+        String expired = devKeys.sign(Jwt.claims().issuer(DevKeys.ISSUER).subject("sec-carol").claim("device", "phone")
+                .claim("pigeonhole_dev", true).issuedAt(Instant.now().minusSeconds(7200)).expiresAt(Instant.now().minusSeconds(600)));
+        String foreignIssuer = devKeys.sign(Jwt.claims().issuer("https://id.example").subject("sec-carol")
+                .claim("device", "phone").expiresIn(3600));
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+        String unsigned = b64.encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8)) + "."
+                + b64.encodeToString(("{\"iss\":\"" + DevKeys.ISSUER + "\",\"sub\":\"sec-carol\",\"device\":\"phone\",\"exp\":"
+                + (Instant.now().getEpochSecond() + 3600) + "}").getBytes(StandardCharsets.UTF_8)) + ".";
+
+        for (String bad : List.of(forged, expired, foreignIssuer, unsigned, "not-a-token")) {
+            assertThat(closeCode("/v1/inbox", bad)).as(bad).isEqualTo(CloseCode.UNAUTHORIZED.code());
+            assertThat(closeCode("/v1/send", bad)).as(bad).isEqualTo(CloseCode.UNAUTHORIZED.code());
+            assertThat(closeCode("/v1/inbox?access_token=" + URLEncoder.encode(bad, StandardCharsets.UTF_8), null))
+                    .isEqualTo(CloseCode.UNAUTHORIZED.code());
+            HttpResponse<String> http = HTTP.send(HttpRequest.newBuilder(URI.create(pigeonhole.http("/v1/messages")))
+                    .header("Authorization", "Bearer " + bad)
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"x\",\"to\":\"sec-dan\",\"body\":1}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(http.statusCode()).isEqualTo(401);
+            assertThat(http.body()).contains("\"code\":\"unauthorized\"");
+        }
+        assertThat(closeReason("/v1/inbox", expired)).isEqualTo("token expired");
+        assertThat(closeReason("/v1/inbox", forged)).isEqualTo("token signature not valid");
+    }
+
+    @Test
+    void aDeviceReadsOnlyItsOwnInboxAndSendsOnlyAsItself() throws Exception {
+        String bobToken = token("sec-bob2", "laptop");
+        assertThat(closeCode("/v1/inbox?user=sec-alice2&device=laptop", bobToken)).isEqualTo(CloseCode.UNAUTHORIZED.code());
+        assertThat(closeCode("/v1/send?user=sec-alice2&device=laptop", bobToken)).isEqualTo(CloseCode.UNAUTHORIZED.code());
+        HttpResponse<String> http = HTTP.send(HttpRequest.newBuilder(URI.create(pigeonhole.http("/v1/messages?user=sec-alice2&device=laptop")))
+                .header("Authorization", "Bearer " + bobToken)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"x\",\"to\":\"sec-dan\",\"body\":1}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(http.statusCode()).isEqualTo(401);
+
+        try (TestSender alice = new TestSender(pigeonhole.ws(""), "sec-alice2", "phone")) {
+            alice.send("secret", "sec-alice2", "{\"text\":\"note to self\"}");
+            alice.awaitReply("secret", WAIT);
+        }
+        pigeonhole.awaitStored("sec-alice2", 1, WAIT);
+        // bob's token opens bob's (empty) inbox, whatever he would like to read
+        try (TestInbox bob = new TestInbox(URI.create(pigeonhole.ws("/v1/inbox?after=0")), bobToken, true)) {
+            assertThat(bob.awaitCaughtUp(WAIT).seq()).isZero();
+            assertThat(bob.messages()).isEmpty();
+        }
+    }
+
+    @Test
+    void sendingTooFastIsRejectedWithAHintAndNothingIsLostWhenRetried() throws Exception {
+        int n = 600;
+        List<String> ids = IntStream.range(0, n).mapToObj(i -> "r-" + i).toList();
+        try (TestSender fast = new TestSender(pigeonhole.ws(""), "sec-fast", "phone")) {
+            ids.forEach(id -> fast.send(id, "sec-slowreader", "{\"id\":\"" + id + "\"}"));
+            fast.awaitReplies(ids, 1, WAIT);
+            List<String> limited = new ArrayList<>();
+            for (String id : ids) {
+                ServerFrame reply = fast.replies(id).get(0);
+                if (reply instanceof ServerFrame.Rejected r) {
+                    assertThat(r.code()).isEqualTo(ErrorCode.RATE_LIMITED);
+                    assertThat(r.retryable()).isTrue();
+                    assertThat(r.retryAfterMs()).isPositive();
+                    limited.add(id);
+                }
+            }
+            assertThat(limited).as("over the burst of 200 some are limited").isNotEmpty();
+            assertThat(n - limited.size()).as("accepted at once").isGreaterThanOrEqualTo(200);
+            // resend the limited ones, pacing by the hint, until all are accepted
+            for (String id : limited) {
+                while (true) {
+                    int before = fast.replies(id).size();
+                    fast.send(id, "sec-slowreader", "{\"id\":\"" + id + "\"}");
+                    fast.awaitReplies(List.of(id), before + 1, WAIT);
+                    ServerFrame reply = fast.replies(id).get(before);
+                    if (reply instanceof ServerFrame.Accepted) {
+                        break;
+                    }
+                    ServiceProcess.sleep(((ServerFrame.Rejected) reply).retryAfterMs());
+                }
+            }
+        }
+        pigeonhole.awaitStored("sec-slowreader", n, WAIT);
+        try (TestInbox reader = new TestInbox(pigeonhole.ws(""), "sec-slowreader", "phone", "after=0&window=1024", true)) {
+            assertThat(reader.awaitCaughtUp(WAIT).seq()).isEqualTo(n);
+            assertThat(reader.messages()).extracting(ServerFrame.Message::id).containsExactlyInAnyOrderElementsOf(ids);
+        }
+        List<CompletableFuture<HttpResponse<String>>> burst = new ArrayList<>();
+        for (int i = 0; i < 600; i++) { // over the per-user burst of 400, at once
+            burst.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create(pigeonhole.http("/v1/messages?user=sec-http&device=d")))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"h-" + i + "\",\"to\":\"sec-dan\",\"body\":1}")).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+        HttpResponse<String> limitedHttp = burst.stream().map(CompletableFuture::join).filter(r -> r.statusCode() == 429)
+                .findFirst().orElse(null);
+        assertThat(limitedHttp).as("HTTP sends are limited per user").isNotNull();
+        assertThat(limitedHttp.headers().firstValue("Retry-After")).isPresent();
+        assertThat(limitedHttp.body()).contains("\"code\":\"rate_limited\"");
+    }
+
+    @Test
+    void aDeviceMayHoldOnlyTwoConnectionsPerEndpoint() throws Exception {
+        try (TestInbox first = new TestInbox(pigeonhole.ws(""), "sec-many", "phone", "", true);
+             TestInbox second = new TestInbox(pigeonhole.ws(""), "sec-many", "phone", "", true)) {
+            first.awaitCaughtUp(WAIT);
+            second.awaitCaughtUp(WAIT);
+            assertThat(closeCode("/v1/inbox?user=sec-many&device=phone", null)).isEqualTo(CloseCode.TOO_MANY_CONNECTIONS.code());
+            try (TestInbox otherDevice = new TestInbox(pigeonhole.ws(""), "sec-many", "laptop", "", true)) {
+                otherDevice.awaitCaughtUp(WAIT);
+            }
+        }
+        // the slots are free again
+        try (TestInbox again = new TestInbox(pigeonhole.ws(""), "sec-many", "phone", "", true)) {
+            again.awaitCaughtUp(WAIT);
+        }
+    }
+
+    @Test
+    void aClientThatDoesNotReadIsClosedAsASlowConsumer() throws Exception {
+        try (RawWebSocket stuck = new RawWebSocket(pigeonhole.port, "/v1/inbox?user=sec-stuck&device=phone&after=0&window=1024");
+             TestSender sender = new TestSender(pigeonhole.ws(""), "sec-flood", "phone")) {
+            String big = "\"" + "x".repeat(60_000) + "\"";
+            List<String> ids = IntStream.range(0, 150).mapToObj(i -> "big-" + i).toList();
+            ids.forEach(id -> sender.send(id, "sec-stuck", big));
+            sender.awaitReplies(ids, 1, WAIT);
+            assertThat(ids).allMatch(id -> sender.replies(id).get(0) instanceof ServerFrame.Accepted);
+            // Not reading: the server's queue for this socket fills and stays full for the 3 s slow-consumer
+            // timeout (checked every ping interval / 4 = 3.75 s); only then does this client read, to see the close.
+            ServiceProcess.sleep(10_000);
+            assertThat(stuck.readUntilClose(30_000)).isEqualTo(CloseCode.SLOW_CONSUMER.code());
+        }
+        // nothing was lost: a device that reads gets all of it
+        try (TestInbox reader = new TestInbox(pigeonhole.ws(""), "sec-stuck", "laptop", "after=0&window=1024", true)) {
+            assertThat(reader.awaitCaughtUp(WAIT).seq()).isEqualTo(150);
+        }
+    }
+
+    private static String token(String user, String device) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(pigeonhole.http(
+                "/dev/tokens?user=" + user + "&device=" + device))).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        return Json.read(r.body(), com.fasterxml.jackson.databind.JsonNode.class).get("token").asText();
+    }
+
+    private record Closed(int code, String reason) {}
+
+    private static int closeCode(String pathAndQuery, String bearer) throws Exception {
+        return close(pathAndQuery, bearer).get(10, TimeUnit.SECONDS).code();
+    }
+
+    private static String closeReason(String pathAndQuery, String bearer) throws Exception {
+        return close(pathAndQuery, bearer).get(10, TimeUnit.SECONDS).reason();
+    }
+
+    /** Opens a connection and waits for the server to close it. */
+    private static CompletableFuture<Closed> close(String pathAndQuery, String bearer) {
+        CompletableFuture<Closed> closed = new CompletableFuture<>();
+        WsConnection.open(HTTP, URI.create(pigeonhole.ws(pathAndQuery)), bearer, Duration.ofSeconds(5),
+                new WsConnection.Handler() {
+                    @Override
+                    public void onFrame(ServerFrame frame) {
+                    }
+
+                    @Override
+                    public void onClose(int code, String reason) {
+                        closed.complete(new Closed(code, reason));
+                    }
+                }).join();
+        return closed;
+    }
+}
