@@ -3,14 +3,20 @@ package dev.pigeonhole.access;
 import java.util.function.LongSupplier;
 
 /**
- * The send budget of one connection: a {@link TokenBucket}, plus a cool-down. Once a frame was refused, every
- * frame is refused until the announced wait is over, so that a client resending in order after the wait keeps
- * its order: no later frame can slip in while an earlier one is waiting.
+ * The send budget of one connection: a {@link TokenBucket} with an ordering rule for refusals. Once a send was
+ * refused, the connection accepts nothing but that same message id first (until {@link #MAX_BLOCK_NANOS} pass):
+ * frames the client had pipelined behind it are refused too, so a client that resends in order after the
+ * announced wait keeps its order — no later message can be stored before the refused one.
  */
 public final class SendBudget {
+    /** How long a refused id keeps the connection blocked if the client never sends it again. */
+    static final long MAX_BLOCK_NANOS = 10_000_000_000L;
+
     private final TokenBucket bucket;
     private final LongSupplier nanos;
     private long coolUntil;
+    private String blockedId;
+    private long blockedSince;
 
     public SendBudget(TokenBucket bucket, LongSupplier nanos) {
         this.bucket = bucket;
@@ -18,22 +24,47 @@ public final class SendBudget {
         this.coolUntil = nanos.getAsLong();
     }
 
-    /** 0 when the frame may go, else the milliseconds to wait before sending it again. */
-    public synchronized long take() {
+    /**
+     * Whether the frame carrying message {@code id} (null when the frame has none) may go: 0, else the milliseconds
+     * to wait before sending it again.
+     */
+    public synchronized long take(String id) {
         long now = nanos.getAsLong();
+        if (blockedId != null && now - blockedSince > MAX_BLOCK_NANOS) {
+            blockedId = null;
+        }
+        if (blockedId != null && !blockedId.equals(id)) {
+            return millisUntil(coolUntil, now);
+        }
         if (now - coolUntil < 0) {
-            return Math.max(1, (coolUntil - now + 999_999) / 1_000_000);
+            return millisUntil(coolUntil, now);
         }
         long wait = bucket.take();
         if (wait > 0) {
-            coolUntil = now + wait * 1_000_000;
+            refuse(id, now, wait);
+            return wait;
         }
-        return wait;
+        if (id != null && id.equals(blockedId)) {
+            blockedId = null;
+        }
+        return 0;
     }
 
-    /** Another limit (e.g. the user's) refused the frame this budget granted: give the token back, cool down. */
-    public synchronized void refusedElsewhere(long waitMs) {
+    /** Another limit (e.g. the user's) refused the frame this budget granted: give the token back, block on it. */
+    public synchronized void refusedElsewhere(String id, long waitMs) {
         bucket.giveBack();
-        coolUntil = nanos.getAsLong() + waitMs * 1_000_000;
+        refuse(id, nanos.getAsLong(), waitMs);
+    }
+
+    private void refuse(String id, long now, long waitMs) {
+        coolUntil = now + waitMs * 1_000_000;
+        if (id != null && blockedId == null) {
+            blockedId = id;
+            blockedSince = now;
+        }
+    }
+
+    private static long millisUntil(long until, long now) {
+        return Math.max(1, (until - now + 999_999) / 1_000_000);
     }
 }

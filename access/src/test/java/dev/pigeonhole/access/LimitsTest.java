@@ -32,20 +32,39 @@ class LimitsTest {
     }
 
     @Test
-    void aRefusedBudgetRefusesEverythingUntilTheWaitIsOver() {
+    void afterARefusalOnlyTheRefusedMessageMayGoFirst() {
         SendBudget budget = new SendBudget(new TokenBucket(10, 2, () -> now), () -> now);
-        assertThat(budget.take()).isZero();
-        assertThat(budget.take()).isZero();
-        assertThat(budget.take()).isEqualTo(100);
-        now += 60_000_000; // the bucket has half a token: still cooling down
-        assertThat(budget.take()).isEqualTo(40);
+        assertThat(budget.take("a")).isZero();
+        assertThat(budget.take("b")).isZero();
+        assertThat(budget.take("c")).as("bucket empty").isEqualTo(100);
+        assertThat(budget.take("d")).as("pipelined behind c").isEqualTo(100);
+        now += 60_000_000;
+        assertThat(budget.take("c")).as("c too early").isEqualTo(40);
         now += 40_000_000;
-        assertThat(budget.take()).as("after the announced wait").isZero();
-        budget.refusedElsewhere(30);
-        now += 20_000_000;
-        assertThat(budget.take()).isEqualTo(10);
-        now += 10_000_000;
-        assertThat(budget.take()).as("the token given back").isZero();
+        assertThat(budget.take("d")).as("d may not overtake c").isPositive();
+        assertThat(budget.take("c")).as("c after the wait").isZero();
+        now += 100_000_000;
+        assertThat(budget.take("d")).isZero();
+    }
+
+    @Test
+    void aRefusalElsewhereGivesTheTokenBackAndBlocksToo() {
+        SendBudget budget = new SendBudget(new TokenBucket(10, 1, () -> now), () -> now);
+        assertThat(budget.take("a")).isZero();
+        budget.refusedElsewhere("a", 30);
+        assertThat(budget.take("b")).isEqualTo(30);
+        now += 30_000_000;
+        assertThat(budget.take("b")).as("b may not overtake a").isPositive();
+        assertThat(budget.take("a")).as("the token given back").isZero();
+    }
+
+    @Test
+    void aRefusedIdThatNeverComesBackStopsBlockingAfterTenSeconds() {
+        SendBudget budget = new SendBudget(new TokenBucket(10, 1, () -> now), () -> now);
+        budget.take("a");
+        assertThat(budget.take("b")).isPositive();
+        now += 11_000_000_000L;
+        assertThat(budget.take("c")).isZero();
     }
 
     @Test

@@ -279,6 +279,39 @@ class DeviceStreamTest {
     }
 
     @Test
+    void aBackedUpSocketPausesTheStreamUntilItDrains() {
+        addEntries(10);
+        boolean[] writable = {true};
+        DeviceStream s = new DeviceStream(BOB, new DeviceStream.Params(0L, null, 100, 100, Duration.ofSeconds(30)),
+                new DeviceStream.Outbound() {
+                    @Override
+                    public void send(ServerFrame frame, Runnable written) {
+                        frames.add(frame);
+                        if (frames.size() == 3) {
+                            writable[0] = false; // the socket's queue is full after three frames
+                        }
+                    }
+
+                    @Override
+                    public boolean writable() {
+                        return writable[0];
+                    }
+
+                    @Override
+                    public void close(CloseCode code, String reason) {
+                        closedWith = code;
+                    }
+                }, store, (id, seq) -> { }, (t, d) -> { }, () -> now, new DeliveryMetrics(new SimpleMeterRegistry()));
+        s.start();
+        serveReads();
+        assertThat(messageSeqs()).isEqualTo(range(1, 3));
+        writable[0] = true;
+        s.onWritable();
+        assertThat(messageSeqs()).isEqualTo(range(1, 10));
+        assertThat(frames.get(frames.size() - 1)).isEqualTo(new ServerFrame.CaughtUp(10, EPOCH));
+    }
+
+    @Test
     void retriesTheStoreThenGivesUpWithStoreUnavailable() {
         addEntries(2);
         storeDown = true;

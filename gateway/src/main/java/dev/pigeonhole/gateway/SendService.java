@@ -48,19 +48,20 @@ public class SendService {
      * Kafka acknowledgement; {@code rejected} (with the id) or {@code error} (without) otherwise. Never fails.
      */
     public CompletionStage<ServerFrame> handleFrame(Identity sender, String text, SendBudget connectionBudget) {
-        long wait = connectionBudget.take(); // every frame counts, bad ones too
         ClientFrame.Send send;
         try {
             send = frames.parseSend(text);
         } catch (ProtocolException e) {
+            long wait = connectionBudget.take(e.id()); // bad frames count too
             return done(wait > 0 ? rateLimited(e.id(), wait) : refuse(e));
         }
+        long wait = connectionBudget.take(send.id());
         if (wait > 0) {
             return done(rateLimited(send.id(), wait));
         }
         long userWait = limiter.takeForUser(sender.user());
         if (userWait > 0) {
-            connectionBudget.refusedElsewhere(userWait);
+            connectionBudget.refusedElsewhere(send.id(), userWait);
             return done(rateLimited(send.id(), userWait));
         }
         return accept(sender, send);

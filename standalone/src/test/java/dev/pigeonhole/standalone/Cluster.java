@@ -45,15 +45,26 @@ final class Cluster implements AutoCloseable {
         return add(ServiceProcess.service("router-streams", name, EmbeddedKafka.freePort(), c));
     }
 
+    /** A gateway accepting the dev identity. */
     ServiceProcess gateway(String name) {
+        return gateway(name, Map.of("pigeonhole.auth.dev-identity", "true"));
+    }
+
+    /** A gateway with the given extra settings (e.g. production authentication). */
+    ServiceProcess gateway(String name, Map<String, String> settings) {
         Map<String, String> c = common();
-        c.put("pigeonhole.auth.dev-identity", "true");
+        c.putAll(settings);
         return add(ServiceProcess.service("gateway", name, EmbeddedKafka.freePort(), c));
     }
 
+    /** A delivery instance accepting the dev identity. */
     ServiceProcess delivery(String instanceId, ServiceProcess router) {
+        return delivery(instanceId, router, Map.of("pigeonhole.auth.dev-identity", "true"));
+    }
+
+    ServiceProcess delivery(String instanceId, ServiceProcess router, Map<String, String> settings) {
         Map<String, String> c = common();
-        c.put("pigeonhole.auth.dev-identity", "true");
+        c.putAll(settings);
         c.put("pigeonhole.delivery.instance-id", instanceId);
         c.put("pigeonhole.delivery.router-url", router.http(""));
         return add(ServiceProcess.service("delivery", instanceId, EmbeddedKafka.freePort(), c));

@@ -176,6 +176,33 @@ class SecurityIT {
     }
 
     @Test
+    void theSdkWaitsOutRateLimitsAndKeepsItsOrder() throws Exception {
+        int n = 800; // four times the per-connection burst
+        Recorder received = new Recorder();
+        try (dev.pigeonhole.client.PigeonholeClient sender = dev.pigeonhole.client.PigeonholeClient.start(
+                dev.pigeonhole.client.ClientOptions.builder(URI.create(pigeonhole.ws("")), "sec-sdk", "phone")
+                        .dataDir(STACK.dir("sec-sdk")).build(), new Recorder());
+             dev.pigeonhole.client.PigeonholeClient recipient = dev.pigeonhole.client.PigeonholeClient.start(
+                dev.pigeonhole.client.ClientOptions.builder(URI.create(pigeonhole.ws("")), "sec-sdk-peer", "phone")
+                        .dataDir(STACK.dir("sec-sdk-peer")).window(1024).build(), received)) {
+            List<dev.pigeonhole.client.Outgoing> sent = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                sent.add(sender.sendText("sec-sdk-peer", "m" + i));
+            }
+            for (dev.pigeonhole.client.Outgoing m : sent) {
+                m.settled().toCompletableFuture().get(120, TimeUnit.SECONDS);
+            }
+            assertThat(sent).allMatch(m -> m.state() == dev.pigeonhole.client.SendState.ACCEPTED);
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (received.from("sec-sdk").size() < n && System.nanoTime() < deadline) {
+                ServiceProcess.sleep(50);
+            }
+            assertThat(received.from("sec-sdk")).extracting(m -> m.body().get("text").asText())
+                    .containsExactlyElementsOf(IntStream.range(0, n).mapToObj(i -> "m" + i).toList());
+        }
+    }
+
+    @Test
     void aDeviceMayHoldOnlyTwoConnectionsPerEndpoint() throws Exception {
         try (TestInbox first = new TestInbox(pigeonhole.ws(""), "sec-many", "phone", "", true);
              TestInbox second = new TestInbox(pigeonhole.ws(""), "sec-many", "phone", "", true)) {

@@ -44,6 +44,7 @@ public final class SendLink extends Link {
     private Timers.Cancellable idleTimer;
     private Timers.Cancellable deleteTimer;
     private Timers.Cancellable pause;
+    private boolean draining;
     private boolean refused;
 
     public SendLink(HttpClient http, Executor loop, Timers timers, Duration connectTimeout, Duration pingInterval,
@@ -91,7 +92,12 @@ public final class SendLink extends Link {
         }
     }
 
+    /**
+     * Rate limited: wait the announced time and for the answers to everything still in flight (the server refuses
+     * all of it until the refused message comes back), then resend from the oldest unanswered message, in order.
+     */
     private void pauseFor(Duration wait) {
+        draining = true;
         if (pause == null) {
             pause = timers.schedule(() -> {
                 pause = null;
@@ -105,6 +111,12 @@ public final class SendLink extends Link {
     private void pump() {
         if (pause != null) {
             return;
+        }
+        if (draining) {
+            if (!inFlight.isEmpty()) {
+                return;
+            }
+            draining = false;
         }
         for (OutboxMessage m : queue.values()) {
             if (inFlight.size() >= maxInFlight) {
@@ -153,8 +165,8 @@ public final class SendLink extends Link {
         } else if (frame instanceof ServerFrame.Rejected r) {
             inFlight.remove(r.id());
             if (r.code() == ErrorCode.RATE_LIMITED) {
-                // The server refuses everything on this connection until the wait is over: pause, then resend in order.
                 pauseFor(Duration.ofMillis(r.retryAfterMs() == null ? 1000 : r.retryAfterMs()));
+                pump();
                 return;
             }
             if (r.retryable()) {
@@ -174,6 +186,7 @@ public final class SendLink extends Link {
     @Override
     void onDown(int code, String reason) {
         inFlight.clear();
+        draining = false;
         if (!CloseCode.reconnectAllowed(code)) {
             refused = true;
             results.refused(code, reason);
