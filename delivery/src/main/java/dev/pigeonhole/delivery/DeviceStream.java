@@ -190,7 +190,8 @@ final class DeviceStream {
             deliver(next.getValue());
         }
         int room = (int) (params.window() - (lastSent - acked));
-        if (!fetching && lastSent < knownHead && room > 0) {
+        boolean nextInHand = pending.containsKey(lastSent + 1);
+        if (!fetching && !nextInHand && lastSent < knownHead && room > 0 && out.writable()) {
             fetch(lastSent, Math.min(params.pageSize(), room));
         } else if (!caughtUp && !fetching && lastSent >= knownHead) {
             caughtUp = true;
