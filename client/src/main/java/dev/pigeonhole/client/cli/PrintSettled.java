@@ -11,4 +11,9 @@ final class PrintSettled implements Listener {
         System.out.println((m.state() == SendState.ACCEPTED ? "accepted " : "rejected " + m.rejectionCode() + " ") + m.id());
         System.out.flush();
     }
+
+    @Override
+    public void onRefused(int closeCode, String reason) {
+        System.err.println("refused by the server (" + closeCode + "): " + reason);
+    }
 }

@@ -181,9 +181,12 @@ public final class InboxLink extends Link {
         }
     }
 
-    /** The dev identity as query parameters, only when there is no token (the token names the device). */
+    /**
+     * The identity as query parameters: the dev identity without a token; with one, a claim the server checks
+     * against the token (a client configured with someone else's token is refused instead of acting as them).
+     */
     static String identityQuery(String user, String device, String token) {
-        return token != null ? "" : "user=" + URLEncoder.encode(user, StandardCharsets.UTF_8)
+        return "user=" + URLEncoder.encode(user, StandardCharsets.UTF_8)
                 + "&device=" + URLEncoder.encode(device, StandardCharsets.UTF_8) + "&";
     }
 }
