@@ -20,6 +20,18 @@ public interface RouterConfig {
     @WithDefault("1")
     short replicationFactor();
 
+    /** {@code min.insync.replicas} of the topics the router creates (its internal topics too). */
+    @WithDefault("1")
+    int minInsyncReplicas();
+
+    /** Kafka Streams standby replicas: warm copies of each inbox store on other instances, for fast failover. */
+    @WithDefault("0")
+    int standbyReplicas();
+
+    /** Kafka Streams commit interval: under exactly-once, output becomes visible at commits (latency vs throughput). */
+    @WithDefault("20")
+    int commitIntervalMs();
+
     /** How long a (device, id) is remembered to drop resends (S2). */
     @WithDefault("P7D")
     Duration dedupRetention();

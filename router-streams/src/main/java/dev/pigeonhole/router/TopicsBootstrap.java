@@ -23,7 +23,7 @@ public class TopicsBootstrap {
                  @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             Topics.ensure(admin, Topics.ALL, config.partitions(), config.pushPartitions(),
-                    config.replicationFactor(), config.topicsTimeout());
+                    config.replicationFactor(), config.minInsyncReplicas(), config.topicsTimeout());
         }
         LOG.infof("topics ready: %d partitions, %d push partitions, replication %d", config.partitions(),
                 config.pushPartitions(), config.replicationFactor());

@@ -55,14 +55,16 @@ public final class Topics {
      * @throws IllegalStateException if an existing co-partitioned topic has another partition count
      */
     public static void ensure(Admin admin, List<Topic<?, ?>> topics, int partitions, int pushPartitions,
-                              short replicationFactor, Duration timeout) {
+                              short replicationFactor, int minInsyncReplicas, Duration timeout) {
         try {
             Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             List<NewTopic> missing = new ArrayList<>();
             for (Topic<?, ?> t : topics) {
                 if (!existing.contains(t.name())) {
                     int n = t == PUSH ? pushPartitions : partitions;
-                    missing.add(new NewTopic(t.name(), n, replicationFactor).configs(t.config()));
+                    Map<String, String> config = new java.util.HashMap<>(t.config());
+                    config.put("min.insync.replicas", Integer.toString(minInsyncReplicas));
+                    missing.add(new NewTopic(t.name(), n, replicationFactor).configs(config));
                 }
             }
             for (var f : admin.createTopics(missing).values().values()) {
