@@ -183,6 +183,31 @@ class ChartTest {
         assertThat(unknown).as("chart values no service reads").isEmpty();
     }
 
+    @Test
+    void theChartReadmeDocumentsEveryValue() throws Exception {
+        Map<String, Object> values = new com.fasterxml.jackson.databind.ObjectMapper(
+                new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readValue(Chart.DIR.resolve("values.yaml").toFile(),
+                new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { });
+        String readme = java.nio.file.Files.readString(Chart.DIR.resolve("README.md"));
+        List<String> keys = new ArrayList<>();
+        flatten("", values, keys);
+        assertThat(keys).hasSizeGreaterThan(50).allSatisfy(k -> assertThat(readme).as(k).contains("`" + k + "`"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void flatten(String prefix, Map<String, Object> map, List<String> out) {
+        map.forEach((k, v) -> {
+            String key = prefix.isEmpty() ? k : prefix + "." + k;
+            boolean free = key.endsWith("annotations") || key.endsWith("labels")
+                    || key.endsWith(".resources.requests") || key.endsWith(".resources.limits");
+            if (v instanceof Map<?, ?> m && !m.isEmpty() && !free) {
+                flatten(key, (Map<String, Object>) m, out);
+            } else {
+                out.add(key);
+            }
+        });
+    }
+
     private static String kebab(String camel) {
         return camel.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase();
     }
