@@ -6,10 +6,12 @@ import dev.pigeonhole.access.SendLimiter;
 import dev.pigeonhole.access.SendBudget;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** The {@code /v1/send} connections of this instance: their count, limits and per-connection budgets. */
+@Startup // its meters exist from the start, so dashboards show 0 rather than no data
 @ApplicationScoped
 public class GatewayConnections {
     private final AtomicInteger open = new AtomicInteger();

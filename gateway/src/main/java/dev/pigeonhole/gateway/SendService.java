@@ -12,6 +12,7 @@ import dev.pigeonhole.protocol.ServerFrame;
 import dev.pigeonhole.protocol.topics.SendEnvelope;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -23,6 +24,7 @@ import org.jboss.logging.Logger;
  * Turns a client's send into an accepted envelope in Kafka, or a coded refusal. Shared by the WebSocket and HTTP
  * endpoints, which only map frames and status codes.
  */
+@Startup // its meters exist from the start, so dashboards show 0 rather than no data
 @ApplicationScoped
 public class SendService {
     private static final Logger LOG = Logger.getLogger(SendService.class);

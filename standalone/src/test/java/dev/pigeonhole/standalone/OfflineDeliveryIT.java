@@ -185,6 +185,20 @@ class OfflineDeliveryIT {
         }
     }
 
+    @Test
+    void theGrafanaDashboardQueriesMetricsTheServicesExpose() throws Exception {
+        String dashboard = java.nio.file.Files.readString(ServiceProcess.ROOT.resolve("deploy/helm/pigeonhole/dashboards/pigeonhole.json"));
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("pigeonhole_[a-z_]+").matcher(dashboard);
+        while (m.find()) {
+            names.add(m.group());
+        }
+        assertThat(names).hasSizeGreaterThan(5);
+        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(pigeonhole.http("/q/metrics"))).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(names).allSatisfy(name -> assertThat(metrics).as(name).containsPattern("(?m)^" + name + "[{ ]"));
+    }
+
     static String body(int i) {
         return "{\"n\":" + i + ",\"text\":\"message number " + i + "\"}";
     }
