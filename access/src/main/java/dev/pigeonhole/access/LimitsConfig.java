@@ -29,7 +29,10 @@ public interface LimitsConfig {
     @WithDefault("20")
     int connectionsPerUser();
 
-    /** Open connections per device on this instance (per endpoint). */
+    /**
+     * Open {@code /v1/send} connections per device on this instance. ({@code /v1/inbox} has one per device: a newer
+     * one displaces the older.)
+     */
     @WithDefault("2")
     int connectionsPerDevice();
 

@@ -35,6 +35,11 @@ public class SendLimiter {
         return new ConnectionLimiter(config.connectionsPerUser(), config.connectionsPerDevice());
     }
 
+    /** Per user only: on {@code /v1/inbox} a second socket of a device displaces the first instead of being refused. */
+    public ConnectionLimiter newUserConnectionLimiter() {
+        return new ConnectionLimiter(config.connectionsPerUser(), Integer.MAX_VALUE);
+    }
+
     public PendingWrites newPendingWrites() {
         return new PendingWrites(config.pendingBytes());
     }

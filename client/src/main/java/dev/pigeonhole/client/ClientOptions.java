@@ -26,10 +26,14 @@ import java.util.Objects;
  * @param maxBodyBytes   bodies larger than this are refused by {@code send} at once (the server's default limit)
  * @param token          bearer token sent in the {@code Authorization} header; null to use the dev identity
  *                       ({@code ?user=&device=}, accepted by the standalone mode only)
+ * @param history        on this device's very first connection, ask for the whole retained inbox; by default
+ *                       the server starts a user's further devices at the newest entry (their first device gets
+ *                       everything waiting)
  */
 public record ClientOptions(URI server, String user, String device, Path dataDir, Duration pingInterval,
                             Duration backoffMin, Duration backoffMax, Duration connectTimeout,
-                            Duration sendIdleTimeout, int window, int maxInFlight, int maxBodyBytes, String token) {
+                            Duration sendIdleTimeout, int window, int maxInFlight, int maxBodyBytes, String token,
+                            boolean history) {
 
     public ClientOptions {
         Objects.requireNonNull(server, "server");
@@ -67,6 +71,7 @@ public record ClientOptions(URI server, String user, String device, Path dataDir
         private int maxInFlight = 100;
         private int maxBodyBytes = Frames.DEFAULT_MAX_BODY_BYTES;
         private String token;
+        private boolean history;
 
         private Builder(URI server, String user, String device) {
             this.server = server;
@@ -121,9 +126,15 @@ public record ClientOptions(URI server, String user, String device, Path dataDir
             return this;
         }
 
+        /** On the first connection of this device, start at the beginning of the retained inbox. */
+        public Builder history(boolean history) {
+            this.history = history;
+            return this;
+        }
+
         public ClientOptions build() {
             return new ClientOptions(server, user, device, dataDir, pingInterval, backoffMin, backoffMax,
-                    connectTimeout, sendIdleTimeout, window, maxInFlight, maxBodyBytes, token);
+                    connectTimeout, sendIdleTimeout, window, maxInFlight, maxBodyBytes, token, history);
         }
     }
 }

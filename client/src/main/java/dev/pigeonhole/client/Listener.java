@@ -13,6 +13,24 @@ public interface Listener {
      */
     default void onMessage(IncomingMessage message) {}
 
+    /**
+     * Messages this user sent were delivered to, or read by, {@code receipt.by()}: one call per receipt entry of the
+     * inbox, in seq order with the messages (like them, at most once).
+     */
+    default void onReceipt(dev.pigeonhole.protocol.ServerFrame.Receipt receipt) {}
+
+    /** Messages this user sent will never be received (expired unreceived, or refused by a group): see the reason. */
+    default void onUndelivered(dev.pigeonhole.protocol.ServerFrame.Undelivered undelivered) {}
+
+    /**
+     * Entries {@code from..to} of the inbox are gone from the server (retention: {@code expired}, {@code trimmed}
+     * or {@code acked}) and will not be offered: the loss is explicit, never silent.
+     */
+    default void onGap(long from, long to, String reason) {}
+
+    /** On each connection, before anything else: {@code count} entries wait on the server, up to seq {@code head}. */
+    default void onBacklog(long count, long head) {}
+
     /** Everything stored on the server up to {@code seq} has been offered; what follows is live. */
     default void onCaughtUp(long seq) {}
 
@@ -30,7 +48,8 @@ public interface Listener {
 
     /**
      * The server refused the connection for a reason that retrying will not fix (WebSocket close code 4100–4199,
-     * e.g. 4100 unauthorized); the client stops reconnecting that link.
+     * e.g. 4100 unauthorized, 4103 displaced by a newer connection of this device, 4104 device removed); the client
+     * stops reconnecting that link.
      */
     default void onRefused(int closeCode, String reason) {}
 }

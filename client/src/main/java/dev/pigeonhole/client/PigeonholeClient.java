@@ -98,7 +98,7 @@ public final class PigeonholeClient implements AutoCloseable {
         };
         this.onListenerThread = onListenerThread;
         inbox = new InboxLink(http, onLoop, timers, options.connectTimeout(), options.pingInterval(), backoff(),
-                options.server(), options.user(), options.device(), options.token(), options.window(), cursors,
+                options.server(), options.user(), options.device(), options.token(), options.window(), options.history(), cursors,
                 onListenerThread, listener);
         sendLink = new SendLink(http, onLoop, timers, options.connectTimeout(), options.pingInterval(), backoff(),
                 options.server(), options.user(), options.device(), options.token(), outbox, new Results(),
@@ -164,6 +164,14 @@ public final class PigeonholeClient implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /**
+     * Tells the server the user has seen every inbox entry up to {@code seq} (cumulative): the senders get a
+     * {@code read} receipt. Advisory: dropped when the inbox is not connected.
+     */
+    public void markRead(long seq) {
+        loop.execute(() -> inbox.markRead(seq));
     }
 
     /** The inbox connection's state. */

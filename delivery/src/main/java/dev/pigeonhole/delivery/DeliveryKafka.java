@@ -76,12 +76,19 @@ final class DeliveryKafka implements AutoCloseable {
         return ready;
     }
 
-    void announce(Identity identity, boolean connected) {
-        write(Topics.SESSIONS, identity.user(), new SessionRecord(identity.device(), instanceId, connected));
+    void announce(DeviceStream stream, SessionRecord.Op op) {
+        write(Topics.SESSIONS, stream.identity().user(), new SessionRecord(op, stream.identity().device(), instanceId,
+                stream.connection(), stream.connectedAt(), stream.requestedAfter()));
     }
 
-    void ack(Identity identity, long seq) {
-        write(Topics.ACKS, identity.user(), new AckRecord(identity.device(), seq));
+    /** The user removed a device: the router drops its cursor and closes its socket wherever it is. */
+    java.util.concurrent.Future<?> removeDevice(Identity device) {
+        return producer.send(new ProducerRecord<>(Topics.SESSIONS.name(), device.user(), Topics.SESSIONS.valueSerde()
+                .serializer().serialize(Topics.SESSIONS.name(), SessionRecord.remove(device.device()))));
+    }
+
+    void ack(Identity identity, long seq, boolean read, long deliveredFrom) {
+        write(Topics.ACKS, identity.user(), new AckRecord(identity.device(), seq, read, deliveredFrom));
     }
 
     private <V> void write(Topic<String, V> topic, String key, V value) {

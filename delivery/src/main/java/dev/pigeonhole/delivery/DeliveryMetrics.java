@@ -16,6 +16,8 @@ public final class DeliveryMetrics {
     private final Timer backlogAge;
     private final Counter pushOwn;
     private final Counter pushForeign;
+    private final Counter gaps;
+    private final Counter displaced;
 
     public DeliveryMetrics(MeterRegistry registry) {
         Gauge.builder("pigeonhole.delivery.connections", connections, AtomicInteger::get)
@@ -34,6 +36,11 @@ public final class DeliveryMetrics {
                 .description("Push records read from this instance's partition").register(registry);
         pushForeign = Counter.builder("pigeonhole.delivery.push.records").tag("addressed", "other-instance")
                 .description("Push records read from this instance's partition").register(registry);
+        gaps = Counter.builder("pigeonhole.delivery.gaps")
+                .description("gap frames sent: a device was behind entries retention had removed").register(registry);
+        displaced = Counter.builder("pigeonhole.delivery.displaced")
+                .description("Sockets closed because a newer socket of the same device opened, or the device was removed")
+                .register(registry);
     }
 
     void opened() {
@@ -48,6 +55,14 @@ public final class DeliveryMetrics {
         delivered.increment();
         long age = Math.max(0, System.currentTimeMillis() - sentAt);
         (live ? liveLatency : backlogAge).record(age, TimeUnit.MILLISECONDS);
+    }
+
+    void gap() {
+        gaps.increment();
+    }
+
+    void displaced() {
+        displaced.increment();
     }
 
     void push(boolean forThisInstance) {

@@ -7,6 +7,7 @@ import dev.pigeonhole.access.PendingWrites;
 import dev.pigeonhole.access.SendLimiter;
 import dev.pigeonhole.protocol.CloseCode;
 import dev.pigeonhole.protocol.Identity;
+import dev.pigeonhole.protocol.topics.SessionRecord;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
@@ -51,7 +52,7 @@ public class DeliveryService {
         this.config = config;
         this.authenticator = authenticator;
         this.limits = limits;
-        this.connections = limits.newConnectionLimiter();
+        this.connections = limits.newUserConnectionLimiter();
         this.metrics = new DeliveryMetrics(meters);
         this.router = new RouterClient(config.routerUrl(), internalSecret);
         String instanceId = config.instanceId()
@@ -82,16 +83,20 @@ public class DeliveryService {
         return limits.slowConsumerTimeout();
     }
 
-    /** Reads {@code after}, {@code epoch} and {@code window}. */
+    /** Reads {@code after}, {@code epoch}, {@code window} and {@code newest}. */
     DeviceStream.Params params(Map<String, String> query) {
         Long after = optionalLong(query, "after");
         Long epoch = optionalLong(query, "epoch");
         Long window = optionalLong(query, "window");
+        Long newest = optionalLong(query, "newest");
         if (window != null && (window < 1 || window > config.maxWindow())) {
             throw new IllegalArgumentException("window must be in 1.." + config.maxWindow());
         }
-        return new DeviceStream.Params(after, epoch, window == null ? config.defaultWindow() : window.intValue(),
-                config.pageSize(), config.storeTimeout());
+        if (newest != null && newest > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("newest must be at most " + Integer.MAX_VALUE);
+        }
+        return new DeviceStream.Params(after, epoch, newest == null ? null : newest.intValue(),
+                window == null ? config.defaultWindow() : window.intValue(), config.pageSize(), config.storeTimeout());
     }
 
     DeviceStream open(Identity identity, DeviceStream.Params params, DeviceStream.Outbound out) {
@@ -99,7 +104,7 @@ public class DeliveryService {
                 (task, delay) -> timers.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS),
                 System::currentTimeMillis, metrics);
         try {
-            registry.add(stream, () -> kafka.announce(identity, true));
+            registry.add(stream, () -> kafka.announce(stream, SessionRecord.Op.CONNECT));
         } catch (RuntimeException e) {
             registry.remove(stream, () -> { });
             throw e;
@@ -112,7 +117,7 @@ public class DeliveryService {
     void closed(DeviceStream stream) {
         stream.closed();
         metrics.closed();
-        registry.remove(stream, () -> kafka.announce(stream.identity(), false));
+        registry.remove(stream, () -> kafka.announce(stream, SessionRecord.Op.DISCONNECT));
     }
 
     /** The push partition was lost and is being re-read from its end: streams must resume from the store. */
@@ -122,13 +127,23 @@ public class DeliveryService {
         }
     }
 
+    /** {@code GET /v1/devices}: the user's registered devices, from the router. */
+    java.util.concurrent.CompletionStage<byte[]> devices(String user) {
+        return router.devices(user);
+    }
+
+    /** {@code DELETE /v1/devices/{device}}: durable once this returns. */
+    void removeDevice(Identity device) throws Exception {
+        kafka.removeDevice(device).get(10, TimeUnit.SECONDS);
+    }
+
     void every(Duration period, Runnable task) {
         timers.scheduleAtFixedRate(task, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void refreshSessions() {
         try {
-            registry.forEachIdentity(id -> kafka.announce(id, true));
+            registry.forEachStream(s -> kafka.announce(s, SessionRecord.Op.REFRESH));
         } catch (RuntimeException e) {
             LOG.warn("session refresh failed", e);
         }
@@ -137,7 +152,7 @@ public class DeliveryService {
     void shutdown(@Observes ShutdownEvent event) {
         for (DeviceStream s : registry.all()) {
             s.close(CloseCode.GOING_AWAY, "server shutting down");
-            registry.remove(s, () -> kafka.announce(s.identity(), false));
+            registry.remove(s, () -> kafka.announce(s, SessionRecord.Op.DISCONNECT));
         }
         timers.shutdownNow();
         kafka.close();

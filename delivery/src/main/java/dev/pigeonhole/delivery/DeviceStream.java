@@ -8,15 +8,20 @@ import dev.pigeonhole.protocol.topics.InboxEntry;
 import dev.pigeonhole.protocol.topics.InboxPage;
 import dev.pigeonhole.protocol.topics.PushRecord;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.function.LongSupplier;
 
 /**
- * One device's inbox stream over one connection: the backlog after the device's position, then {@code caught_up},
- * then live entries, in seq order without duplicates (S3, S4), with at most {@code window} unacked entries in
- * flight (S8).
+ * One device's inbox stream over one connection: first a {@code backlog} frame saying what waits, then the backlog
+ * after the device's position, then {@code caught_up}, then live entries, in seq order without duplicates (S3, S4),
+ * with at most {@code window} unacked entries in flight (S8). Entries retention removed are announced by a
+ * {@code gap} frame in their place (S5); with {@code newest=N} an older backlog is skipped and announced instead,
+ * and the client fetches skipped ranges on demand ({@code fetch} → {@code history}).
  *
  * <p>Entries come from two sources: pages read from the router's store, and live pushes. A push is only a
  * shortcut: when it is the next entry it is sent at once; otherwise it just raises the known head and the gap is
@@ -46,22 +51,32 @@ final class DeviceStream {
         CompletionStage<InboxPage> read(String user, Long after, String device, int limit);
     }
 
-    /** Durable cumulative acks (to Kafka). */
+    /** Durable cumulative acks and read markers (to Kafka). */
     interface Acks {
-        void ack(Identity identity, long seq);
+        /** @param deliveredFrom the first seq this connection sent; below it the device skipped entries */
+        void ack(Identity identity, long seq, boolean read, long deliveredFrom);
     }
 
     interface Scheduler {
         void schedule(Runnable task, Duration delay);
     }
 
-    /** Settings of one stream. {@code after} and {@code epoch} as the client gave them (null when absent). */
-    record Params(Long after, Long epoch, int window, int pageSize, Duration storeTimeout) {}
+    /**
+     * Settings of one stream. {@code after}, {@code epoch} and {@code newest} as the client gave them (null when
+     * absent).
+     */
+    record Params(Long after, Long epoch, Integer newest, int window, int pageSize, Duration storeTimeout) {
+        Params(Long after, Long epoch, int window, int pageSize, Duration storeTimeout) {
+            this(after, epoch, null, window, pageSize, storeTimeout);
+        }
+    }
 
     private static final Duration FIRST_RETRY = Duration.ofMillis(100);
     private static final Duration MAX_RETRY = Duration.ofSeconds(2);
 
     private final Identity identity;
+    private final String connection;
+    private final long connectedAt;
     private final Params params;
     private final Outbound out;
     private final Store store;
@@ -79,6 +94,12 @@ final class DeviceStream {
     private long epoch;
     private long lastSent;
     private long acked;
+    /** Entries up to here were skipped or gone, not sent: they are never in flight. */
+    private long floor;
+    /** The first seq this connection may send; acks below it do not mean "delivered". */
+    private long deliveredFrom;
+    private long read;
+    private boolean fetchInFlight;
     private long knownHead;
     private long failingSince = -1;
     private Duration retryDelay = FIRST_RETRY;
@@ -86,6 +107,8 @@ final class DeviceStream {
     DeviceStream(Identity identity, Params params, Outbound out, Store store, Acks acks, Scheduler scheduler,
                  LongSupplier clock, DeliveryMetrics metrics) {
         this.identity = identity;
+        this.connection = UUID.randomUUID().toString();
+        this.connectedAt = clock.getAsLong();
         this.params = params;
         this.out = out;
         this.store = store;
@@ -97,6 +120,20 @@ final class DeviceStream {
 
     Identity identity() {
         return identity;
+    }
+
+    /** Identifies this socket in session announcements and displacement orders. */
+    String connection() {
+        return connection;
+    }
+
+    /** When the socket opened: of two sockets of one device the later one stays (S7). */
+    long connectedAt() {
+        return connectedAt;
+    }
+
+    Long requestedAfter() {
+        return params.after();
     }
 
     /** Reads the first page: after the client's {@code after}, or after the device's acked cursor. */
@@ -119,35 +156,99 @@ final class DeviceStream {
 
     /** A cumulative ack from the client. The durable write happens outside the stream's lock. */
     void onAck(long seq) {
-        if (applyAck(seq)) {
-            acks.ack(identity, seq);
+        long from = applyAck(seq);
+        if (from >= 0) {
+            acks.ack(identity, seq, false, from);
         }
     }
 
-    /** True if the ack moved the position and must be stored. */
-    private synchronized boolean applyAck(long seq) {
+    /** A read marker from the client: like an ack, it must not pass what was sent. */
+    void onRead(long seq) {
+        long from = applyRead(seq);
+        if (from >= 0) {
+            acks.ack(identity, seq, true, from);
+        }
+    }
+
+    private synchronized long applyRead(long seq) {
+        if (closed || !started || seq <= read) {
+            return -1;
+        }
+        if (seq > lastSent) {
+            out.send(new ServerFrame.Error(ErrorCode.INVALID_ACK,
+                    "read " + seq + " is beyond the last delivered seq " + lastSent), () -> { });
+            return -1;
+        }
+        read = seq;
+        return deliveredFrom;
+    }
+
+    /**
+     * Stored entries {@code from..to} outside the live sequence (backfill after a newest-first catch-up), answered
+     * with one {@code history} frame of at most a page; one fetch at a time.
+     */
+    synchronized void onFetch(long from, long to) {
         if (closed) {
-            return false;
+            return;
+        }
+        if (fetchInFlight) {
+            out.send(new ServerFrame.Error(ErrorCode.RATE_LIMITED, "one fetch at a time: wait for its history frame",
+                    100L), () -> { });
+            return;
+        }
+        fetchInFlight = true;
+        int limit = (int) Math.min(params.pageSize(), to - from + 1);
+        store.read(identity.user(), from - 1, identity.device(), limit).whenComplete((page, error) -> fetched(from, to, limit, page, error));
+    }
+
+    private synchronized void fetched(long from, long to, int limit, InboxPage page, Throwable error) {
+        fetchInFlight = false;
+        if (closed) {
+            return;
+        }
+        if (error != null) {
+            out.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "inbox store unavailable; fetch again", 1000L), () -> { });
+            return;
+        }
+        List<ServerFrame.Entry> entries = new ArrayList<>();
+        for (InboxEntry e : page.entries()) {
+            if (e.seq() >= from && e.seq() <= to) {
+                entries.add((ServerFrame.Entry) e.toFrame());
+            }
+        }
+        long covered = page.entries().size() >= limit ? page.entries().get(page.entries().size() - 1).seq()
+                : Math.min(to, page.head());
+        out.send(new ServerFrame.History(from, Math.max(from - 1, Math.min(to, covered)), page.oldest(), entries), () -> { });
+    }
+
+    /** If the ack moved the position and must be stored: the first seq this connection sent, else -1. */
+    private synchronized long applyAck(long seq) {
+        if (closed) {
+            return -1;
         }
         if (!started) {
             if (params.after() != null && seq <= params.after()) {
-                return false; // at or below where this connection starts: nothing new
+                return -1; // at or below where this connection starts: nothing new
             }
             out.send(new ServerFrame.Error(ErrorCode.INVALID_ACK, "ack " + seq + " before any entry was delivered"),
                     () -> { });
-            return false;
+            return -1;
         }
         if (seq > lastSent) {
             out.send(new ServerFrame.Error(ErrorCode.INVALID_ACK,
                     "ack " + seq + " is beyond the last delivered seq " + lastSent), () -> { });
-            return false;
+            return -1;
         }
         if (seq <= acked) {
-            return false;
+            return -1;
         }
         acked = seq;
         pump();
-        return true;
+        return deliveredFrom;
+    }
+
+    private long inFlight() {
+        return lastSent - Math.max(acked, floor);
     }
 
     /** The socket drained its outbound queue: continue sending. */
@@ -158,6 +259,9 @@ final class DeviceStream {
     synchronized void close(CloseCode code, String reason) {
         if (!closed) {
             closed = true;
+            if (code == CloseCode.DISPLACED || code == CloseCode.DEVICE_REMOVED) {
+                metrics.displaced();
+            }
             pending.clear();
             out.close(code, reason);
         }
@@ -177,7 +281,7 @@ final class DeviceStream {
         if (!started || closed) {
             return;
         }
-        while (lastSent - acked < params.window() && out.writable()) {
+        while (inFlight() < params.window() && out.writable()) {
             Map.Entry<Long, InboxEntry> next = pending.firstEntry();
             while (next != null && next.getKey() <= lastSent) {
                 pending.pollFirstEntry();
@@ -189,7 +293,7 @@ final class DeviceStream {
             pending.pollFirstEntry();
             deliver(next.getValue());
         }
-        int room = (int) (params.window() - (lastSent - acked));
+        int room = (int) (params.window() - inFlight());
         boolean nextInHand = pending.containsKey(lastSent + 1);
         if (!fetching && !nextInHand && lastSent < knownHead && room > 0 && out.writable()) {
             fetch(lastSent, Math.min(params.pageSize(), room));
@@ -232,9 +336,16 @@ final class DeviceStream {
             started = true;
             lastSent = page.after();
             acked = page.after();
+            read = page.after();
+            if (!begin(page)) {
+                pump();
+                return; // newest-first: this page's entries are older than where the stream starts
+            }
+        } else if (page.gap() != null && page.gap().to() > lastSent) {
+            skipGap(page.gap());
         }
         knownHead = Math.max(knownHead, page.head());
-        boolean progress = false;
+        boolean progress = page.gap() != null;
         for (InboxEntry e : page.entries()) {
             if (e.seq() > lastSent) {
                 pending.put(e.seq(), e);
@@ -248,6 +359,44 @@ final class DeviceStream {
         failingSince = -1;
         retryDelay = FIRST_RETRY;
         pump();
+    }
+
+    /**
+     * Sends the {@code backlog} frame, then the gap before the first stored entry if there is one. With
+     * {@code newest=N} and more than N entries waiting, starts after all but the newest N instead.
+     *
+     * @return false when the page's entries are skipped
+     */
+    private boolean begin(InboxPage page) {
+        long base = page.gap() != null ? Math.max(page.after(), page.gap().to()) : page.after();
+        long count = Math.max(0, page.head() - base);
+        Long oldest = count > 0 ? base + 1 : null;
+        Long oldestSentAt = !page.entries().isEmpty() && page.entries().get(0).seq() == base + 1
+                ? page.entries().get(0).sentAt() : null;
+        Integer newest = params.newest();
+        ServerFrame.Range skipped = newest != null && count > newest
+                ? new ServerFrame.Range(base + 1, page.head() - newest) : null;
+        out.send(new ServerFrame.Backlog(count, oldest, oldestSentAt, page.head(), page.epoch(), skipped), () -> { });
+        if (page.gap() != null) {
+            skipGap(page.gap());
+        }
+        deliveredFrom = lastSent + 1;
+        knownHead = Math.max(knownHead, page.head());
+        if (skipped != null) {
+            lastSent = skipped.to();
+            floor = skipped.to();
+            deliveredFrom = skipped.to() + 1;
+            return false;
+        }
+        return true;
+    }
+
+    /** Entries retention removed: announced, never sent; the stream continues after them. */
+    private void skipGap(InboxPage.Gap gap) {
+        out.send(new ServerFrame.Gap(Math.max(gap.from(), lastSent + 1), gap.to(), gap.reason()), () -> { });
+        metrics.gap();
+        lastSent = gap.to();
+        floor = gap.to();
     }
 
     private boolean sameKnownEpoch(long pageEpoch) {

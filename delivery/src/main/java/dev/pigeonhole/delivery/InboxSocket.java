@@ -3,6 +3,7 @@ package dev.pigeonhole.delivery;
 import dev.pigeonhole.access.AuthException;
 import dev.pigeonhole.access.ConnectionLimiter;
 import dev.pigeonhole.access.PendingWrites;
+import dev.pigeonhole.protocol.ClientFrame;
 import dev.pigeonhole.protocol.CloseCode;
 import dev.pigeonhole.protocol.Frames;
 import dev.pigeonhole.protocol.Identity;
@@ -22,7 +23,7 @@ import io.vertx.core.buffer.Buffer;
 import java.util.Map;
 import java.util.Optional;
 
-/** {@code /v1/inbox?after=&epoch=&window=}: maps the socket to a {@link DeviceStream}. */
+/** {@code /v1/inbox?after=&epoch=&window=&newest=}: maps the socket to a {@link DeviceStream}. */
 @WebSocket(path = "/v1/inbox")
 public class InboxSocket {
     private static final UserData.TypedKey<DeviceStream> STREAM = new UserData.TypedKey<>("pigeonhole.stream");
@@ -80,7 +81,14 @@ public class InboxSocket {
             return;
         }
         try {
-            stream.onAck(FRAMES.parseAck(text).seq());
+            ClientFrame frame = FRAMES.parseInbox(text);
+            if (frame instanceof ClientFrame.Ack ack) {
+                stream.onAck(ack.seq());
+            } else if (frame instanceof ClientFrame.Read read) {
+                stream.onRead(read.seq());
+            } else if (frame instanceof ClientFrame.Fetch fetch) {
+                stream.onFetch(fetch.from(), fetch.to());
+            }
         } catch (ProtocolException e) {
             reply(connection, new ServerFrame.Error(e.code(), e.getMessage()));
         }

@@ -12,7 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
-/** Reads inbox pages through the router's read API, which answers from (or forwards to) the owning instance. */
+/** Reads inbox pages and device lists through the router's read API, which answers from (or forwards to) the owning instance. */
 final class RouterClient implements DeviceStream.Store {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     /** Same header name as the router's {@code InboxResource.SECRET_HEADER}. */
@@ -24,6 +24,19 @@ final class RouterClient implements DeviceStream.Store {
     RouterClient(String routerUrl, Optional<String> secret) {
         this.base = routerUrl.endsWith("/") ? routerUrl.substring(0, routerUrl.length() - 1) : routerUrl;
         this.secret = secret;
+    }
+
+    /** The JSON of the user's {@code DeviceList}. */
+    CompletionStage<byte[]> devices(String user) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + "/internal/v1/devices/" + user))
+                .timeout(Duration.ofSeconds(5)).GET();
+        secret.ifPresent(s -> request.header(SECRET_HEADER, s));
+        return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
+            if (response.statusCode() != 200) {
+                throw new CompletionException(new IOException("router answered " + response.statusCode()));
+            }
+            return response.body();
+        });
     }
 
     @Override

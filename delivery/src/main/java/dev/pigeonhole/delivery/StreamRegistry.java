@@ -1,5 +1,6 @@
 package dev.pigeonhole.delivery;
 
+import dev.pigeonhole.protocol.CloseCode;
 import dev.pigeonhole.protocol.Identity;
 import dev.pigeonhole.protocol.topics.PushRecord;
 import java.util.List;
@@ -16,25 +17,31 @@ import java.util.function.Consumer;
 final class StreamRegistry {
     private final ConcurrentHashMap<String, Set<DeviceStream>> byUser = new ConcurrentHashMap<>();
 
-    /** Adds the stream, then runs {@code announce} while the user's entry is locked. */
+    /**
+     * Adds the stream, closing (4103) and dropping the other streams of the same device here — one live socket per
+     * device (S7); the router displaces those on other instances — then runs {@code announce} while the user's
+     * entry is locked.
+     */
     void add(DeviceStream stream, Runnable announce) {
         byUser.compute(stream.identity().user(), (user, streams) -> {
             Set<DeviceStream> set = streams == null ? new CopyOnWriteArraySet<>() : streams;
+            for (DeviceStream other : set) {
+                if (other.identity().equals(stream.identity())) {
+                    set.remove(other);
+                    other.close(CloseCode.DISPLACED, "a newer connection of this device opened");
+                }
+            }
             set.add(stream);
             announce.run();
             return set;
         });
     }
 
-    /**
-     * Removes the stream; if it was registered and no other stream of the same device remains here, runs
-     * {@code lastOfDevice} while the user's entry is locked.
-     */
-    void remove(DeviceStream stream, Runnable lastOfDevice) {
-        Identity id = stream.identity();
-        byUser.computeIfPresent(id.user(), (user, streams) -> {
-            if (streams.remove(stream) && streams.stream().noneMatch(s -> s.identity().equals(id))) {
-                lastOfDevice.run();
+    /** Removes the stream; if it was registered (not displaced), runs {@code withdraw} while the user's entry is locked. */
+    void remove(DeviceStream stream, Runnable withdraw) {
+        byUser.computeIfPresent(stream.identity().user(), (user, streams) -> {
+            if (streams.remove(stream)) {
+                withdraw.run();
             }
             return streams.isEmpty() ? null : streams;
         });
@@ -42,18 +49,27 @@ final class StreamRegistry {
 
     void dispatch(PushRecord push) {
         Set<DeviceStream> streams = byUser.get(push.user());
-        if (streams != null) {
+        if (streams != null && push.close() != null) {
+            PushRecord.Close c = push.close();
+            for (DeviceStream s : streams) {
+                if (s.connection().equals(c.connection()) && s.identity().device().equals(c.device())) {
+                    s.close(c.reason() == PushRecord.Close.Reason.REMOVED ? CloseCode.DEVICE_REMOVED : CloseCode.DISPLACED,
+                            c.reason() == PushRecord.Close.Reason.REMOVED ? "this device was removed"
+                                    : "a newer connection of this device opened");
+                }
+            }
+        } else if (streams != null) {
             for (DeviceStream s : streams) {
                 s.onPush(push);
             }
         }
     }
 
-    /** Runs {@code announce} for each identity with an open stream, each user's entry locked meanwhile. */
-    void forEachIdentity(Consumer<Identity> announce) {
+    /** Runs {@code announce} for each open stream, each user's entry locked meanwhile. */
+    void forEachStream(Consumer<DeviceStream> announce) {
         for (String user : byUser.keySet()) {
             byUser.computeIfPresent(user, (u, streams) -> {
-                streams.stream().map(DeviceStream::identity).distinct().forEach(announce);
+                streams.forEach(announce);
                 return streams;
             });
         }

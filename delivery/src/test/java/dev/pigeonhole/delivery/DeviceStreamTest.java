@@ -29,12 +29,16 @@ class DeviceStreamTest {
     /** The inbox as the router holds it. */
     private final List<InboxEntry> inbox = new ArrayList<>();
     private long storeCursor;
+    /** Entries up to here were removed by retention. */
+    private long trimmedTo;
     private boolean storeDown;
     private final Queue<Runnable> pendingReads = new ArrayDeque<>();
     private final List<Long> readsAfter = new ArrayList<>();
     private final List<ServerFrame> frames = new ArrayList<>();
     private CloseCode closedWith;
     private final List<Long> acked = new ArrayList<>();
+    private final List<Long> readMarks = new ArrayList<>();
+    private final List<Long> deliveredFrom = new ArrayList<>();
     private final Queue<Runnable> timers = new ArrayDeque<>();
     private long now;
 
@@ -49,8 +53,10 @@ class DeviceStreamTest {
                     f.completeExceptionally(new IOException("router answered 503"));
                     return;
                 }
-                List<InboxEntry> page = inbox.stream().filter(e -> e.seq() > from).limit(limit).toList();
-                f.complete(new InboxPage(inbox.isEmpty() ? 0 : EPOCH, inbox.size(), from, page));
+                long start = Math.max(from, trimmedTo);
+                List<InboxEntry> page = inbox.stream().filter(e -> e.seq() > start).limit(limit).toList();
+                InboxPage.Gap gap = from < trimmedTo ? new InboxPage.Gap(from + 1, trimmedTo, "expired") : null;
+                f.complete(new InboxPage(inbox.isEmpty() ? 0 : EPOCH, inbox.size(), from, trimmedTo + 1, gap, page));
             });
             return f;
         }
@@ -73,14 +79,18 @@ class DeviceStreamTest {
                 closedWith = code;
             }
         };
-        return new DeviceStream(BOB, params, out, store, (id, seq) -> acked.add(seq), (task, delay) -> timers.add(task),
+        return new DeviceStream(BOB, params, out, store, (id, seq, read, from) -> {
+            (read ? readMarks : acked).add(seq);
+            deliveredFrom.add(from);
+        }, (task, delay) -> timers.add(task),
                 () -> now, new DeliveryMetrics(new SimpleMeterRegistry()));
     }
 
     private void addEntries(int n) {
         for (int i = 0; i < n; i++) {
             long seq = inbox.size() + 1;
-            inbox.add(new InboxEntry(seq, "m-" + seq, "alice", "phone", "bob", new TextNode("body " + seq), 1, false));
+            inbox.add(new InboxEntry(seq, "m-" + seq, "alice", "phone", "bob", new TextNode("body " + seq), seq * 10, false,
+                    InboxEntry.Kind.MESSAGE));
         }
     }
 
@@ -112,6 +122,89 @@ class DeviceStreamTest {
         s.onPush(new PushRecord("bob", EPOCH, 26, inbox.get(25)));
         assertThat(messageSeqs()).isEqualTo(range(1, 26));
         assertThat(pendingReads).as("the next entry is sent from the push, no read").isEmpty();
+    }
+
+    @Test
+    void firstSaysWhatIsWaiting() {
+        addEntries(25);
+        stream(20L, 100, 10).start();
+        serveReads();
+        assertThat(frames.get(0)).isEqualTo(new ServerFrame.Backlog(5, 21L, 210L, 25, EPOCH, null));
+        assertThat(messageSeqs()).isEqualTo(range(21, 25));
+    }
+
+    @Test
+    void entriesRetentionRemovedAreAnnouncedAsAGapThenTheStreamContinues() {
+        addEntries(10);
+        trimmedTo = 4;
+        DeviceStream s = stream(1L, 100, 100);
+        s.start();
+        serveReads();
+        assertThat(frames.subList(0, 2)).containsExactly(new ServerFrame.Backlog(6, 5L, 50L, 10, EPOCH, null),
+                new ServerFrame.Gap(2, 4, "expired"));
+        assertThat(messageSeqs()).isEqualTo(range(5, 10));
+        s.onAck(4); // the end of a gap may be acked
+        assertThat(acked).containsExactly(4L);
+
+        // a slow reader overtaken by retention mid-stream: the window is full at 12 when 11..14 go
+        DeviceStream slow = stream(10L, 2, 2);
+        frames.clear();
+        addEntries(10);
+        slow.start();
+        serveReads();
+        assertThat(messageSeqs()).isEqualTo(range(11, 12));
+        trimmedTo = 14;
+        slow.onAck(12);
+        serveReads();
+        assertThat(frames).contains(new ServerFrame.Gap(13, 14, "expired"));
+        assertThat(messageSeqs()).isEqualTo(List.of(11L, 12L, 15L, 16L));
+    }
+
+    @Test
+    void newestFirstSkipsAnOldBacklogAndFetchesItOnDemand() {
+        addEntries(100);
+        DeviceStream s = stream(new DeviceStream.Params(0L, null, 10, 64, 256, Duration.ofSeconds(30)));
+        s.start();
+        serveReads();
+        assertThat(frames.get(0)).isEqualTo(new ServerFrame.Backlog(100, 1L, 10L, 100, EPOCH, new ServerFrame.Range(1, 90)));
+        assertThat(messageSeqs()).isEqualTo(range(91, 100));
+        assertThat(frames.get(frames.size() - 1)).isEqualTo(new ServerFrame.CaughtUp(100, EPOCH));
+
+        s.onAck(100);
+        assertThat(acked).containsExactly(100L);
+        assertThat(deliveredFrom).as("entries below 91 were skipped, not delivered").containsExactly(91L);
+
+        frames.clear();
+        s.onFetch(81, 90);
+        s.onFetch(1, 5); // one at a time
+        serveReads();
+        assertThat(frames.get(0)).isInstanceOfSatisfying(ServerFrame.Error.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.RATE_LIMITED));
+        assertThat(frames.get(1)).isInstanceOfSatisfying(ServerFrame.History.class, h -> {
+            assertThat(h.from()).isEqualTo(81);
+            assertThat(h.to()).isEqualTo(90);
+            assertThat(h.entries()).extracting(ServerFrame.Entry::seq).containsExactlyElementsOf(range(81, 90));
+        });
+        s.onFetch(1, 5000); // at most a page (256 here)
+        serveReads();
+        assertThat(frames.get(2)).isInstanceOfSatisfying(ServerFrame.History.class, h -> {
+            assertThat(h.to()).isEqualTo(100);
+            assertThat(h.entries()).hasSize(100);
+        });
+    }
+
+    @Test
+    void readMarkersMayNotPassWhatWasSent() {
+        addEntries(5);
+        DeviceStream s = stream(0L, 100, 100);
+        s.start();
+        serveReads();
+        s.onRead(3);
+        s.onRead(2); // behind: nothing to store
+        s.onRead(9);
+        assertThat(readMarks).containsExactly(3L);
+        assertThat(frames.get(frames.size() - 1)).isInstanceOfSatisfying(ServerFrame.Error.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ACK));
     }
 
     @Test
@@ -169,7 +262,7 @@ class DeviceStreamTest {
         DeviceStream s = stream(0L, 100, 100);
         s.start();
         serveReads();
-        assertThat(frames).containsExactly(new ServerFrame.CaughtUp(0, 0));
+        assertThat(frames).containsExactly(new ServerFrame.Backlog(0, null, null, 0, 0, null), new ServerFrame.CaughtUp(0, 0));
         addEntries(2);
         s.onPush(new PushRecord("bob", EPOCH, 2, null));
         serveReads();
@@ -241,7 +334,8 @@ class DeviceStreamTest {
         s.start();
         serveReads();
         assertThat(closedWith).isNull();
-        assertThat(frames).containsExactly(new ServerFrame.CaughtUp(5, EPOCH));
+        assertThat(frames).containsExactly(new ServerFrame.Backlog(0, null, null, 3, EPOCH, null),
+                new ServerFrame.CaughtUp(5, EPOCH));
         addEntries(3); // the store caught up: 4 and 5 were already processed by the client
         s.onPush(new PushRecord("bob", EPOCH, 6, inbox.get(5)));
         assertThat(messageSeqs()).containsExactly(6L);
@@ -287,8 +381,8 @@ class DeviceStreamTest {
                     @Override
                     public void send(ServerFrame frame, Runnable written) {
                         frames.add(frame);
-                        if (frames.size() == 3) {
-                            writable[0] = false; // the socket's queue is full after three frames
+                        if (frames.size() == 4) {
+                            writable[0] = false; // the socket's queue is full after four frames (backlog, 1, 2, 3)
                         }
                     }
 
@@ -301,7 +395,7 @@ class DeviceStreamTest {
                     public void close(CloseCode code, String reason) {
                         closedWith = code;
                     }
-                }, store, (id, seq) -> { }, (t, d) -> { }, () -> now, new DeliveryMetrics(new SimpleMeterRegistry()));
+                }, store, (id, seq, read, from) -> { }, (t, d) -> { }, () -> now, new DeliveryMetrics(new SimpleMeterRegistry()));
         s.start();
         serveReads();
         assertThat(messageSeqs()).isEqualTo(range(1, 3));

@@ -148,13 +148,29 @@ class ChartTest {
             routes.put(path.getPath(), path.getBackend().getService().getName());
         }
         assertThat(routes).containsExactlyInAnyOrderEntriesOf(Map.of("/v1/send", "pigeonhole-gateway",
-                "/v1/messages", "pigeonhole-gateway", "/v1/inbox", "pigeonhole-delivery"));
+                "/v1/messages", "pigeonhole-gateway", "/v1/groups", "pigeonhole-gateway",
+                "/v1/inbox", "pigeonhole-delivery", "/v1/devices", "pigeonhole-delivery"));
     }
 
     /**
      * Every setting the services declare ({@code @ConfigMapping} interfaces) reaches the pods — as a chart value in
      * the settings ConfigMap or as per-pod environment — and every setting in the ConfigMap is one they declare.
      */
+    /** The settings of a config interface; a method returning a nested interface is a group of settings. */
+    private static void declare(Class<?> config, String prefix, Set<String> declared) {
+        for (Method m : config.getDeclaredMethods()) {
+            if (m.isDefault() || java.lang.reflect.Modifier.isStatic(m.getModifiers())) {
+                continue;
+            }
+            String name = prefix + "." + kebab(m.getName());
+            if (m.getReturnType().isInterface() && m.getReturnType().getEnclosingClass() == config) {
+                declare(m.getReturnType(), name, declared);
+            } else {
+                declared.add(envName(name));
+            }
+        }
+    }
+
     @Test
     void everyServiceSettingIsAChartValue() throws Exception {
         List<Chart.Doc> docs = render(Chart.PRODUCTION_VALUES);
@@ -166,12 +182,7 @@ class ChartTest {
         for (Class<?> config : List.of(dev.pigeonhole.router.RouterConfig.class, dev.pigeonhole.gateway.GatewayConfig.class,
                 dev.pigeonhole.delivery.DeliveryConfig.class, dev.pigeonhole.access.AuthConfig.class,
                 dev.pigeonhole.access.LimitsConfig.class)) {
-            String prefix = config.getAnnotation(io.smallrye.config.ConfigMapping.class).prefix();
-            for (Method m : config.getDeclaredMethods()) {
-                if (!m.isDefault() && !java.lang.reflect.Modifier.isStatic(m.getModifiers())) {
-                    declared.add(envName(prefix + "." + kebab(m.getName())));
-                }
-            }
+            declare(config, config.getAnnotation(io.smallrye.config.ConfigMapping.class).prefix(), declared);
         }
         Set<String> passThrough = Set.of("PIGEONHOLE_GATEWAY_PRODUCER"); // a map of Kafka producer properties
         Set<String> missing = new java.util.TreeSet<>(declared);

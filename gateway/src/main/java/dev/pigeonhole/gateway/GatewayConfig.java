@@ -17,6 +17,10 @@ public interface GatewayConfig {
     @WithDefault("PT30S")
     Duration sendTimeout();
 
+    /** Most members a group may have: a group send writes one copy per member (fan-out at routing time). */
+    @WithDefault("1000")
+    int groupMaxMembers();
+
     /** Extra Kafka producer properties (e.g. {@code compression.type}); the safety settings cannot be overridden. */
     Map<String, String> producer();
 }

@@ -57,6 +57,8 @@ public class MessagesResource {
         }
         Response.ResponseBuilder response = Response.status(switch (code) {
             case TOO_LARGE -> 413;
+            case FORBIDDEN -> 403;
+            case NOT_FOUND -> 404;
             case RATE_LIMITED -> 429;
             case UNAVAILABLE, INTERNAL -> 503;
             default -> 400;

@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,11 +33,14 @@ public class SendService {
     private final Frames frames;
     private final SendLimiter limiter;
     private final InboundWriter writer;
+    private final GroupDirectory groups;
     private final MeterRegistry registry;
     private final Counter accepted;
     private final ConcurrentMap<ErrorCode, Counter> rejected = new ConcurrentHashMap<>();
 
-    SendService(GatewayConfig config, InboundWriter writer, MeterRegistry registry, SendLimiter limiter) {
+    SendService(GatewayConfig config, InboundWriter writer, MeterRegistry registry, SendLimiter limiter,
+                GroupDirectory groups) {
+        this.groups = groups;
         this.frames = new Frames(config.maxBodyBytes());
         this.limiter = limiter;
         this.writer = writer;
@@ -100,8 +104,10 @@ public class SendService {
 
     private CompletionStage<ServerFrame> accept(Identity sender, ClientFrame.Send send) {
         if (Ids.isGroup(send.to())) {
-            return done(refuse(new ProtocolException(ErrorCode.UNSUPPORTED_RECIPIENT,
-                    "group sends are not supported by this server version", send.id())));
+            ProtocolException refusal = groupRefusal(sender, send);
+            if (refusal != null) {
+                return done(refuse(refusal));
+            }
         }
         SendEnvelope envelope = new SendEnvelope(sender.user(), sender.device(), send.id(), send.to(), send.body(),
                 System.currentTimeMillis());
@@ -114,6 +120,22 @@ public class SendService {
             return refuse(new ProtocolException(ErrorCode.UNAVAILABLE,
                     "the message could not be stored; send it again", send.id()));
         });
+    }
+
+    /** Checks a group send against this gateway's view; the router checks again at routing time. */
+    private ProtocolException groupRefusal(Identity sender, ClientFrame.Send send) {
+        if (!groups.ready()) {
+            return new ProtocolException(ErrorCode.UNAVAILABLE, "groups are loading; send it again", send.id());
+        }
+        String id = send.to().substring(Ids.GROUP_PREFIX.length());
+        Optional<GroupDirectory.Group> group = groups.get(id);
+        if (group.isEmpty()) {
+            return new ProtocolException(ErrorCode.NOT_FOUND, "no group " + id, send.id());
+        }
+        if (!group.get().anyoneMayPost() && !group.get().isMember(sender.user())) {
+            return new ProtocolException(ErrorCode.FORBIDDEN, "only members send to " + send.to(), send.id());
+        }
+        return null;
     }
 
     private ServerFrame refuse(ProtocolException e) {

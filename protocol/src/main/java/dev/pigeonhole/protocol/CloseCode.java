@@ -33,7 +33,15 @@ public enum CloseCode {
      * {@code after} is beyond the head without naming the current epoch. The client must drop its cursor and
      * reconnect with {@code after=0}.
      */
-    RESYNC(4102, false);
+    RESYNC(4102, false),
+    /**
+     * A newer inbox connection of the same device opened (on this or another instance): one live connection per
+     * device (S7). The client must not reconnect on its own, or two copies of one device would displace each
+     * other forever.
+     */
+    DISPLACED(4103, false),
+    /** The user removed this device ({@code DELETE /v1/devices/{device}}); its cursor is gone. */
+    DEVICE_REMOVED(4104, false);
 
     private final int code;
     private final boolean reconnect;

@@ -16,8 +16,12 @@ public enum ErrorCode {
     INVALID_FIELD("invalid_field", false),
     /** The body is larger than the configured limit. */
     TOO_LARGE("too_large", false),
-    /** The recipient form is valid but not served by this version (e.g. {@code group:} before groups). */
-    UNSUPPORTED_RECIPIENT("unsupported_recipient", false),
+    /** The caller may not do this: send to a group it is not a member of, change a group it does not administer. */
+    FORBIDDEN("forbidden", false),
+    /** The group (or member) named does not exist. */
+    NOT_FOUND("not_found", false),
+    /** The group to create already exists. */
+    CONFLICT("conflict", false),
     /** An {@code ack} names a sequence number this connection has not delivered. */
     INVALID_ACK("invalid_ack", false),
     /** No identity, or one this server does not accept (HTTP endpoints; sockets close with 4100 instead). */

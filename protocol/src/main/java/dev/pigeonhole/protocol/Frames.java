@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Parses client frames and encodes server frames. Parsing never throws anything but
@@ -61,11 +63,26 @@ public final class Frames {
         return send(node);
     }
 
-    /** Parses a frame of {@code /v1/inbox}: only {@code ack} is accepted there. */
-    public ClientFrame.Ack parseAck(String text) throws ProtocolException {
+    /** Parses a frame of {@code /v1/inbox}: {@code ack}, {@code read} or {@code fetch}. */
+    public ClientFrame parseInbox(String text) throws ProtocolException {
         JsonNode node = readObject(text);
-        requireType(node, "ack", "/v1/inbox");
-        return ack(node);
+        JsonNode type = node.get("type");
+        String name = type != null && type.isTextual() ? type.textValue() : null;
+        if ("read".equals(name)) {
+            return new ClientFrame.Read(seq(node, "seq"));
+        }
+        if ("fetch".equals(name)) {
+            long from = seq(node, "from");
+            long to = seq(node, "to");
+            if (from < 1 || to < from) {
+                throw new ProtocolException(ErrorCode.INVALID_FIELD, "fetch needs 1 <= from <= to", null);
+            }
+            return new ClientFrame.Fetch(from, to);
+        }
+        if (!"ack".equals(name)) {
+            requireType(node, "ack", "/v1/inbox (ack, read, fetch)");
+        }
+        return new ClientFrame.Ack(seq(node, "seq"));
     }
 
     private static void requireType(JsonNode node, String expected, String endpoint) throws ProtocolException {
@@ -103,8 +120,23 @@ public final class Frames {
                 case "error" -> ServerFrame.Error.class;
                 case "message" -> ServerFrame.Message.class;
                 case "caught_up" -> ServerFrame.CaughtUp.class;
+                case "backlog" -> ServerFrame.Backlog.class;
+                case "gap" -> ServerFrame.Gap.class;
+                case "receipt" -> ServerFrame.Receipt.class;
+                case "undelivered" -> ServerFrame.Undelivered.class;
+                case "history" -> ServerFrame.History.class;
                 default -> null;
             };
+            if (cls == ServerFrame.History.class) {
+                List<ServerFrame.Entry> entries = new ArrayList<>();
+                for (JsonNode e : node.path("entries")) {
+                    if (decodeServer(e.toString()) instanceof ServerFrame.Entry entry) {
+                        entries.add(entry);
+                    }
+                }
+                return new ServerFrame.History(node.path("from").asLong(), node.path("to").asLong(),
+                        node.path("oldest").asLong(), entries);
+            }
             return cls == null ? null : Json.MAPPER.treeToValue(node, cls);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("invalid server frame: " + e.getOriginalMessage(), e);
@@ -135,12 +167,12 @@ public final class Frames {
         return new ClientFrame.Send(id, to.textValue(), body);
     }
 
-    private static ClientFrame.Ack ack(JsonNode node) throws ProtocolException {
-        JsonNode seq = node.get("seq");
+    private static long seq(JsonNode node, String field) throws ProtocolException {
+        JsonNode seq = node.get(field);
         if (seq == null || !seq.isIntegralNumber() || !seq.canConvertToLong() || seq.longValue() < 0) {
-            throw new ProtocolException(ErrorCode.INVALID_FIELD, "field 'seq' is required: an integer >= 0", null);
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "field '" + field + "' is required: an integer >= 0", null);
         }
-        return new ClientFrame.Ack(seq.longValue());
+        return seq.longValue();
     }
 
     private static JsonNode readObject(String text) throws ProtocolException {

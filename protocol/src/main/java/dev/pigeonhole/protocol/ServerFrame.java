@@ -2,10 +2,17 @@ package dev.pigeonhole.protocol;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
 
 /** Frames a server sends. Each serializes with {@code type} as its first field. */
 public sealed interface ServerFrame {
+
+    /** Frames that are inbox entries: they carry a {@code seq} and are acknowledged like messages. */
+    sealed interface Entry extends ServerFrame {
+        long seq();
+    }
 
     @JsonProperty("type")
     String type();
@@ -59,7 +66,7 @@ public sealed interface ServerFrame {
     /** One inbox entry. {@code own} marks a copy of the user's own send (self-sync, S9). */
     @JsonPropertyOrder({"type", "seq", "id", "from", "fromDevice", "to", "body", "sentAt", "own"})
     record Message(long seq, String id, String from, String fromDevice, String to, JsonNode body, long sentAt,
-                   boolean own) implements ServerFrame {
+                   boolean own) implements Entry {
         @Override
         public String type() {
             return "message";
@@ -72,6 +79,88 @@ public sealed interface ServerFrame {
         @Override
         public String type() {
             return "caught_up";
+        }
+    }
+
+    /**
+     * First frame of a stream, once the server knows where the device stands: {@code count} entries wait after
+     * the device's position, the first of them is {@code oldest} (sent at {@code oldestSentAt}); null when none
+     * waits. With {@code newest=N} and more than N waiting, {@code skipped} is the older range the stream leaves
+     * out (fetch it with {@code fetch} frames); the stream starts after {@code skipped.to}.
+     */
+    @JsonPropertyOrder({"type", "count", "oldest", "oldestSentAt", "head", "epoch", "skipped"})
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Backlog(long count, Long oldest, Long oldestSentAt, long head, long epoch, Range skipped)
+            implements ServerFrame {
+        @Override
+        public String type() {
+            return "backlog";
+        }
+    }
+
+    /** An inclusive range of seqs. */
+    record Range(long from, long to) {}
+
+    /**
+     * Entries {@code from..to} (inclusive) are gone and will not be sent: {@code reason} is {@code expired} (older
+     * than the inbox's max age), {@code trimmed} (over its max size) or {@code acked} (every device had acked them
+     * and the acked-entry retention passed). The stream continues after {@code to}; {@code to} may be acked.
+     */
+    @JsonPropertyOrder({"type", "from", "to", "reason"})
+    record Gap(long from, long to, String reason) implements ServerFrame {
+        @Override
+        public String type() {
+            return "gap";
+        }
+    }
+
+    /**
+     * A receipt for messages this user sent to {@code by}: {@code delivered} (a device of {@code by} acked them;
+     * each item says on how many of its registered devices) or {@code read} (a device sent a read marker).
+     */
+    @JsonPropertyOrder({"type", "seq", "by", "status", "messages", "at"})
+    record Receipt(long seq, String by, Status status, List<Item> messages, long at) implements Entry {
+        public enum Status {
+            @com.fasterxml.jackson.annotation.JsonProperty("delivered") DELIVERED,
+            @com.fasterxml.jackson.annotation.JsonProperty("read") READ
+        }
+
+        /** {@code devices} of {@code of} registered devices have it (for {@code read}: both 0). */
+        @JsonPropertyOrder({"id", "to", "devices", "of"})
+        public record Item(String id, String to, int devices, int of) {}
+
+        @Override
+        public String type() {
+            return "receipt";
+        }
+    }
+
+    /**
+     * Messages this user sent that will never be received by {@code recipient}: its inbox dropped them before any
+     * of its devices acked them ({@code reason} {@code expired} or {@code trimmed}, as in {@code gap}), or the
+     * router refused them ({@code not_a_member}: the sender is not a member of the group {@code recipient};
+     * {@code unknown_group}).
+     */
+    @JsonPropertyOrder({"type", "seq", "recipient", "reason", "messages", "at"})
+    record Undelivered(long seq, String recipient, String reason, List<Item> messages, long at) implements Entry {
+        @JsonPropertyOrder({"id", "to", "sentAt"})
+        public record Item(String id, String to, long sentAt) {}
+
+        @Override
+        public String type() {
+            return "undelivered";
+        }
+    }
+
+    /**
+     * The answer to a {@code fetch}: the stored entries of {@code from..to} (entries below {@code oldest} are
+     * gone). Not part of the live sequence: these entries are not acknowledged.
+     */
+    @JsonPropertyOrder({"type", "from", "to", "oldest", "entries"})
+    record History(long from, long to, long oldest, List<Entry> entries) implements ServerFrame {
+        @Override
+        public String type() {
+            return "history";
         }
     }
 }

@@ -56,7 +56,7 @@ class FramesFuzzTest {
 
     @Property(tries = 1000)
     void acksOnlyAcceptNonNegativeIntegers(@ForAll("wrongSeqs") String seq) {
-        Outcome outcome = parseAck("{\"type\":\"ack\",\"seq\":" + seq + "}");
+        Outcome outcome = parseInbox("{\"type\":\"ack\",\"seq\":" + seq + "}");
         assertThat(outcome.code()).isEqualTo(ErrorCode.INVALID_FIELD);
     }
 
@@ -126,9 +126,9 @@ class FramesFuzzTest {
         }
     }
 
-    private Outcome parseAck(String text) {
+    private Outcome parseInbox(String text) {
         try {
-            frames.parseAck(text);
+            frames.parseInbox(text);
             return new Outcome(null, null, null);
         } catch (ProtocolException e) {
             return new Outcome(null, e.code(), e.id());
@@ -144,7 +144,7 @@ class FramesFuzzTest {
                 assertThat(e.getMessage()).isNotBlank();
             }
             try {
-                frames.parseAck(candidate);
+                frames.parseInbox(candidate);
             } catch (ProtocolException e) {
                 assertThat(e.code()).isNotNull();
             }

@@ -31,7 +31,7 @@ class FramesTest {
 
     @Test
     void parsesAckAndHttpSendBody() throws Exception {
-        assertThat(frames.parseAck("{\"type\":\"ack\",\"seq\":500}")).isEqualTo(new ClientFrame.Ack(500));
+        assertThat(frames.parseInbox("{\"type\":\"ack\",\"seq\":500}")).isEqualTo(new ClientFrame.Ack(500));
         assertThat(frames.parseSendBody("{\"id\":\"h\",\"to\":\"bob\",\"body\":true}").id()).isEqualTo("h");
     }
 
@@ -41,7 +41,7 @@ class FramesTest {
             "{\"type\":\"send\",\"id\":\"a\",\"to\":\"b\",\"to\":\"c\",\"body\":1}"})
     void refusesMalformedJson(String text) {
         assertCode(() -> frames.parseSend(text), ErrorCode.MALFORMED_JSON, null);
-        assertCode(() -> frames.parseAck(text), ErrorCode.MALFORMED_JSON, null);
+        assertCode(() -> frames.parseInbox(text), ErrorCode.MALFORMED_JSON, null);
     }
 
     @ParameterizedTest
@@ -58,8 +58,8 @@ class FramesTest {
     @ParameterizedTest
     @ValueSource(strings = {"{\"type\":\"send\",\"id\":\"m\",\"to\":\"bob\",\"body\":1}",
             "{\"type\":\"send\",\"id\":\"m\",\"to\":\"bob\",\"body\":\"" + "x" + "\",\"huge\":1}", "{}"})
-    void inboxEndpointRefusesEverythingButAck(String text) {
-        assertThatThrownBy(() -> frames.parseAck(text)).isInstanceOfSatisfying(ProtocolException.class,
+    void inboxEndpointRefusesEverythingButAckReadAndFetch(String text) {
+        assertThatThrownBy(() -> frames.parseInbox(text)).isInstanceOfSatisfying(ProtocolException.class,
                 e -> assertThat(e.code()).isEqualTo(ErrorCode.UNKNOWN_TYPE));
     }
 
@@ -77,11 +77,41 @@ class FramesTest {
         assertCode(() -> frames.parseSend(text), ErrorCode.INVALID_FIELD, id);
     }
 
+    @Test
+    void parsesReadMarkersAndFetches() throws Exception {
+        assertThat(frames.parseInbox("{\"type\":\"read\",\"seq\":7}")).isEqualTo(new ClientFrame.Read(7));
+        assertThat(frames.parseInbox("{\"type\":\"fetch\",\"from\":3,\"to\":9}")).isEqualTo(new ClientFrame.Fetch(3, 9));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"type\":\"fetch\",\"from\":0,\"to\":9}", "{\"type\":\"fetch\",\"from\":5,\"to\":4}",
+            "{\"type\":\"fetch\",\"from\":5}", "{\"type\":\"read\",\"seq\":-2}"})
+    void refusesInvalidReadsAndFetches(String text) {
+        assertCode(() -> frames.parseInbox(text), ErrorCode.INVALID_FIELD, null);
+    }
+
+    @Test
+    void decodesEveryEntryFrameAServerSends() {
+        ServerFrame.Receipt receipt = new ServerFrame.Receipt(4, "bob", ServerFrame.Receipt.Status.DELIVERED,
+                java.util.List.of(new ServerFrame.Receipt.Item("m-1", "bob", 2, 3)), 99);
+        ServerFrame.Undelivered undelivered = new ServerFrame.Undelivered(5, "bob", "expired",
+                java.util.List.of(new ServerFrame.Undelivered.Item("m-2", "bob", 98)), 99);
+        ServerFrame.History history = new ServerFrame.History(4, 5, 4, java.util.List.of(receipt, undelivered));
+        for (ServerFrame f : java.util.List.of(receipt, undelivered, history, new ServerFrame.Gap(1, 3, "trimmed"),
+                new ServerFrame.Backlog(10, 4L, 1000L, 13, 77, new ServerFrame.Range(4, 8)))) {
+            assertThat(Frames.decodeServer(Frames.encode(f))).isEqualTo(f);
+        }
+        assertThat(Frames.encode(receipt)).isEqualTo("{\"type\":\"receipt\",\"seq\":4,\"by\":\"bob\",\"status\":\"delivered\","
+                + "\"messages\":[{\"id\":\"m-1\",\"to\":\"bob\",\"devices\":2,\"of\":3}],\"at\":99}");
+        assertThat(Frames.encode(new ServerFrame.Backlog(0, null, null, 13, 77, null)))
+                .isEqualTo("{\"type\":\"backlog\",\"count\":0,\"head\":13,\"epoch\":77}");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"{\"type\":\"ack\"}", "{\"type\":\"ack\",\"seq\":-1}", "{\"type\":\"ack\",\"seq\":1.5}",
             "{\"type\":\"ack\",\"seq\":\"3\"}", "{\"type\":\"ack\",\"seq\":99999999999999999999999}"})
     void refusesInvalidAcks(String text) {
-        assertCode(() -> frames.parseAck(text), ErrorCode.INVALID_FIELD, null);
+        assertCode(() -> frames.parseInbox(text), ErrorCode.INVALID_FIELD, null);
     }
 
     @Test

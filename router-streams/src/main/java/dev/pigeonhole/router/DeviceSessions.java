@@ -1,30 +1,42 @@
 package dev.pigeonhole.router;
 
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 
-/** Which delivery instance holds each connected device of one user, and when that was last confirmed. */
+/** The live inbox socket of each connected device of one user: where it is, and when that was last confirmed. */
 public record DeviceSessions(Map<String, Session> devices) {
 
-    public record Session(String instance, long refreshedAt) {}
+    /**
+     * One socket: on delivery instance {@code instance}, opened at {@code connectedAt}. Of two sockets of one device
+     * the later opened one wins (ties broken by connection id), so every instance reaches the same decision.
+     */
+    public record Session(String instance, String connection, long connectedAt, long refreshedAt) {
+        boolean newerThan(Session other) {
+            return connectedAt != other.connectedAt ? connectedAt > other.connectedAt
+                    : String.valueOf(connection).compareTo(String.valueOf(other.connection)) > 0;
+        }
+    }
 
     static DeviceSessions empty() {
         return new DeviceSessions(Map.of());
     }
 
-    DeviceSessions connect(String device, String instance, long now) {
+    Session get(String device) {
+        return devices.get(device);
+    }
+
+    DeviceSessions put(String device, Session session) {
         Map<String, Session> next = new HashMap<>(devices);
-        next.put(device, new Session(instance, now));
+        next.put(device, session);
         return new DeviceSessions(next);
     }
 
-    /** Removes the device only if it is still registered on {@code instance} (a late disconnect must not win). */
-    DeviceSessions disconnect(String device, String instance) {
+    /** Removes the device's session if it is {@code connection} ({@code null}: whichever it is). */
+    DeviceSessions remove(String device, String connection) {
         Session s = devices.get(device);
-        if (s == null || !s.instance().equals(instance)) {
+        if (s == null || (connection != null && !connection.equals(s.connection()))) {
             return this;
         }
         Map<String, Session> next = new HashMap<>(devices);
@@ -40,8 +52,7 @@ public record DeviceSessions(Map<String, Session> devices) {
 
     Set<String> instances() {
         Set<String> out = new LinkedHashSet<>();
-        Collection<Session> all = devices.values();
-        for (Session s : all) {
+        for (Session s : devices.values()) {
             out.add(s.instance());
         }
         return out;

@@ -1,28 +1,30 @@
 package dev.pigeonhole.router;
 
 import dev.pigeonhole.protocol.topics.InboxEntry;
-import dev.pigeonhole.protocol.topics.PushRecord;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Runs on the recipient's partition. Gives each routed send the next sequence number of the recipient's inbox
- * (gapless, S3), stores it, and pushes it to every delivery instance that holds a socket of the user.
+ * Runs on the recipient's partition. Appends each routed send to the recipient's inbox, and runs retention over
+ * the task's inboxes every {@code retention.check-interval}.
  */
-final class InboxAppender implements Processor<String, RoutedSend, String, PushRecord> {
-    private ProcessorContext<String, PushRecord> context;
-    private KeyValueStore<String, InboxEntry> inbox;
-    private KeyValueStore<String, InboxMeta> meta;
-    private KeyValueStore<String, DeviceSessions> sessions;
+final class InboxAppender implements Processor<String, RoutedSend, String, Emit> {
+    private final Retention retention;
+    private ProcessorContext<String, Emit> context;
+    private Inboxes inboxes;
+
+    InboxAppender(Retention retention) {
+        this.retention = retention;
+    }
 
     @Override
-    public void init(ProcessorContext<String, PushRecord> context) {
+    public void init(ProcessorContext<String, Emit> context) {
         this.context = context;
-        this.inbox = context.getStateStore(RouterTopology.INBOX_STORE);
-        this.meta = context.getStateStore(RouterTopology.META_STORE);
-        this.sessions = context.getStateStore(RouterTopology.SESSIONS_STORE);
+        this.inboxes = new Inboxes(context);
+        context.schedule(retention.checkInterval(), PunctuationType.WALL_CLOCK_TIME,
+                now -> retention.run(now, inboxes, context));
     }
 
     @Override
@@ -32,18 +34,10 @@ final class InboxAppender implements Processor<String, RoutedSend, String, PushR
         if (user == null || routed == null) {
             return;
         }
-        InboxMeta current = meta.get(user);
-        InboxMeta next = (current == null ? InboxMeta.create(record.timestamp()) : current).append();
-        InboxEntry entry = InboxEntry.of(next.head(), routed.send(), routed.own());
-        inbox.put(InboxKeys.of(user, entry.seq()), entry);
-        meta.put(user, next);
-
-        DeviceSessions connected = sessions.get(user);
-        if (connected != null) {
-            PushRecord push = new PushRecord(user, next.epoch(), next.head(), entry);
-            for (String instance : connected.instances()) {
-                context.forward(record.withKey(instance).withValue(push));
-            }
+        if (routed.send() != null) {
+            inboxes.append(user, seq -> InboxEntry.of(seq, routed.send(), routed.own()), record, context);
+        } else if (routed.notice() != null) {
+            inboxes.append(user, seq -> routed.notice().withSeq(seq), record, context);
         }
     }
 }

@@ -1,7 +1,6 @@
 package dev.pigeonhole.router;
 
 import dev.pigeonhole.protocol.Json;
-import dev.pigeonhole.protocol.topics.InboxEntry;
 import dev.pigeonhole.protocol.topics.InboxPage;
 import java.io.IOException;
 import java.net.URI;
@@ -51,6 +50,29 @@ public class InboxQueries {
     /** Returns the JSON of an {@link InboxPage}. */
     public byte[] read(String user, Long after, String device, int limit, boolean localOnly)
             throws UnavailableException {
+        StringBuilder query = new StringBuilder("inbox/").append(user).append("?local=true&limit=").append(limit);
+        if (after != null) {
+            query.append("&after=").append(after);
+        }
+        if (device != null) {
+            query.append("&device=").append(device);
+        }
+        return query(user, localOnly, query.toString(),
+                (meta, partition) -> InboxPages.read(meta, store(RouterTopology.INBOX_STORE, partition), user, after, device, limit));
+    }
+
+    /** Returns the JSON of a {@link dev.pigeonhole.protocol.topics.DeviceList}. */
+    public byte[] devices(String user, boolean localOnly) throws UnavailableException {
+        return query(user, localOnly, "devices/" + user + "?local=true",
+                (meta, partition) -> InboxPages.devices(meta, store(RouterTopology.SESSIONS_STORE, partition), user));
+    }
+
+    private interface LocalRead {
+        Object read(ReadOnlyKeyValueStore<String, InboxMeta> meta, int partition) throws UnavailableException;
+    }
+
+    /** Answers from the local stores when this instance owns the user, else forwards {@code path} to the owner. */
+    private byte[] query(String user, boolean localOnly, String path, LocalRead local) throws UnavailableException {
         KeyQueryMetadata owner;
         try {
             owner = streams.queryMetadataForKey(RouterTopology.META_STORE, user, Serdes.String().serializer());
@@ -61,40 +83,31 @@ public class InboxQueries {
             throw new UnavailableException("no active owner for the inbox yet");
         }
         if (owner.activeHost().equals(self)) {
-            return Json.writeBytes(readLocal(owner.partition(), user, after, device, limit));
+            try {
+                return Json.writeBytes(local.read(store(RouterTopology.META_STORE, owner.partition()), owner.partition()));
+            } catch (InvalidStateStoreException e) {
+                throw new UnavailableException("inbox store not queryable: " + e.getMessage());
+            }
         }
         if (localOnly) {
             throw new UnavailableException("inbox moved to " + owner.activeHost());
         }
-        return forward(owner.activeHost(), user, after, device, limit);
+        return forward(owner.activeHost(), path);
     }
 
-    private InboxPage readLocal(int partition, String user, Long after, String device, int limit)
-            throws UnavailableException {
+    private <V> ReadOnlyKeyValueStore<String, V> store(String name, int partition) throws UnavailableException {
         try {
-            ReadOnlyKeyValueStore<String, InboxMeta> meta = streams.store(StoreQueryParameters
-                    .fromNameAndType(RouterTopology.META_STORE, QueryableStoreTypes.<String, InboxMeta>keyValueStore())
+            return streams.store(StoreQueryParameters
+                    .fromNameAndType(name, QueryableStoreTypes.<String, V>keyValueStore())
                     .withPartition(partition));
-            ReadOnlyKeyValueStore<String, InboxEntry> inbox = streams.store(StoreQueryParameters
-                    .fromNameAndType(RouterTopology.INBOX_STORE, QueryableStoreTypes.<String, InboxEntry>keyValueStore())
-                    .withPartition(partition));
-            return InboxPages.read(meta, inbox, user, after, device, limit);
         } catch (InvalidStateStoreException e) {
             throw new UnavailableException("inbox store not queryable: " + e.getMessage());
         }
     }
 
-    private byte[] forward(HostInfo owner, String user, Long after, String device, int limit)
-            throws UnavailableException {
-        StringBuilder uri = new StringBuilder("http://").append(owner.host()).append(':').append(owner.port())
-                .append("/internal/v1/inbox/").append(user).append("?local=true&limit=").append(limit);
-        if (after != null) {
-            uri.append("&after=").append(after);
-        }
-        if (device != null) {
-            uri.append("&device=").append(device);
-        }
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(uri.toString())).timeout(Duration.ofSeconds(5)).GET();
+    private byte[] forward(HostInfo owner, String path) throws UnavailableException {
+        URI uri = URI.create("http://" + owner.host() + ':' + owner.port() + "/internal/v1/" + path);
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET();
         secret.ifPresent(s -> request.header(InboxResource.SECRET_HEADER, s));
         try {
             HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());

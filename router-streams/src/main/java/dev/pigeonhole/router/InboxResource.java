@@ -20,11 +20,12 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Internal read API, for delivery instances only (not routed by the ingress):
- * {@code GET /internal/v1/inbox/{user}?after=&device=&limit=} answers an {@code InboxPage}; 503 with
+ * {@code GET /internal/v1/inbox/{user}?after=&device=&limit=} answers an {@code InboxPage},
+ * {@code GET /internal/v1/devices/{user}} a {@code DeviceList}; 503 with
  * {@code Retry-After} while the owning store is not queryable; 401 without the shared secret
  * ({@code pigeonhole.internal.secret}) when one is configured.
  */
-@Path("/internal/v1/inbox")
+@Path("/internal/v1")
 public class InboxResource {
     /** Header carrying the shared secret of the internal API, when one is configured. */
     public static final String SECRET_HEADER = "X-Pigeonhole-Internal";
@@ -41,13 +42,12 @@ public class InboxResource {
     }
 
     @GET
-    @Path("{user}")
+    @Path("inbox/{user}")
     @Produces(MediaType.APPLICATION_JSON)
     public Response read(@PathParam("user") String user, @QueryParam("after") Long after,
                          @QueryParam("device") String device, @QueryParam("limit") @DefaultValue("256") int limit,
                          @QueryParam("local") boolean local, @HeaderParam(SECRET_HEADER) String presented) {
-        if (secret.isPresent() && (presented == null
-                || !MessageDigest.isEqual(secret.get(), presented.getBytes(StandardCharsets.UTF_8)))) {
+        if (!authorized(presented)) {
             return error(401, ErrorCode.UNAUTHORIZED, "internal API: secret required");
         }
         if (!Ids.validName(user) || (device != null && !Ids.validName(device))) {
@@ -59,9 +59,37 @@ public class InboxResource {
         try {
             return Response.ok(queries.read(user, after, device, limit, local)).build();
         } catch (InboxQueries.UnavailableException e) {
-            return Response.status(503).header("Retry-After", "1").type(MediaType.APPLICATION_JSON)
-                    .entity(Json.write(new ServerFrame.Error(ErrorCode.UNAVAILABLE, e.getMessage()))).build();
+            return unavailable(e);
         }
+    }
+
+    /** {@code GET /internal/v1/devices/{user}}: the user's registered devices ({@code DeviceList}). */
+    @GET
+    @Path("devices/{user}")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response devices(@PathParam("user") String user, @QueryParam("local") boolean local,
+                            @HeaderParam(SECRET_HEADER) String presented) {
+        if (!authorized(presented)) {
+            return error(401, ErrorCode.UNAUTHORIZED, "internal API: secret required");
+        }
+        if (!Ids.validName(user)) {
+            return error(400, ErrorCode.INVALID_FIELD, "invalid user id");
+        }
+        try {
+            return Response.ok(queries.devices(user, local)).build();
+        } catch (InboxQueries.UnavailableException e) {
+            return unavailable(e);
+        }
+    }
+
+    private boolean authorized(String presented) {
+        return secret.isEmpty() || (presented != null
+                && MessageDigest.isEqual(secret.get(), presented.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static Response unavailable(InboxQueries.UnavailableException e) {
+        return Response.status(503).header("Retry-After", "1").type(MediaType.APPLICATION_JSON)
+                .entity(Json.write(new ServerFrame.Error(ErrorCode.UNAVAILABLE, e.getMessage()))).build();
     }
 
     private static Response error(int status, ErrorCode code, String message) {

@@ -36,6 +36,34 @@ public interface RouterConfig {
     @WithDefault("P7D")
     Duration dedupRetention();
 
+    /** Inbox retention (S5): what is removed from the front of an inbox, and how often that is checked. */
+    RetentionConfig retention();
+
+    interface RetentionConfig {
+        /** Entries older than this are removed (reason {@code expired}). */
+        @WithDefault("P7D")
+        Duration maxAge();
+
+        /** An inbox keeps at most this many entries; the oldest go first (reason {@code trimmed}). */
+        @WithDefault("100000")
+        long maxEntries();
+
+        /**
+         * Entries every registered device acked are kept this long (history for new devices, backfill), then
+         * removed (reason {@code acked}).
+         */
+        @WithDefault("P1D")
+        Duration ackedMaxAge();
+
+        /** How often every inbox is checked. */
+        @WithDefault("PT30S")
+        Duration checkInterval();
+
+        /** Entries removed per inbox per check at most (the rest at the next check). */
+        @WithDefault("10000")
+        int maxPerCheck();
+    }
+
     /** A device session not refreshed by its delivery instance within this time is forgotten. */
     @WithDefault("PT30M")
     Duration sessionExpiry();

@@ -1,11 +1,13 @@
 package dev.pigeonhole.router;
 
 import dev.pigeonhole.protocol.JsonSerde;
+import dev.pigeonhole.protocol.topics.GroupRecord;
 import dev.pigeonhole.protocol.topics.InboxEntry;
 import dev.pigeonhole.protocol.topics.PushRecord;
 import dev.pigeonhole.protocol.topics.Topic;
 import dev.pigeonhole.protocol.topics.Topics;
 import java.time.Duration;
+import java.util.List;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -20,10 +22,12 @@ import org.apache.kafka.streams.state.Stores;
  * The router's whole topology, built in one place.
  *
  * <pre>
- * inbound (by sender) ─▶ dedup-fan-out [dedup] ─▶ routed repartition (by recipient)
- *   routed   ─▶ inbox-append  [inbox, inbox-meta, sessions] ─┐
- *   sessions ─▶ session-track [inbox-meta, sessions] ────────┴─▶ push (by delivery instance)
- *   acks     ─▶ ack-apply     [inbox-meta]
+ * inbound (by sender) ─▶ dedup-fan-out [dedup, groups*] ─▶ routed repartition (by recipient)
+ *   routed   ─▶ inbox-append  [inbox, inbox-meta, sessions] + retention ─┐
+ *   notices  ─▶ notice-append [inbox, inbox-meta, sessions] ─────────────┤─▶ push    (by delivery instance)
+ *   sessions ─▶ session-track [inbox-meta, sessions] ────────────────────┤─▶ notices (by user: receipts, expired)
+ *   acks     ─▶ ack-apply     [inbox, inbox-meta, sessions] ─────────────┘
+ *   groups (compacted) ─▶ groups* (global store: every instance holds all groups)
  * </pre>
  *
  * Every node, store and internal topic has a fixed name so changelog and repartition topics survive upgrades;
@@ -34,11 +38,13 @@ public final class RouterTopology {
     public static final String INBOX_STORE = "inbox";
     public static final String META_STORE = "inbox-meta";
     public static final String SESSIONS_STORE = "sessions";
+    /** Global store of the compacted groups topic (every instance holds all groups). */
+    public static final String GROUPS_STORE = "groups";
     /** Repartition topic {@code <application.id>-routed-repartition}. */
     public static final String ROUTED = "routed";
 
     /** What the topology needs to know from the deployment. */
-    public record Settings(int partitions, Duration dedupRetention, Duration sessionExpiry) {}
+    public record Settings(int partitions, Duration dedupRetention, Duration sessionExpiry, Retention retention) {}
 
     private RouterTopology() {}
 
@@ -63,15 +69,30 @@ public final class RouterTopology {
                         .withValueSerde(new JsonSerde<>(RoutedSend.class))
                         .withNumberOfPartitions(settings.partitions()));
 
-        KStream<String, PushRecord> entries = routed.process(InboxAppender::new, Named.as("inbox-append"),
-                INBOX_STORE, META_STORE, SESSIONS_STORE);
-        KStream<String, PushRecord> heads = source(builder, Topics.SESSIONS)
+        KStream<String, Emit> appended = routed.process(() -> new InboxAppender(settings.retention()),
+                Named.as("inbox-append"), INBOX_STORE, META_STORE, SESSIONS_STORE);
+        KStream<String, Emit> notices = source(builder, Topics.NOTICES)
+                .process(NoticeAppender::new, Named.as("notice-append"), INBOX_STORE, META_STORE, SESSIONS_STORE);
+        KStream<String, Emit> sessions = source(builder, Topics.SESSIONS)
                 .process(() -> new SessionTracker(settings.sessionExpiry()), Named.as("session-track"),
                         META_STORE, SESSIONS_STORE);
-        source(builder, Topics.ACKS).process(AckApplier::new, Named.as("ack-apply"), META_STORE);
+        KStream<String, Emit> acks = source(builder, Topics.ACKS)
+                .process(AckApplier::new, Named.as("ack-apply"), INBOX_STORE, META_STORE, SESSIONS_STORE);
 
-        entries.merge(heads, Named.as("push-merge")).to(Topics.PUSH.name(),
-                Produced.with(Topics.PUSH.keySerde(), Topics.PUSH.valueSerde()).withName("push-sink"));
+        KStream<String, Emit> out = appended.merge(notices, Named.as("merge-notices"))
+                .merge(sessions, Named.as("merge-sessions"))
+                .merge(acks, Named.as("merge-acks"));
+        out.flatMapValues(e -> e.push() == null ? List.<PushRecord>of() : List.of(e.push()), Named.as("pushes"))
+                .to(Topics.PUSH.name(), Produced.with(Topics.PUSH.keySerde(), Topics.PUSH.valueSerde()).withName("push-sink"));
+        out.flatMapValues(e -> e.notice() == null ? List.<InboxEntry>of() : List.of(e.notice()), Named.as("notices"))
+                .to(Topics.NOTICES.name(), Produced.with(Topics.NOTICES.keySerde(), Topics.NOTICES.valueSerde())
+                        .withName("notices-sink"));
+        // Added last so that it does not renumber the sub-topologies above (task ids name state directories).
+        builder.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GROUPS_STORE),
+                        Serdes.String(), new JsonSerde<>(GroupRecord.class)).withLoggingDisabled(),
+                Topics.GROUPS.name(), Consumed.with(Topics.GROUPS.keySerde(), Topics.GROUPS.valueSerde())
+                        .withName(Topics.GROUPS.name()),
+                GroupStoreUpdater::new);
         return builder.build();
     }
 

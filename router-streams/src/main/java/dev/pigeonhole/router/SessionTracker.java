@@ -14,14 +14,22 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Keeps, per user, which delivery instance holds each connected device. On every connect or refresh it pushes
- * the inbox head to that instance: entries routed before the router learnt of the session are then read from
- * the store, so none is missed between backlog and live. Sessions not refreshed within the expiry are dropped
- * (their instance died without saying so).
+ * Keeps, per user, the one live inbox socket of each device and the registered devices.
+ *
+ * <ul>
+ *   <li>A connect registers an unknown device: at the position its socket asked for, else at the inbox head when
+ *       the user has other devices (a new device starts at the tail), else at 0 (a first device gets everything).
+ *   <li>One socket per device (S7): when a device has two, the one opened later stays and the router orders the
+ *       instance of the other to close it ({@code DISPLACED}).
+ *   <li>On every connect or refresh it pushes the inbox head to that instance: entries routed before the router
+ *       learnt of the session are then read from the store, so none is missed between backlog and live.
+ *   <li>Sessions not refreshed within the expiry are dropped (their instance died without saying so).
+ *   <li>Removing a device drops its cursor and closes its socket ({@code REMOVED}).
+ * </ul>
  */
-final class SessionTracker implements Processor<String, SessionRecord, String, PushRecord> {
+final class SessionTracker implements Processor<String, SessionRecord, String, Emit> {
     private final Duration expiry;
-    private ProcessorContext<String, PushRecord> context;
+    private ProcessorContext<String, Emit> context;
     private KeyValueStore<String, InboxMeta> meta;
     private KeyValueStore<String, DeviceSessions> sessions;
 
@@ -30,7 +38,7 @@ final class SessionTracker implements Processor<String, SessionRecord, String, P
     }
 
     @Override
-    public void init(ProcessorContext<String, PushRecord> context) {
+    public void init(ProcessorContext<String, Emit> context) {
         this.context = context;
         this.meta = context.getStateStore(RouterTopology.META_STORE);
         this.sessions = context.getStateStore(RouterTopology.SESSIONS_STORE);
@@ -42,25 +50,70 @@ final class SessionTracker implements Processor<String, SessionRecord, String, P
     public void process(Record<String, SessionRecord> record) {
         String user = record.key();
         SessionRecord s = record.value();
-        if (user == null || s == null || s.device() == null || s.instance() == null) {
+        if (user == null || s == null || s.op() == null || s.device() == null) {
             return;
         }
         DeviceSessions current = sessions.get(user);
         if (current == null) {
             current = DeviceSessions.empty();
         }
-        if (s.connected()) {
-            sessions.put(user, current.connect(s.device(), s.instance(), context.currentSystemTimeMs()));
-            InboxMeta m = meta.get(user);
-            PushRecord head = m == null ? new PushRecord(user, 0, 0, null) : new PushRecord(user, m.epoch(), m.head(), null);
-            context.forward(record.withKey(s.instance()).withValue(head));
-        } else {
-            DeviceSessions next = current.disconnect(s.device(), s.instance());
-            if (next.isEmpty()) {
-                sessions.delete(user);
-            } else if (next != current) {
-                sessions.put(user, next);
+        switch (s.op()) {
+            case CONNECT, REFRESH -> connected(record, user, s, current);
+            case DISCONNECT -> save(user, current, current.remove(s.device(), s.connection()));
+            case REMOVE -> {
+                DeviceSessions.Session live = current.get(s.device());
+                if (live != null) {
+                    close(record, user, s.device(), live, PushRecord.Close.Reason.REMOVED);
+                }
+                save(user, current, current.remove(s.device(), null));
+                InboxMeta m = meta.get(user);
+                if (m != null && m.knows(s.device())) {
+                    meta.put(user, m.remove(s.device()));
+                }
             }
+        }
+    }
+
+    private void connected(Record<String, SessionRecord> record, String user, SessionRecord s, DeviceSessions current) {
+        if (s.instance() == null || s.connection() == null) {
+            return;
+        }
+        DeviceSessions.Session incoming = new DeviceSessions.Session(s.instance(), s.connection(), s.connectedAt(),
+                context.currentSystemTimeMs());
+        DeviceSessions.Session live = current.get(s.device());
+        if (live != null && !live.connection().equals(s.connection())) {
+            if (!incoming.newerThan(live)) {
+                close(record, user, s.device(), incoming, PushRecord.Close.Reason.DISPLACED);
+                return;
+            }
+            close(record, user, s.device(), live, PushRecord.Close.Reason.DISPLACED);
+        }
+        save(user, current, current.put(s.device(), incoming));
+
+        InboxMeta m = meta.get(user);
+        if (m == null) {
+            m = InboxMeta.create(record.timestamp());
+        }
+        if (!m.knows(s.device())) {
+            m = m.register(s.device(), s.after() != null ? s.after() : m.newDevicePosition(), record.timestamp());
+            meta.put(user, m);
+        }
+        context.forward(record.withKey(s.instance()).withValue(Emit.push(new PushRecord(user, m.epoch(), m.head(), null))));
+    }
+
+    private void close(Record<?, ?> cause, String user, String device, DeviceSessions.Session session,
+                       PushRecord.Close.Reason reason) {
+        context.forward(cause.withKey(session.instance())
+                .withValue(Emit.push(PushRecord.close(user, device, session.connection(), reason))));
+    }
+
+    private void save(String user, DeviceSessions before, DeviceSessions after) {
+        if (after.isEmpty()) {
+            if (!before.isEmpty()) {
+                sessions.delete(user);
+            }
+        } else if (after != before) {
+            sessions.put(user, after);
         }
     }
 

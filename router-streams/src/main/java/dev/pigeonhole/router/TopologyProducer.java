@@ -11,7 +11,10 @@ public class TopologyProducer {
     @Produces
     Topology topology(RouterConfig config, MeterRegistry registry) {
         return RouterTopology.build(
-                new RouterTopology.Settings(config.partitions(), config.dedupRetention(), config.sessionExpiry()),
+                new RouterTopology.Settings(config.partitions(), config.dedupRetention(), config.sessionExpiry(),
+                        new Retention(config.retention().maxAge(), config.retention().maxEntries(),
+                                config.retention().ackedMaxAge(), config.retention().checkInterval(),
+                                config.retention().maxPerCheck())),
                 new RouterMetrics(registry));
     }
 }

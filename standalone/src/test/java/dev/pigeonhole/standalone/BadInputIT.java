@@ -52,7 +52,7 @@ class BadInputIT {
             mallory.sendRaw("{\"type\":\"shout\",\"id\":\"unknown\"}");
             assertRejected(mallory.awaitReply("unknown", WAIT), ErrorCode.UNKNOWN_TYPE);
             mallory.send("group", "group:friends", "1");
-            assertRejected(mallory.awaitReply("group", WAIT), ErrorCode.UNSUPPORTED_RECIPIENT);
+            assertRejected(mallory.awaitReply("group", WAIT), ErrorCode.NOT_FOUND); // no such group
             mallory.send("big", "victor", "\"" + "x".repeat(70_000) + "\"");
             assertRejected(mallory.awaitReply("big", WAIT), ErrorCode.TOO_LARGE);
             mallory.sendRaw("{\"type\":\"send\",\"id\":\"deep\",\"to\":\"victor\",\"body\":" + "[".repeat(1000) + "]".repeat(1000) + "}");
@@ -119,9 +119,11 @@ class BadInputIT {
             tina.sendRaw("{\"type\":\"ack\",\"seq\":99}");
             tina.sendRaw("{\"type\":\"send\",\"id\":\"x\",\"to\":\"sam\",\"body\":1}");
             tina.ack(3);
-            waitForFrames(tina, 3 + 1 + 3);
+            waitForFrames(tina, 1 + 3 + 1 + 3); // backlog, three messages, caught_up, three errors
             List<ServerFrame> frames = tina.frames();
-            assertThat(frames.subList(4, 7)).extracting(f -> ((ServerFrame.Error) f).code())
+            assertThat(frames.get(0)).isEqualTo(new ServerFrame.Backlog(3, 1L, ((ServerFrame.Message) frames.get(1)).sentAt(),
+                    3, ((ServerFrame.CaughtUp) frames.get(4)).epoch(), null));
+            assertThat(frames.subList(5, 8)).extracting(f -> ((ServerFrame.Error) f).code())
                     .containsExactly(ErrorCode.MALFORMED_JSON, ErrorCode.INVALID_ACK, ErrorCode.UNKNOWN_TYPE);
             assertThat(tina.closed()).isNotDone();
         }

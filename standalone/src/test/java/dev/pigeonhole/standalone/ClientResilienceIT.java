@@ -8,6 +8,7 @@ import dev.pigeonhole.client.IncomingMessage;
 import dev.pigeonhole.client.Outgoing;
 import dev.pigeonhole.client.PigeonholeClient;
 import dev.pigeonhole.client.SendState;
+import dev.pigeonhole.protocol.ServerFrame;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
@@ -105,8 +106,17 @@ class ClientResilienceIT {
                 assertThat(aliceSent).allMatch(m -> m.state() == SendState.ACCEPTED);
                 assertThat(bobSent).allMatch(m -> m.state() == SendState.ACCEPTED);
                 assertThat(alice.pending()).isEmpty();
-                assertSeqsStrictlyIncrease(aliceSaw.messages());
-                assertSeqsStrictlyIncrease(bobSaw.messages());
+                assertSeqsStrictlyIncrease(aliceSaw);
+                assertSeqsStrictlyIncrease(bobSaw);
+                // every message of alice's was acked by bob's only device: one delivered receipt each, 1 of 1
+                List<String> aliceIds = aliceSent.stream().map(Outgoing::id).toList();
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (deliveredReceipts(aliceSaw).size() < perSender && System.nanoTime() < deadline) {
+                    sleep(100);
+                }
+                assertThat(deliveredReceipts(aliceSaw)).extracting(ServerFrame.Receipt.Item::id)
+                        .containsExactlyInAnyOrderElementsOf(aliceIds);
+                assertThat(deliveredReceipts(aliceSaw)).allMatch(i -> i.devices() == 1 && i.of() == 1);
 
                 for (Recorder r : List.of(aliceSaw, bobSaw)) {
                     assertStateMatchedTheNetwork(r, proxy.transitions(), start, healedAt);
@@ -299,9 +309,16 @@ class ClientResilienceIT {
                 .mapToLong(Recorder.StateChange::at).findFirst().orElse(-1);
     }
 
-    private static void assertSeqsStrictlyIncrease(List<IncomingMessage> messages) {
-        for (int i = 1; i < messages.size(); i++) {
-            assertThat(messages.get(i).seq()).isEqualTo(messages.get(i - 1).seq() + 1);
+    private static List<ServerFrame.Receipt.Item> deliveredReceipts(Recorder recorder) {
+        return recorder.receipts().stream().filter(r -> r.status() == ServerFrame.Receipt.Status.DELIVERED)
+                .flatMap(r -> r.messages().stream()).toList();
+    }
+
+    /** Every inbox entry (messages and the receipts among them) once, in seq order, without gaps. */
+    private static void assertSeqsStrictlyIncrease(Recorder recorder) {
+        List<Long> seqs = recorder.entrySeqs();
+        for (int i = 1; i < seqs.size(); i++) {
+            assertThat(seqs.get(i)).isEqualTo(seqs.get(i - 1) + 1);
         }
     }
 

@@ -90,7 +90,7 @@ class HostileInputIT {
             Frames frames = new Frames(Frames.DEFAULT_MAX_BODY_BYTES);
             for (String frame : samples) {
                 try {
-                    frames.parseAck(frame);
+                    frames.parseInbox(frame);
                     expectedErrors++; // a well-formed ack: nothing was delivered, so invalid_ack
                 } catch (ProtocolException e) {
                     expectedErrors++;

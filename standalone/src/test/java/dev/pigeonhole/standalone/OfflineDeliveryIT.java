@@ -66,8 +66,12 @@ class OfflineDeliveryIT {
             ServerFrame.CaughtUp caughtUp = bob.awaitCaughtUp(WAIT);
             assertThat(caughtUp.seq()).isEqualTo(n);
             List<ServerFrame> frames = bob.frames();
-            assertThat(frames).hasSize(n + 1);
-            assertThat(frames.get(n)).isEqualTo(caughtUp);
+            assertThat(frames).hasSize(1 + n + 1); // backlog, the messages, caught_up
+            assertThat(frames.get(0)).isInstanceOfSatisfying(ServerFrame.Backlog.class, b -> {
+                assertThat(b.count()).isEqualTo(n);
+                assertThat(b.oldest()).isEqualTo(1L);
+            });
+            assertThat(frames.get(n + 1)).isEqualTo(caughtUp);
             List<ServerFrame.Message> messages = bob.messages();
             assertThat(messages).extracting(ServerFrame.Message::seq).containsExactlyElementsOf(range(1, n));
             assertThat(messages).extracting(ServerFrame.Message::id).containsExactlyElementsOf(ids);
@@ -131,7 +135,8 @@ class OfflineDeliveryIT {
             dave.awaitMessages(200, WAIT);
             ServiceProcess.sleep(300);
             assertThat(dave.seqs()).containsExactlyElementsOf(range(1, 200));
-            assertThat(dave.frames().get(0)).isInstanceOf(ServerFrame.CaughtUp.class);
+            assertThat(dave.frames().get(0)).isEqualTo(new ServerFrame.Backlog(0, null, null, 0, 0, null));
+            assertThat(dave.frames().get(1)).isInstanceOf(ServerFrame.CaughtUp.class);
         }
     }
 

@@ -14,11 +14,34 @@ final class Recorder implements Listener {
     private final List<IncomingMessage> messages = new ArrayList<>();
     private final List<StateChange> states = new ArrayList<>();
     private final List<Outgoing> settled = new ArrayList<>();
+    private final List<Long> entrySeqs = new ArrayList<>();
+    private final List<dev.pigeonhole.protocol.ServerFrame.Receipt> receipts = new ArrayList<>();
     private int resyncs;
 
     @Override
     public synchronized void onMessage(IncomingMessage message) {
         messages.add(message);
+        entrySeqs.add(message.seq());
+    }
+
+    @Override
+    public synchronized void onReceipt(dev.pigeonhole.protocol.ServerFrame.Receipt receipt) {
+        receipts.add(receipt);
+        entrySeqs.add(receipt.seq());
+    }
+
+    @Override
+    public synchronized void onUndelivered(dev.pigeonhole.protocol.ServerFrame.Undelivered undelivered) {
+        entrySeqs.add(undelivered.seq());
+    }
+
+    /** The seqs of every inbox entry the listener got (messages, receipts, undelivered notices), in order. */
+    synchronized List<Long> entrySeqs() {
+        return List.copyOf(entrySeqs);
+    }
+
+    synchronized List<dev.pigeonhole.protocol.ServerFrame.Receipt> receipts() {
+        return List.copyOf(receipts);
     }
 
     @Override

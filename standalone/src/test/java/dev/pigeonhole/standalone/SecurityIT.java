@@ -203,19 +203,26 @@ class SecurityIT {
     }
 
     @Test
-    void aDeviceMayHoldOnlyTwoConnectionsPerEndpoint() throws Exception {
-        try (TestInbox first = new TestInbox(pigeonhole.ws(""), "sec-many", "phone", "", true);
-             TestInbox second = new TestInbox(pigeonhole.ws(""), "sec-many", "phone", "", true)) {
+    void aNewerInboxConnectionOfADeviceDisplacesTheOlderAndSendSocketsAreLimitedPerDevice() throws Exception {
+        try (TestInbox first = new TestInbox(pigeonhole.ws(""), "sec-many", "phone", "", true)) {
             first.awaitCaughtUp(WAIT);
-            second.awaitCaughtUp(WAIT);
-            assertThat(closeCode("/v1/inbox?user=sec-many&device=phone", null)).isEqualTo(CloseCode.TOO_MANY_CONNECTIONS.code());
-            try (TestInbox otherDevice = new TestInbox(pigeonhole.ws(""), "sec-many", "laptop", "", true)) {
-                otherDevice.awaitCaughtUp(WAIT);
+            try (TestInbox second = new TestInbox(pigeonhole.ws(""), "sec-many", "phone", "", true)) {
+                assertThat(first.closed().get(10, TimeUnit.SECONDS)).as("one live inbox socket per device")
+                        .isEqualTo(CloseCode.DISPLACED.code());
+                second.awaitCaughtUp(WAIT);
+                try (TestInbox otherDevice = new TestInbox(pigeonhole.ws(""), "sec-many", "laptop", "", true)) {
+                    otherDevice.awaitCaughtUp(WAIT);
+                }
+                assertThat(second.closed()).as("another device displaces nobody").isNotDone();
             }
         }
-        // the slots are free again
-        try (TestInbox again = new TestInbox(pigeonhole.ws(""), "sec-many", "phone", "", true)) {
-            again.awaitCaughtUp(WAIT);
+        try (TestSender a = new TestSender(pigeonhole.ws(""), "sec-many", "phone");
+             TestSender b = new TestSender(pigeonhole.ws(""), "sec-many", "phone")) {
+            a.send("a-1", "sec-peer", "1");
+            b.send("b-1", "sec-peer", "1");
+            a.awaitReplies(List.of("a-1"), 1, WAIT);
+            b.awaitReplies(List.of("b-1"), 1, WAIT);
+            assertThat(closeCode("/v1/send?user=sec-many&device=phone", null)).isEqualTo(CloseCode.TOO_MANY_CONNECTIONS.code());
         }
     }
 

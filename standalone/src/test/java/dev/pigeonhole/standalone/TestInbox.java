@@ -32,7 +32,7 @@ final class TestInbox implements AutoCloseable {
                 synchronized (frames) {
                     frames.add(frame);
                 }
-                if (autoAck && frame instanceof ServerFrame.Message m) {
+                if (autoAck && frame instanceof ServerFrame.Entry m) {
                     synchronized (self) {
                         while (self[0] == null) {
                             try {
@@ -88,6 +88,20 @@ final class TestInbox implements AutoCloseable {
             ServiceProcess.sleep(10);
         }
         throw new AssertionError("no caught_up within " + timeout + "; got " + messages().size() + " messages");
+    }
+
+    /** Waits for the first frame of type {@code type} that matches {@code test}. */
+    <T extends ServerFrame> T awaitFrame(Class<T> type, java.util.function.Predicate<T> test, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (ServerFrame f : frames()) {
+                if (type.isInstance(f) && test.test(type.cast(f))) {
+                    return type.cast(f);
+                }
+            }
+            ServiceProcess.sleep(10);
+        }
+        throw new AssertionError("no matching " + type.getSimpleName() + " within " + timeout + "; got " + frames());
     }
 
     void awaitMessages(int count, Duration timeout) {

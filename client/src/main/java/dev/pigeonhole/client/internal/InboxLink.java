@@ -24,6 +24,7 @@ public final class InboxLink extends Link {
     private final String identityQuery;
     private final String token;
     private final int window;
+    private final boolean history;
     private final CursorStore cursors;
     private final Executor callbacks;
     private final Listener listener;
@@ -37,13 +38,14 @@ public final class InboxLink extends Link {
     private volatile ConnectionState state = ConnectionState.OFFLINE;
 
     public InboxLink(HttpClient http, Executor loop, Timers timers, Duration connectTimeout, Duration pingInterval,
-                     Backoff backoff, URI base, String user, String device, String token, int window,
+                     Backoff backoff, URI base, String user, String device, String token, int window, boolean history,
                      CursorStore cursors, Executor callbacks, Listener listener) {
         super(http, loop, timers, connectTimeout, pingInterval, backoff);
         this.base = base;
         this.token = token;
         this.identityQuery = identityQuery(user, device, token);
         this.window = window;
+        this.history = history;
         this.cursors = cursors;
         this.callbacks = callbacks;
         this.listener = listener;
@@ -75,8 +77,10 @@ public final class InboxLink extends Link {
 
     @Override
     URI uri() {
-        String query = identityQuery + "window=" + window + "&after=" + handedOver
-                + (epoch != 0 && handedOver > 0 ? "&epoch=" + epoch : "");
+        // Without a position the server decides: the device's acked cursor, or where a new device starts.
+        String after = handedOver > 0 ? "&after=" + handedOver + (epoch != 0 ? "&epoch=" + epoch : "")
+                : history && epoch == 0 ? "&after=0" : "";
+        String query = identityQuery + "window=" + window + after;
         return URI.create(base + "/v1/inbox?" + query);
     }
 
@@ -99,22 +103,36 @@ public final class InboxLink extends Link {
     @Override
     void onFrame(ServerFrame frame) {
         backoff.reset(); // the server answers: this connection works
-        if (frame instanceof ServerFrame.Message m) {
-            if (m.seq() <= handedOver) {
+        if (frame instanceof ServerFrame.Entry entry) {
+            if (entry.seq() <= handedOver) {
                 return; // already handed over (e.g. resent after a reconnect)
             }
-            handedOver = m.seq();
-            Cursor position = new Cursor(m.seq(), epoch);
-            IncomingMessage message = new IncomingMessage(m.seq(), m.id(), m.from(), m.fromDevice(), m.to(), m.body(),
-                    m.sentAt(), m.own());
+            handedOver = entry.seq();
+            Cursor position = new Cursor(entry.seq(), epoch);
             callbacks.execute(() -> {
                 cursors.save(position);
                 try {
-                    listener.onMessage(message);
+                    offer(entry);
                 } finally {
-                    timers.schedule(() -> processed(message.seq()), Duration.ZERO);
+                    timers.schedule(() -> processed(entry.seq()), Duration.ZERO);
                 }
             });
+        } else if (frame instanceof ServerFrame.Gap g) {
+            if (g.to() <= handedOver) {
+                return;
+            }
+            handedOver = g.to();
+            Cursor position = new Cursor(g.to(), epoch);
+            callbacks.execute(() -> {
+                cursors.save(position);
+                try {
+                    listener.onGap(g.from(), g.to(), g.reason());
+                } finally {
+                    timers.schedule(() -> processed(g.to()), Duration.ZERO);
+                }
+            });
+        } else if (frame instanceof ServerFrame.Backlog b) {
+            callbacks.execute(() -> listener.onBacklog(b.count(), b.head()));
         } else if (frame instanceof ServerFrame.CaughtUp c) {
             if (c.epoch() != 0 && c.epoch() != epoch) {
                 epoch = c.epoch();
@@ -145,6 +163,24 @@ public final class InboxLink extends Link {
         }
         report(ConnectionState.OFFLINE);
         scheduleReconnect();
+    }
+
+    private void offer(ServerFrame.Entry entry) {
+        if (entry instanceof ServerFrame.Message m) {
+            listener.onMessage(new IncomingMessage(m.seq(), m.id(), m.from(), m.fromDevice(), m.to(), m.body(),
+                    m.sentAt(), m.own()));
+        } else if (entry instanceof ServerFrame.Receipt r) {
+            listener.onReceipt(r);
+        } else if (entry instanceof ServerFrame.Undelivered u) {
+            listener.onUndelivered(u);
+        }
+    }
+
+    /** Sends a read marker: the user has seen everything up to {@code seq}. Dropped while offline (it is advisory). */
+    public void markRead(long seq) {
+        if (seq > 0 && seq <= handedOver && isUp()) {
+            sendText("{\"type\":\"read\",\"seq\":" + seq + "}");
+        }
     }
 
     private void processed(long seq) {

@@ -44,7 +44,23 @@ public final class Topics {
             Serdes.String(), new JsonSerde<>(PushRecord.class),
             Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(Duration.ofHours(1).toMillis())), false);
 
-    public static final List<Topic<?, ?>> ALL = List.of(INBOUND, ACKS, SESSIONS, PUSH);
+    /**
+     * Notices for a user's inbox written by the router itself (receipts, undelivered notices), keyed by that user
+     * (co-partitioned with the inbox); {@code seq} is assigned when they are appended.
+     */
+    public static final Topic<String, InboxEntry> NOTICES = new Topic<>("pigeonhole-notices",
+            Serdes.String(), new JsonSerde<>(InboxEntry.class),
+            Map.of("cleanup.policy", "delete", "retention.ms", WEEK), true);
+
+    /**
+     * Groups and their members ({@link GroupRecord}), compacted: the latest record per key is the state. Written by
+     * the gateway's group API; read whole by every router instance (a global store) and gateway.
+     */
+    public static final Topic<String, GroupRecord> GROUPS = new Topic<>("pigeonhole-groups",
+            Serdes.String(), new JsonSerde<>(GroupRecord.class),
+            Map.of("cleanup.policy", "compact", "min.compaction.lag.ms", "0"), false);
+
+    public static final List<Topic<?, ?>> ALL = List.of(INBOUND, ACKS, SESSIONS, PUSH, NOTICES, GROUPS);
 
     private Topics() {}
 
