@@ -2,6 +2,7 @@ package dev.pigeonhole.delivery;
 
 import dev.pigeonhole.protocol.Identity;
 import dev.pigeonhole.protocol.Json;
+import dev.pigeonhole.protocol.ServerFrame;
 import dev.pigeonhole.protocol.topics.AckRecord;
 import dev.pigeonhole.protocol.topics.PushRecord;
 import dev.pigeonhole.protocol.topics.SessionRecord;
@@ -87,8 +88,9 @@ final class DeliveryKafka implements AutoCloseable {
                 .serializer().serialize(Topics.SESSIONS.name(), SessionRecord.remove(device.device()))));
     }
 
-    void ack(Identity identity, long seq, boolean read, long deliveredFrom) {
-        write(Topics.ACKS, identity.user(), new AckRecord(identity.device(), seq, read, deliveredFrom));
+    void ack(Identity identity, long seq, boolean read, ServerFrame.Range skipped) {
+        write(Topics.ACKS, identity.user(), new AckRecord(identity.device(), seq, read,
+                skipped == null ? 0 : skipped.from(), skipped == null ? 0 : skipped.to()));
     }
 
     private <V> void write(Topic<String, V> topic, String key, V value) {

@@ -53,8 +53,8 @@ final class DeviceStream {
 
     /** Durable cumulative acks and read markers (to Kafka). */
     interface Acks {
-        /** @param deliveredFrom the first seq this connection sent; below it the device skipped entries */
-        void ack(Identity identity, long seq, boolean read, long deliveredFrom);
+        /** @param skipped the range this connection skipped (newest-first), or null: no receipts for those */
+        void ack(Identity identity, long seq, boolean read, ServerFrame.Range skipped);
     }
 
     interface Scheduler {
@@ -96,8 +96,8 @@ final class DeviceStream {
     private long acked;
     /** Entries up to here were skipped or gone, not sent: they are never in flight. */
     private long floor;
-    /** The first seq this connection may send; acks below it do not mean "delivered". */
-    private long deliveredFrom;
+    /** The range a newest-first start skipped (null if none): acks passing over it do not mean "delivered". */
+    private ServerFrame.Range skipped;
     private long read;
     private boolean fetchInFlight;
     private long knownHead;
@@ -156,31 +156,33 @@ final class DeviceStream {
 
     /** A cumulative ack from the client. The durable write happens outside the stream's lock. */
     void onAck(long seq) {
-        long from = applyAck(seq);
-        if (from >= 0) {
-            acks.ack(identity, seq, false, from);
+        if (applyAck(seq)) {
+            acks.ack(identity, seq, false, skippedRange());
         }
     }
 
     /** A read marker from the client: like an ack, it must not pass what was sent. */
     void onRead(long seq) {
-        long from = applyRead(seq);
-        if (from >= 0) {
-            acks.ack(identity, seq, true, from);
+        if (applyRead(seq)) {
+            acks.ack(identity, seq, true, skippedRange());
         }
     }
 
-    private synchronized long applyRead(long seq) {
+    private synchronized ServerFrame.Range skippedRange() {
+        return skipped;
+    }
+
+    private synchronized boolean applyRead(long seq) {
         if (closed || !started || seq <= read) {
-            return -1;
+            return false;
         }
         if (seq > lastSent) {
             out.send(new ServerFrame.Error(ErrorCode.INVALID_ACK,
                     "read " + seq + " is beyond the last delivered seq " + lastSent), () -> { });
-            return -1;
+            return false;
         }
         read = seq;
-        return deliveredFrom;
+        return true;
     }
 
     /**
@@ -221,30 +223,30 @@ final class DeviceStream {
         out.send(new ServerFrame.History(from, Math.max(from - 1, Math.min(to, covered)), page.oldest(), entries), () -> { });
     }
 
-    /** If the ack moved the position and must be stored: the first seq this connection sent, else -1. */
-    private synchronized long applyAck(long seq) {
+    /** True if the ack moved the position and must be stored. */
+    private synchronized boolean applyAck(long seq) {
         if (closed) {
-            return -1;
+            return false;
         }
         if (!started) {
             if (params.after() != null && seq <= params.after()) {
-                return -1; // at or below where this connection starts: nothing new
+                return false; // at or below where this connection starts: nothing new
             }
             out.send(new ServerFrame.Error(ErrorCode.INVALID_ACK, "ack " + seq + " before any entry was delivered"),
                     () -> { });
-            return -1;
+            return false;
         }
         if (seq > lastSent) {
             out.send(new ServerFrame.Error(ErrorCode.INVALID_ACK,
                     "ack " + seq + " is beyond the last delivered seq " + lastSent), () -> { });
-            return -1;
+            return false;
         }
         if (seq <= acked) {
-            return -1;
+            return false;
         }
         acked = seq;
         pump();
-        return deliveredFrom;
+        return true;
     }
 
     private long inFlight() {
@@ -374,18 +376,17 @@ final class DeviceStream {
         Long oldestSentAt = !page.entries().isEmpty() && page.entries().get(0).seq() == base + 1
                 ? page.entries().get(0).sentAt() : null;
         Integer newest = params.newest();
-        ServerFrame.Range skipped = newest != null && count > newest
+        ServerFrame.Range skip = newest != null && count > newest
                 ? new ServerFrame.Range(base + 1, page.head() - newest) : null;
-        out.send(new ServerFrame.Backlog(count, oldest, oldestSentAt, page.head(), page.epoch(), skipped), () -> { });
+        out.send(new ServerFrame.Backlog(count, oldest, oldestSentAt, page.head(), page.epoch(), skip), () -> { });
         if (page.gap() != null) {
             skipGap(page.gap());
         }
-        deliveredFrom = lastSent + 1;
         knownHead = Math.max(knownHead, page.head());
-        if (skipped != null) {
-            lastSent = skipped.to();
-            floor = skipped.to();
-            deliveredFrom = skipped.to() + 1;
+        if (skip != null) {
+            skipped = skip;
+            lastSent = skip.to();
+            floor = skip.to();
             return false;
         }
         return true;

@@ -38,7 +38,7 @@ class DeviceStreamTest {
     private CloseCode closedWith;
     private final List<Long> acked = new ArrayList<>();
     private final List<Long> readMarks = new ArrayList<>();
-    private final List<Long> deliveredFrom = new ArrayList<>();
+    private final List<ServerFrame.Range> skipped = new ArrayList<>();
     private final Queue<Runnable> timers = new ArrayDeque<>();
     private long now;
 
@@ -79,9 +79,9 @@ class DeviceStreamTest {
                 closedWith = code;
             }
         };
-        return new DeviceStream(BOB, params, out, store, (id, seq, read, from) -> {
+        return new DeviceStream(BOB, params, out, store, (id, seq, read, skip) -> {
             (read ? readMarks : acked).add(seq);
-            deliveredFrom.add(from);
+            skipped.add(skip);
         }, (task, delay) -> timers.add(task),
                 () -> now, new DeliveryMetrics(new SimpleMeterRegistry()));
     }
@@ -172,7 +172,7 @@ class DeviceStreamTest {
 
         s.onAck(100);
         assertThat(acked).containsExactly(100L);
-        assertThat(deliveredFrom).as("entries below 91 were skipped, not delivered").containsExactly(91L);
+        assertThat(skipped).as("entries 1..90 were skipped, not delivered").containsExactly(new ServerFrame.Range(1, 90));
 
         frames.clear();
         s.onFetch(81, 90);
@@ -395,7 +395,7 @@ class DeviceStreamTest {
                     public void close(CloseCode code, String reason) {
                         closedWith = code;
                     }
-                }, store, (id, seq, read, from) -> { }, (t, d) -> { }, () -> now, new DeliveryMetrics(new SimpleMeterRegistry()));
+                }, store, (id, seq, read, skip) -> { }, (t, d) -> { }, () -> now, new DeliveryMetrics(new SimpleMeterRegistry()));
         s.start();
         serveReads();
         assertThat(messageSeqs()).isEqualTo(range(1, 3));

@@ -17,8 +17,8 @@ import org.apache.kafka.streams.state.KeyValueIterator;
  * Applies a device's cumulative acks and read markers (S5): positions only move forward and never past the head.
  * Each move sends receipts to the senders of the messages it covers, one notice per sender:
  * {@code delivered} with how many registered devices now have each message, and {@code read} the first time any
- * device of the user passed it. Entries below the ack's {@code deliveredFrom} were skipped by the device, not
- * delivered: they get no receipt.
+ * device of the user passed it. Entries in the ack's skipped range were passed over by a newest-first catch-up,
+ * not delivered: they get no receipt.
  */
 final class AckApplier implements Processor<String, AckRecord, String, Emit> {
     /** Receipts per ack at most: the newest entries of a larger move get one (an ack normally covers one window). */
@@ -56,14 +56,14 @@ final class AckApplier implements Processor<String, AckRecord, String, Emit> {
             next = current.read(ack.device(), ack.seq());
             long to = next.maxRead();
             if (to > from) {
-                receipts(record, user, next, Math.max(from, ack.deliveredFrom() - 1), to, ServerFrame.Receipt.Status.READ);
+                receipts(record, user, next, from, to, ServerFrame.Receipt.Status.READ);
             }
         } else {
             from = current.cursor(ack.device());
             next = current.ack(ack.device(), ack.seq());
             long to = next.cursor(ack.device());
             if (to > from) {
-                receipts(record, user, next, Math.max(from, ack.deliveredFrom() - 1), to, ServerFrame.Receipt.Status.DELIVERED);
+                receipts(record, user, next, from, to, ServerFrame.Receipt.Status.DELIVERED);
             }
         }
         if (next != stored) {
@@ -83,7 +83,7 @@ final class AckApplier implements Processor<String, AckRecord, String, Emit> {
         try (KeyValueIterator<String, InboxEntry> it = inboxes.entries.range(InboxKeys.of(user, start + 1), InboxKeys.of(user, to))) {
             while (it.hasNext()) {
                 InboxEntry e = it.next().value;
-                if (e == null || !e.isMessage() || e.own() || e.from().equals(user)) {
+                if (e == null || !e.isMessage() || e.own() || e.from().equals(user) || cause.value().skipped(e.seq())) {
                     continue;
                 }
                 ServerFrame.Receipt.Item item = status == ServerFrame.Receipt.Status.DELIVERED

@@ -107,6 +107,8 @@ public class Standalone implements Callable<Integer> {
             System.out.println("  send:    " + ws + "/v1/send?user=alice&device=phone");
             System.out.println("  inbox:   " + ws + "/v1/inbox?user=bob&device=laptop&after=0");
             System.out.println("  http:    POST " + http + "/v1/messages?user=alice&device=phone");
+            System.out.println("  groups:  POST " + http + "/v1/groups?user=alice&device=phone   devices: GET "
+                    + http + "/v1/devices?user=bob&device=laptop");
             System.out.println("  tokens:  POST " + http + "/dev/tokens?user=alice&device=phone"
                     + "   (or ./pigeonhole token --user alice --device phone)");
             System.out.println("  metrics: " + http + "/q/metrics   health: " + http + "/q/health");

@@ -2,6 +2,10 @@ package dev.pigeonhole.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pigeonhole.client.ClientOptions;
+import dev.pigeonhole.client.ConnectionState;
+import dev.pigeonhole.client.Outgoing;
+import dev.pigeonhole.client.PigeonholeClient;
 import dev.pigeonhole.protocol.CloseCode;
 import dev.pigeonhole.protocol.ErrorCode;
 import dev.pigeonhole.protocol.Json;
@@ -165,6 +169,45 @@ class DeliveryContractIT {
             assertThat(history.entries()).extracting(e -> ((ServerFrame.Message) e).id())
                     .containsExactlyElementsOf(IntStream.rangeClosed(1, 15).mapToObj(i -> "m-" + i).toList());
         }
+    }
+
+    @Test
+    void theSdkSeesReceiptsSendsReadMarkersAndStopsWhenAnotherCopyOfItsDeviceConnects() throws Exception {
+        Recorder aliceSaw = new Recorder();
+        Recorder bobSaw = new Recorder();
+        try (PigeonholeClient alice = sdk("sdk-alice", "phone", aliceSaw);
+             PigeonholeClient bob = sdk("sdk-bob", "phone", bobSaw)) {
+            Outgoing hi = alice.sendText("sdk-bob", "hi");
+            hi.settled().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            await(() -> bobSaw.messages().size() == 1);
+            await(() -> aliceSaw.receipts().size() == 1); // bob's client acked it
+            bob.markRead(bobSaw.messages().get(0).seq());
+            await(() -> aliceSaw.receipts().size() == 2);
+            assertThat(aliceSaw.receipts()).extracting(ServerFrame.Receipt::status)
+                    .containsExactly(ServerFrame.Receipt.Status.DELIVERED, ServerFrame.Receipt.Status.READ);
+            assertThat(aliceSaw.receipts().get(0).messages()).containsExactly(
+                    new ServerFrame.Receipt.Item(hi.id(), "sdk-bob", 1, 1));
+            assertThat(aliceSaw.entrySeqs()).as("own copy, then the two receipts").containsExactly(1L, 2L, 3L);
+
+            // a second install of bob's phone takes over the inbox; the first stops instead of fighting back
+            Recorder secondSaw = new Recorder();
+            try (PigeonholeClient second = sdk("sdk-bob", "phone", secondSaw, "second")) {
+                await(() -> bobSaw.refusals().contains(CloseCode.DISPLACED.code()));
+                await(() -> second.state() == ConnectionState.ONLINE);
+                ServiceProcess.sleep(1000);
+                assertThat(second.state()).isEqualTo(ConnectionState.ONLINE);
+                assertThat(bob.state()).isEqualTo(ConnectionState.OFFLINE);
+            }
+        }
+    }
+
+    private static PigeonholeClient sdk(String user, String device, Recorder recorder) {
+        return sdk(user, device, recorder, "first");
+    }
+
+    private static PigeonholeClient sdk(String user, String device, Recorder recorder, String install) {
+        return PigeonholeClient.start(ClientOptions.builder(URI.create(pigeonhole.ws("")), user, device)
+                .dataDir(STACK.dir(user + "-" + device + "-" + install)).build(), recorder);
     }
 
     private static final class LongRange {

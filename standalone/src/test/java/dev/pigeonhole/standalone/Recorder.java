@@ -16,6 +16,8 @@ final class Recorder implements Listener {
     private final List<Outgoing> settled = new ArrayList<>();
     private final List<Long> entrySeqs = new ArrayList<>();
     private final List<dev.pigeonhole.protocol.ServerFrame.Receipt> receipts = new ArrayList<>();
+    private final List<Integer> refusals = new ArrayList<>();
+    private final List<String> gaps = new ArrayList<>();
     private int resyncs;
 
     @Override
@@ -52,6 +54,24 @@ final class Recorder implements Listener {
     @Override
     public synchronized void onSendState(Outgoing message) {
         settled.add(message);
+    }
+
+    @Override
+    public synchronized void onRefused(int closeCode, String reason) {
+        refusals.add(closeCode);
+    }
+
+    @Override
+    public synchronized void onGap(long from, long to, String reason) {
+        gaps.add(from + "-" + to + " " + reason);
+    }
+
+    synchronized List<Integer> refusals() {
+        return List.copyOf(refusals);
+    }
+
+    synchronized List<String> gaps() {
+        return List.copyOf(gaps);
     }
 
     @Override

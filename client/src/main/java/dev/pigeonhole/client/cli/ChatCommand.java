@@ -3,6 +3,7 @@ package dev.pigeonhole.client.cli;
 import dev.pigeonhole.client.ConnectionState;
 import dev.pigeonhole.client.IncomingMessage;
 import dev.pigeonhole.client.Listener;
+import dev.pigeonhole.protocol.ServerFrame;
 import dev.pigeonhole.client.Outgoing;
 import dev.pigeonhole.client.PigeonholeClient;
 import dev.pigeonhole.client.SendState;
@@ -51,8 +52,28 @@ final class ChatCommand implements Callable<Integer> {
 
             @Override
             public void onSendState(Outgoing m) {
-                print(m.state() == SendState.ACCEPTED ? "  (sent " + m.id().substring(0, 8) + ")"
+                print(m.state() == SendState.ACCEPTED ? "  (sent " + shortId(m.id()) + ")"
                         : "  (rejected " + m.rejectionCode() + ": " + m.rejectionMessage() + ")");
+            }
+
+            @Override
+            public void onReceipt(ServerFrame.Receipt r) {
+                for (ServerFrame.Receipt.Item i : r.messages()) {
+                    print("  (" + shortId(i.id()) + (r.status() == ServerFrame.Receipt.Status.READ ? " read by " + r.by()
+                            : " delivered to " + r.by() + ": " + i.devices() + " of " + i.of() + " devices") + ")");
+                }
+            }
+
+            @Override
+            public void onUndelivered(ServerFrame.Undelivered u) {
+                for (ServerFrame.Undelivered.Item i : u.messages()) {
+                    print("  (" + shortId(i.id()) + " NOT delivered to " + u.recipient() + ": " + u.reason() + ")");
+                }
+            }
+
+            @Override
+            public void onGap(long from, long to, String reason) {
+                print("* messages " + from + ".." + to + " are gone from the server (" + reason + ")");
             }
 
             @Override
@@ -84,6 +105,10 @@ final class ChatCommand implements Callable<Integer> {
             }
         }
         return PigeonholeCli.OK;
+    }
+
+    private static String shortId(String id) {
+        return id.length() <= 8 ? id : id.substring(0, 8);
     }
 
     private static synchronized void print(String line) {
