@@ -30,7 +30,7 @@ final class AckApplier implements Processor<String, AckRecord, String, Emit> {
     @Override
     public void init(ProcessorContext<String, Emit> context) {
         this.context = context;
-        this.inboxes = new Inboxes(context);
+        this.inboxes = new Inboxes(context, null);
     }
 
     @Override

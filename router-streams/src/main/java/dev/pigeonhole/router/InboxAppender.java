@@ -7,13 +7,15 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
 /**
- * Runs on the recipient's partition. Appends each routed send to the recipient's inbox, and runs retention over
- * the task's inboxes every {@code retention.check-interval}.
+ * Runs on the recipient's partition. Appends each routed send to the recipient's inbox, and walks the task's
+ * inboxes for retention every {@code retention.check-interval}.
  */
 final class InboxAppender implements Processor<String, RoutedSend, String, Emit> {
     private final Retention retention;
     private ProcessorContext<String, Emit> context;
     private Inboxes inboxes;
+    /** Where the next retention walk resumes in this task's inboxes (null: from the first). */
+    private String retentionResume;
 
     InboxAppender(Retention retention) {
         this.retention = retention;
@@ -22,9 +24,9 @@ final class InboxAppender implements Processor<String, RoutedSend, String, Emit>
     @Override
     public void init(ProcessorContext<String, Emit> context) {
         this.context = context;
-        this.inboxes = new Inboxes(context);
+        this.inboxes = new Inboxes(context, retention);
         context.schedule(retention.checkInterval(), PunctuationType.WALL_CLOCK_TIME,
-                now -> retention.run(now, inboxes, context));
+                now -> retentionResume = retention.run(now, retentionResume, inboxes, context));
     }
 
     @Override

@@ -12,8 +12,11 @@ final class Inboxes {
     final KeyValueStore<String, InboxEntry> entries;
     final KeyValueStore<String, InboxMeta> meta;
     final KeyValueStore<String, DeviceSessions> sessions;
+    private final Retention retention;
 
-    Inboxes(ProcessorContext<?, ?> context) {
+    /** @param retention trims an inbox over its size at once when an append passes it; null for read/ack-only use */
+    Inboxes(ProcessorContext<?, ?> context, Retention retention) {
+        this.retention = retention;
         this.entries = context.getStateStore(RouterTopology.INBOX_STORE);
         this.meta = context.getStateStore(RouterTopology.META_STORE);
         this.sessions = context.getStateStore(RouterTopology.SESSIONS_STORE);
@@ -29,6 +32,9 @@ final class Inboxes {
         InboxEntry entry = entryAt.apply(next.head());
         entries.put(InboxKeys.of(user, entry.seq()), entry);
         meta.put(user, next);
+        if (retention != null) {
+            retention.trimOverflow(user, next, cause.timestamp(), this, context);
+        }
 
         DeviceSessions connected = sessions.get(user);
         if (connected != null) {

@@ -7,13 +7,18 @@ import org.apache.kafka.streams.processor.api.Record;
 
 /** Runs on the partition of the user a notice is for (receipts, undelivered notices): appends it to their inbox. */
 final class NoticeAppender implements Processor<String, InboxEntry, String, Emit> {
+    private final Retention retention;
     private ProcessorContext<String, Emit> context;
     private Inboxes inboxes;
+
+    NoticeAppender(Retention retention) {
+        this.retention = retention;
+    }
 
     @Override
     public void init(ProcessorContext<String, Emit> context) {
         this.context = context;
-        this.inboxes = new Inboxes(context);
+        this.inboxes = new Inboxes(context, retention);
     }
 
     @Override

@@ -21,31 +21,55 @@ import org.apache.kafka.streams.state.KeyValueIterator;
  * <p>An entry goes when the inbox holds more than {@code maxEntries} ({@link #TRIMMED}), when it is older than
  * {@code maxAge} ({@link #EXPIRED}), or when every registered device acked it and it is older than
  * {@code ackedMaxAge} ({@link #ACKED}). Entries go in seq order only: the inbox stays one contiguous range.
+ *
+ * <p>Size is enforced as entries are appended ({@link #trimOverflow}); age and acked entries by a periodic walk
+ * over the task's inboxes, at most {@code inboxesPerRun} per run, resuming where the last run stopped, so a run
+ * costs the same whatever the number of users.
  */
-record Retention(Duration maxAge, long maxEntries, Duration ackedMaxAge, Duration checkInterval, int maxPerRun) {
+record Retention(Duration maxAge, long maxEntries, Duration ackedMaxAge, Duration checkInterval, int maxPerRun,
+                 int inboxesPerRun) {
     static final String EXPIRED = "expired";
     static final String TRIMMED = "trimmed";
     static final String ACKED = "acked";
     /** Messages listed in one undelivered notice. */
     static final int NOTICE_ITEMS = 500;
 
-    /** Trims every inbox of the task; at most {@code maxPerRun} entries per inbox per run (the rest next run). */
-    void run(long now, Inboxes inboxes, ProcessorContext<String, Emit> context) {
-        List<KeyValue<String, InboxMeta>> all = new ArrayList<>();
-        try (KeyValueIterator<String, InboxMeta> it = inboxes.meta.all()) {
-            while (it.hasNext()) {
+    /**
+     * Trims the next {@code inboxesPerRun} inboxes of the task after {@code resumeAfter} (null: from the first);
+     * at most {@code maxPerRun} entries each. Returns where the next run resumes (null: from the first again).
+     */
+    String run(long now, String resumeAfter, Inboxes inboxes, ProcessorContext<String, Emit> context) {
+        List<KeyValue<String, InboxMeta>> batch = new ArrayList<>();
+        String last = null;
+        // user ids never contain NUL: "user + NUL" is the first key after "user"
+        try (KeyValueIterator<String, InboxMeta> it = resumeAfter == null ? inboxes.meta.all()
+                : inboxes.meta.range(resumeAfter + '\u0000', null)) {
+            while (it.hasNext() && batch.size() < inboxesPerRun) {
                 KeyValue<String, InboxMeta> kv = it.next();
+                last = kv.key;
                 if (kv.value != null && kv.value.oldest() <= kv.value.head()) {
-                    all.add(kv);
+                    batch.add(kv);
                 }
             }
+            if (!it.hasNext()) {
+                last = null;
+            }
         }
-        for (KeyValue<String, InboxMeta> kv : all) {
-            trim(kv.key, kv.value, now, inboxes, context);
+        for (KeyValue<String, InboxMeta> kv : batch) {
+            trim(kv.key, kv.value, now, false, inboxes, context);
+        }
+        return last;
+    }
+
+    /** After an append: removes the oldest entries while the inbox holds more than {@code maxEntries}. */
+    void trimOverflow(String user, InboxMeta meta, long now, Inboxes inboxes, ProcessorContext<String, Emit> context) {
+        if (meta.head() - meta.oldest() + 1 > maxEntries) {
+            trim(user, meta, now, true, inboxes, context);
         }
     }
 
-    void trim(String user, InboxMeta meta, long now, Inboxes inboxes, ProcessorContext<String, Emit> context) {
+    private void trim(String user, InboxMeta meta, long now, boolean sizeOnly, Inboxes inboxes,
+                      ProcessorContext<String, Emit> context) {
         long minCursor = meta.devices().isEmpty() ? 0 : meta.minCursor();
         long received = meta.maxCursor();
         InboxMeta next = meta;
@@ -55,7 +79,7 @@ record Retention(Duration maxAge, long maxEntries, Duration ackedMaxAge, Duratio
             long seq = next.oldest();
             String key = InboxKeys.of(user, seq);
             InboxEntry entry = inboxes.entries.get(key);
-            String reason = reasonToRemove(next, seq, entry, now, minCursor);
+            String reason = reasonToRemove(next, seq, entry, now, minCursor, sizeOnly);
             if (reason == null) {
                 break;
             }
@@ -83,9 +107,12 @@ record Retention(Duration maxAge, long maxEntries, Duration ackedMaxAge, Duratio
         });
     }
 
-    private String reasonToRemove(InboxMeta meta, long seq, InboxEntry entry, long now, long minCursor) {
+    private String reasonToRemove(InboxMeta meta, long seq, InboxEntry entry, long now, long minCursor, boolean sizeOnly) {
         if (meta.head() - seq + 1 > maxEntries) {
             return TRIMMED;
+        }
+        if (sizeOnly) {
+            return null;
         }
         if (entry == null) {
             return TRIMMED; // missing already (cannot happen while the stores are consistent): move past it

@@ -55,13 +55,20 @@ public interface RouterConfig {
         @WithDefault("P1D")
         Duration ackedMaxAge();
 
-        /** How often every inbox is checked. */
+        /** How often the age and acked-entry rules are checked (the next {@code inboxes-per-check} inboxes). */
         @WithDefault("PT30S")
         Duration checkInterval();
 
         /** Entries removed per inbox per check at most (the rest at the next check). */
         @WithDefault("10000")
         int maxPerCheck();
+
+        /**
+         * Inboxes looked at per check and router task; the next check resumes after the last one (a full round over
+         * a task's inboxes takes users-per-task / this checks). Size is enforced at append time regardless.
+         */
+        @WithDefault("10000")
+        int inboxesPerCheck();
     }
 
     /** A device session not refreshed by its delivery instance within this time is forgotten. */

@@ -72,7 +72,7 @@ public final class RouterTopology {
         KStream<String, Emit> appended = routed.process(() -> new InboxAppender(settings.retention()),
                 Named.as("inbox-append"), INBOX_STORE, META_STORE, SESSIONS_STORE);
         KStream<String, Emit> notices = source(builder, Topics.NOTICES)
-                .process(NoticeAppender::new, Named.as("notice-append"), INBOX_STORE, META_STORE, SESSIONS_STORE);
+                .process(() -> new NoticeAppender(settings.retention()), Named.as("notice-append"), INBOX_STORE, META_STORE, SESSIONS_STORE);
         KStream<String, Emit> sessions = source(builder, Topics.SESSIONS)
                 .process(() -> new SessionTracker(settings.sessionExpiry()), Named.as("session-track"),
                         META_STORE, SESSIONS_STORE);

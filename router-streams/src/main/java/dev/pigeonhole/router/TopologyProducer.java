@@ -14,7 +14,7 @@ public class TopologyProducer {
                 new RouterTopology.Settings(config.partitions(), config.dedupRetention(), config.sessionExpiry(),
                         new Retention(config.retention().maxAge(), config.retention().maxEntries(),
                                 config.retention().ackedMaxAge(), config.retention().checkInterval(),
-                                config.retention().maxPerCheck())),
+                                config.retention().maxPerCheck(), config.retention().inboxesPerCheck())),
                 new RouterMetrics(registry));
     }
 }
