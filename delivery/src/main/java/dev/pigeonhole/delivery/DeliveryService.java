@@ -9,6 +9,7 @@ import dev.pigeonhole.protocol.CloseCode;
 import dev.pigeonhole.protocol.Identity;
 import dev.pigeonhole.protocol.topics.SessionRecord;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -149,13 +150,25 @@ public class DeliveryService {
         }
     }
 
+    /**
+     * Pre-shutdown ({@code quarkus.shutdown.delay-enabled}): closes every socket with 1001 while the WebSocket
+     * server still runs — by {@link ShutdownEvent} it has already closed them without a code clients can act on.
+     */
+    void preShutdown(@Observes ShutdownDelayInitiatedEvent event) {
+        closeAll();
+    }
+
     void shutdown(@Observes ShutdownEvent event) {
+        closeAll();
+        timers.shutdownNow();
+        kafka.close();
+    }
+
+    private void closeAll() {
         for (DeviceStream s : registry.all()) {
             s.close(CloseCode.GOING_AWAY, "server shutting down");
             registry.remove(s, () -> kafka.announce(s, SessionRecord.Op.DISCONNECT));
         }
-        timers.shutdownNow();
-        kafka.close();
     }
 
     private static Long optionalLong(Map<String, String> query, String name) {

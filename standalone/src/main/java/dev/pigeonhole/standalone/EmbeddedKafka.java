@@ -59,6 +59,8 @@ public final class EmbeddedKafka implements AutoCloseable {
             props.put("share.coordinator.state.topic.replication.factor", "1");
             props.put("share.coordinator.state.topic.min.isr", "1");
             props.put("group.initial.rebalance.delay.ms", "0");
+            // abort the open transaction of a crashed router soon after it times out (default check: every 10 s)
+            props.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
             props.put("log.cleaner.dedupe.buffer.size", "4194304");
             Path config = dir.resolve("server.properties");
             try (OutputStream out = Files.newOutputStream(config)) {

@@ -45,6 +45,20 @@ final class Cluster implements AutoCloseable {
         return add(ServiceProcess.service("router-streams", name, EmbeddedKafka.freePort(), c));
     }
 
+    /**
+     * A router with extra settings (e.g. {@code pigeonhole.router.standby-replicas}), which override the ones
+     * {@link #router(String)} sets.
+     */
+    ServiceProcess router(String name, Map<String, String> settings) {
+        Map<String, String> c = common();
+        c.put("pigeonhole.router.state-dir", root.resolve(name).toString());
+        c.put("pigeonhole.router.advertised-host", "127.0.0.1");
+        c.put("pigeonhole.router.partitions", Integer.toString(PARTITIONS));
+        c.put("pigeonhole.router.push-partitions", Integer.toString(PUSH_PARTITIONS));
+        c.putAll(settings);
+        return add(ServiceProcess.service("router-streams", name, EmbeddedKafka.freePort(), c));
+    }
+
     /** A gateway accepting the dev identity. */
     ServiceProcess gateway(String name) {
         return gateway(name, Map.of("pigeonhole.auth.dev-identity", "true"));

@@ -32,8 +32,14 @@ class StandaloneRestartIT {
                 zoe.ack(10);
             }
             first.awaitCursor("zoe", "phone", 10, WAIT);
+            try (TestInbox open = new TestInbox(first.ws(""), "zoe", "tablet", "", true)) {
+                open.awaitCaughtUp(WAIT);
+                first.stop(); // SIGTERM, as Ctrl-C would
+                assertThat(open.closed().get(10, java.util.concurrent.TimeUnit.SECONDS)).as("going away")
+                        .isEqualTo(dev.pigeonhole.protocol.CloseCode.GOING_AWAY.code());
+            }
         } finally {
-            first.stop(); // SIGTERM, as Ctrl-C would
+            first.stop();
         }
 
         ServerFrame.CaughtUp caughtUp;
