@@ -29,11 +29,14 @@ import java.util.Objects;
  * @param history        on this device's very first connection, ask for the whole retained inbox; by default
  *                       the server starts a user's further devices at the newest entry (their first device gets
  *                       everything waiting)
+ * @param newest         adaptive catch-up: when more than this many entries wait, receive only the newest ones and
+ *                       skip the rest (the listener's {@code onBacklog} names the skipped range; {@code fetch} reads
+ *                       it on demand); 0 (default) receives everything
  */
 public record ClientOptions(URI server, String user, String device, Path dataDir, Duration pingInterval,
                             Duration backoffMin, Duration backoffMax, Duration connectTimeout,
                             Duration sendIdleTimeout, int window, int maxInFlight, int maxBodyBytes, String token,
-                            boolean history) {
+                            boolean history, int newest) {
 
     public ClientOptions {
         Objects.requireNonNull(server, "server");
@@ -41,7 +44,7 @@ public record ClientOptions(URI server, String user, String device, Path dataDir
             throw new IllegalArgumentException("user and device must be 1-64 of A-Z a-z 0-9 . _ @ -");
         }
         if (pingInterval.isNegative() || pingInterval.isZero() || backoffMax.compareTo(backoffMin) < 0
-                || window < 1 || maxInFlight < 1) {
+                || window < 1 || maxInFlight < 1 || newest < 0) {
             throw new IllegalArgumentException("invalid timings or limits");
         }
     }
@@ -72,6 +75,7 @@ public record ClientOptions(URI server, String user, String device, Path dataDir
         private int maxBodyBytes = Frames.DEFAULT_MAX_BODY_BYTES;
         private String token;
         private boolean history;
+        private int newest;
 
         private Builder(URI server, String user, String device) {
             this.server = server;
@@ -132,9 +136,15 @@ public record ClientOptions(URI server, String user, String device, Path dataDir
             return this;
         }
 
+        /** Newest-first catch-up: skip all but the newest {@code n} waiting entries on each connection (0: off). */
+        public Builder newest(int n) {
+            this.newest = n;
+            return this;
+        }
+
         public ClientOptions build() {
             return new ClientOptions(server, user, device, dataDir, pingInterval, backoffMin, backoffMax,
-                    connectTimeout, sendIdleTimeout, window, maxInFlight, maxBodyBytes, token, history);
+                    connectTimeout, sendIdleTimeout, window, maxInFlight, maxBodyBytes, token, history, newest);
         }
     }
 }

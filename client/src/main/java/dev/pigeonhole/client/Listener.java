@@ -28,8 +28,12 @@ public interface Listener {
      */
     default void onGap(long from, long to, String reason) {}
 
-    /** On each connection, before anything else: {@code count} entries wait on the server, up to seq {@code head}. */
-    default void onBacklog(long count, long head) {}
+    /**
+     * On each connection, before anything else: what waits on the server ({@code count} entries up to
+     * {@code head}); with {@link ClientOptions#newest()} set, {@code skipped} is the older range left out (read it with
+     * {@link PigeonholeClient#fetch}).
+     */
+    default void onBacklog(dev.pigeonhole.protocol.ServerFrame.Backlog backlog) {}
 
     /** Everything stored on the server up to {@code seq} has been offered; what follows is live. */
     default void onCaughtUp(long seq) {}

@@ -13,12 +13,15 @@ import dev.pigeonhole.client.internal.SendLink;
 import dev.pigeonhole.client.internal.SqliteStore;
 import dev.pigeonhole.protocol.Ids;
 import dev.pigeonhole.protocol.Json;
+import dev.pigeonhole.protocol.ServerFrame;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -98,7 +101,7 @@ public final class PigeonholeClient implements AutoCloseable {
         };
         this.onListenerThread = onListenerThread;
         inbox = new InboxLink(http, onLoop, timers, options.connectTimeout(), options.pingInterval(), backoff(),
-                options.server(), options.user(), options.device(), options.token(), options.window(), options.history(), cursors,
+                options.server(), options.user(), options.device(), options.token(), options.window(), options.history(), options.newest(), cursors,
                 onListenerThread, listener);
         sendLink = new SendLink(http, onLoop, timers, options.connectTimeout(), options.pingInterval(), backoff(),
                 options.server(), options.user(), options.device(), options.token(), outbox, new Results(),
@@ -172,6 +175,27 @@ public final class PigeonholeClient implements AutoCloseable {
      */
     public void markRead(long seq) {
         loop.execute(() -> inbox.markRead(seq));
+    }
+
+    /**
+     * Reads stored inbox entries {@code from..to} outside the live sequence — e.g. the range a newest-first catch-up
+     * skipped ({@link Listener#onBacklog}). Completes with one page at most (the answer's {@code to} says how far it
+     * got; entries below its {@code oldest} are gone); fails when the inbox is not connected. One at a time. The
+     * entries are not offered to the listener and do not move the position.
+     */
+    public CompletionStage<ServerFrame.History> fetch(long from, long to) {
+        if (from < 1 || to < from) {
+            throw new IllegalArgumentException("need 1 <= from <= to");
+        }
+        CompletableFuture<ServerFrame.History> result = new CompletableFuture<>();
+        loop.execute(() -> inbox.fetch(from, to).whenComplete((h, e) -> {
+            if (e != null) {
+                result.completeExceptionally(e);
+            } else {
+                result.complete(h);
+            }
+        }));
+        return result;
     }
 
     /** The inbox connection's state. */

@@ -201,6 +201,23 @@ class DeliveryContractIT {
         }
     }
 
+    @Test
+    void theSdkCatchesUpNewestFirstAndFetchesTheSkippedRange() throws Exception {
+        send("nf-sdk-sender", "nf-sdk", 1, 30);
+        pigeonhole.awaitStored("nf-sdk", 30, WAIT);
+        Recorder saw = new Recorder();
+        try (PigeonholeClient client = PigeonholeClient.start(ClientOptions.builder(URI.create(pigeonhole.ws("")), "nf-sdk", "phone")
+                .dataDir(STACK.dir("nf-sdk")).newest(10).build(), saw)) {
+            await(() -> saw.messages().size() == 10);
+            assertThat(saw.backlogs()).singleElement().satisfies(b -> assertThat(b.skipped()).isEqualTo(new ServerFrame.Range(1, 20)));
+            assertThat(saw.messages()).extracting(m -> m.seq()).containsExactlyElementsOf(LongRange.of(21, 30));
+            ServerFrame.History older = client.fetch(1, 20).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            assertThat(older.entries()).extracting(e -> ((ServerFrame.Message) e).id())
+                    .containsExactlyElementsOf(IntStream.rangeClosed(1, 20).mapToObj(i -> "m-" + i).toList());
+            assertThat(client.position()).as("fetched entries do not move the position").isEqualTo(30);
+        }
+    }
+
     private static PigeonholeClient sdk(String user, String device, Recorder recorder) {
         return sdk(user, device, recorder, "first");
     }

@@ -17,6 +17,7 @@ final class Recorder implements Listener {
     private final List<Long> entrySeqs = new ArrayList<>();
     private final List<dev.pigeonhole.protocol.ServerFrame.Receipt> receipts = new ArrayList<>();
     private final List<Integer> refusals = new ArrayList<>();
+    private final List<dev.pigeonhole.protocol.ServerFrame.Backlog> backlogs = new ArrayList<>();
     private final List<String> gaps = new ArrayList<>();
     private int resyncs;
 
@@ -64,6 +65,15 @@ final class Recorder implements Listener {
     @Override
     public synchronized void onGap(long from, long to, String reason) {
         gaps.add(from + "-" + to + " " + reason);
+    }
+
+    @Override
+    public synchronized void onBacklog(dev.pigeonhole.protocol.ServerFrame.Backlog backlog) {
+        backlogs.add(backlog);
+    }
+
+    synchronized List<dev.pigeonhole.protocol.ServerFrame.Backlog> backlogs() {
+        return List.copyOf(backlogs);
     }
 
     synchronized List<Integer> refusals() {

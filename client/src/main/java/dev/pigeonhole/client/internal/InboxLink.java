@@ -10,6 +10,8 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
 /**
@@ -25,6 +27,8 @@ public final class InboxLink extends Link {
     private final String token;
     private final int window;
     private final boolean history;
+    private final int newest;
+    private CompletableFuture<ServerFrame.History> fetching;
     private final CursorStore cursors;
     private final Executor callbacks;
     private final Listener listener;
@@ -38,7 +42,7 @@ public final class InboxLink extends Link {
     private volatile ConnectionState state = ConnectionState.OFFLINE;
 
     public InboxLink(HttpClient http, Executor loop, Timers timers, Duration connectTimeout, Duration pingInterval,
-                     Backoff backoff, URI base, String user, String device, String token, int window, boolean history,
+                     Backoff backoff, URI base, String user, String device, String token, int window, boolean history, int newest,
                      CursorStore cursors, Executor callbacks, Listener listener) {
         super(http, loop, timers, connectTimeout, pingInterval, backoff);
         this.base = base;
@@ -46,6 +50,7 @@ public final class InboxLink extends Link {
         this.identityQuery = identityQuery(user, device, token);
         this.window = window;
         this.history = history;
+        this.newest = newest;
         this.cursors = cursors;
         this.callbacks = callbacks;
         this.listener = listener;
@@ -80,7 +85,7 @@ public final class InboxLink extends Link {
         // Without a position the server decides: the device's acked cursor, or where a new device starts.
         String after = handedOver > 0 ? "&after=" + handedOver + (epoch != 0 ? "&epoch=" + epoch : "")
                 : history && epoch == 0 ? "&after=0" : "";
-        String query = identityQuery + "window=" + window + after;
+        String query = identityQuery + "window=" + window + after + (newest > 0 ? "&newest=" + newest : "");
         return URI.create(base + "/v1/inbox?" + query);
     }
 
@@ -132,7 +137,13 @@ public final class InboxLink extends Link {
                 }
             });
         } else if (frame instanceof ServerFrame.Backlog b) {
-            callbacks.execute(() -> listener.onBacklog(b.count(), b.head()));
+            callbacks.execute(() -> listener.onBacklog(b));
+        } else if (frame instanceof ServerFrame.History h) {
+            CompletableFuture<ServerFrame.History> f = fetching;
+            fetching = null;
+            if (f != null) {
+                f.complete(h);
+            }
         } else if (frame instanceof ServerFrame.CaughtUp c) {
             if (c.epoch() != 0 && c.epoch() != epoch) {
                 epoch = c.epoch();
@@ -143,9 +154,30 @@ public final class InboxLink extends Link {
         }
     }
 
+    /**
+     * Reads stored entries {@code from..to} outside the live sequence (one page at most: the answer's {@code to}
+     * says how far it got). Fails when the inbox is not connected or the connection drops meanwhile; one at a time.
+     */
+    public CompletionStage<ServerFrame.History> fetch(long from, long to) {
+        if (!isUp()) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the inbox is not connected"));
+        }
+        if (fetching != null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("a fetch is in progress"));
+        }
+        fetching = new CompletableFuture<>();
+        CompletableFuture<ServerFrame.History> f = fetching;
+        sendText("{\"type\":\"fetch\",\"from\":" + from + ",\"to\":" + to + "}");
+        return f;
+    }
+
     @Override
     void onDown(int code, String reason) {
         cancelAckTimer();
+        if (fetching != null) {
+            fetching.completeExceptionally(new IllegalStateException("the inbox connection closed (" + code + ")"));
+            fetching = null;
+        }
         if (code == CloseCode.RESYNC.code()) {
             // The inbox was rebuilt without its history: start over in the new epoch.
             handedOver = 0;
