@@ -94,6 +94,8 @@ final class DeviceStream {
     private long epoch;
     private long lastSent;
     private long acked;
+    /** The highest ack of this connection handed to {@link Acks}. */
+    private long stored;
     /** Entries up to here were skipped or gone, not sent: they are never in flight. */
     private long floor;
     /** The range a newest-first start skipped (null if none): acks passing over it do not mean "delivered". */
@@ -223,14 +225,18 @@ final class DeviceStream {
         out.send(new ServerFrame.History(from, Math.max(from - 1, Math.min(to, covered)), page.oldest(), entries), () -> { });
     }
 
-    /** True if the ack moved the position and must be stored. */
+    /**
+     * True if the ack must be stored: it moved this connection's position, or it is at or below where the
+     * connection started (an ack the client could not send before its last connection dropped: the router still
+     * needs it for the device's cursor and receipts; it only ever moves cursors forward).
+     */
     private synchronized boolean applyAck(long seq) {
         if (closed) {
             return false;
         }
         if (!started) {
             if (params.after() != null && seq <= params.after()) {
-                return false; // at or below where this connection starts: nothing new
+                return store(seq);
             }
             out.send(new ServerFrame.Error(ErrorCode.INVALID_ACK, "ack " + seq + " before any entry was delivered"),
                     () -> { });
@@ -242,10 +248,18 @@ final class DeviceStream {
             return false;
         }
         if (seq <= acked) {
-            return false;
+            return store(seq);
         }
         acked = seq;
         pump();
+        return store(seq);
+    }
+
+    private boolean store(long seq) {
+        if (seq <= stored) {
+            return false;
+        }
+        stored = seq;
         return true;
     }
 

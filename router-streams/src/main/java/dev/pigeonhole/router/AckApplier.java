@@ -46,8 +46,7 @@ final class AckApplier implements Processor<String, AckRecord, String, Emit> {
         }
         InboxMeta current = stored;
         if (!current.knows(ack.device())) {
-            // its connect is not processed yet (or it was removed and still had a socket): it has what it acks
-            current = current.register(ack.device(), ack.seq(), record.timestamp());
+            return; // removed (a late ack must not bring it back); a device is registered by its connect only
         }
         InboxMeta next;
         long from;

@@ -94,7 +94,7 @@ final class SessionTracker implements Processor<String, SessionRecord, String, E
         if (m == null) {
             m = InboxMeta.create(record.timestamp());
         }
-        if (!m.knows(s.device())) {
+        if (s.op() == SessionRecord.Op.CONNECT && !m.knows(s.device())) { // a refresh never re-registers a removed device
             m = m.register(s.device(), s.after() != null ? s.after() : m.newDevicePosition(), record.timestamp());
             meta.put(user, m);
         }

@@ -133,13 +133,17 @@ class RouterTopologyTest {
         for (int i = 1; i <= 10; i++) {
             send("alice", "phone", "m-" + i, "bob", "x", T0.plusMillis(i));
         }
+        sessions.pipeInput("bob", new SessionRecord(SessionRecord.Op.CONNECT, "laptop", "delivery-a", "c1", 1, 0L));
+        sessions.pipeInput("bob", new SessionRecord(SessionRecord.Op.CONNECT, "phone", "delivery-a", "c2", 1, 0L));
         acks.pipeInput("bob", new AckRecord("laptop", 5));
         acks.pipeInput("bob", new AckRecord("laptop", 3));
         acks.pipeInput("bob", new AckRecord("phone", 99)); // beyond head: clamped
+        acks.pipeInput("bob", new AckRecord("tablet", 4)); // not registered (e.g. removed): ignored
 
         KeyValueStore<String, InboxMeta> meta = driver.getKeyValueStore(RouterTopology.META_STORE);
         assertThat(meta.get("bob").cursor("laptop")).isEqualTo(5);
         assertThat(meta.get("bob").cursor("phone")).isEqualTo(10);
+        assertThat(meta.get("bob").devices()).containsOnlyKeys("laptop", "phone");
         InboxPage resumed = InboxPages.read(meta, driver.getKeyValueStore(RouterTopology.INBOX_STORE), "bob", null,
                 "laptop", 100);
         assertThat(resumed.after()).isEqualTo(5);
@@ -242,6 +246,10 @@ class RouterTopologyTest {
         push.readKeyValuesToList();
         sessions.pipeInput("bob", SessionRecord.remove("laptop"));
         assertThat(closes()).containsExactly(KeyValue.pair("delivery-a", close("c1", PushRecord.Close.Reason.REMOVED)));
+        assertThat(meta().get("bob").devices()).containsOnlyKeys("phone");
+        // a refresh of the removed socket or a late ack of it does not bring the device back
+        sessions.pipeInput("bob", new SessionRecord(SessionRecord.Op.REFRESH, "laptop", "delivery-a", "c1", 1, null));
+        acks.pipeInput("bob", new AckRecord("laptop", 1));
         assertThat(meta().get("bob").devices()).containsOnlyKeys("phone");
     }
 

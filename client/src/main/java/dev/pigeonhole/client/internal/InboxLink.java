@@ -4,6 +4,7 @@ import dev.pigeonhole.client.ConnectionState;
 import dev.pigeonhole.client.IncomingMessage;
 import dev.pigeonhole.client.Listener;
 import dev.pigeonhole.protocol.CloseCode;
+import dev.pigeonhole.protocol.ErrorCode;
 import dev.pigeonhole.protocol.ServerFrame;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -138,6 +139,12 @@ public final class InboxLink extends Link {
             });
         } else if (frame instanceof ServerFrame.Backlog b) {
             callbacks.execute(() -> listener.onBacklog(b));
+        } else if (frame instanceof ServerFrame.Error e && fetching != null
+                && (e.code() == ErrorCode.UNAVAILABLE || e.code() == ErrorCode.RATE_LIMITED)) {
+            // the only client frame these answer on the inbox socket is a fetch
+            CompletableFuture<ServerFrame.History> f = fetching;
+            fetching = null;
+            f.completeExceptionally(new IllegalStateException("fetch refused: " + e.code().wire() + ": " + e.message()));
         } else if (frame instanceof ServerFrame.History h) {
             CompletableFuture<ServerFrame.History> f = fetching;
             fetching = null;
