@@ -92,6 +92,14 @@ public class GroupDirectory {
                 new TreeMap<>(members.getOrDefault(id, Map.of()))));
     }
 
+    /**
+     * Members recorded for a group id that has no group record (left behind by a deletion that did not complete):
+     * a new group of that id must not inherit them.
+     */
+    java.util.Set<String> orphanMembers(String id) {
+        return groups.containsKey(id) ? java.util.Set.of() : java.util.Set.copyOf(members.getOrDefault(id, Map.of()).keySet());
+    }
+
     /** Writes the records (null value: delete); each is applied to the view once Kafka acknowledged it. */
     CompletionStage<Void> write(Map<String, GroupRecord> records) {
         List<CompletableFuture<Void>> acks = new ArrayList<>();

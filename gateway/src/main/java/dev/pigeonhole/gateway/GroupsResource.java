@@ -96,6 +96,11 @@ public class GroupsResource {
             }
             long now = System.currentTimeMillis();
             Map<String, GroupRecord> records = new LinkedHashMap<>();
+            for (String orphan : directory.orphanMembers(id)) {
+                if (!users.contains(orphan)) {
+                    records.put(GroupRecord.memberKey(id, orphan), null); // never inherit an old group's members
+                }
+            }
             records.put(GroupRecord.groupKey(id), new GroupRecord(new GroupRecord.Group(caller.user(), anyone.asBoolean(false), now), null));
             for (String u : users) {
                 records.put(GroupRecord.memberKey(id, u), new GroupRecord(null, new GroupRecord.Member(

@@ -22,13 +22,16 @@ import org.apache.kafka.streams.state.Stores;
  * The router's whole topology, built in one place.
  *
  * <pre>
- * inbound (by sender) ─▶ dedup-fan-out [dedup, groups*] ─▶ routed repartition (by recipient)
+ * inbound (by sender) ─▶ dedup-fan-out [dedup, groups*] ─┬─▶ routed repartition (by recipient)
+ * notices (by user) ────────────────────────────────────┘
  *   routed   ─▶ inbox-append  [inbox, inbox-meta, sessions] + retention ─┐
- *   notices  ─▶ notice-append [inbox, inbox-meta, sessions] ─────────────┤─▶ push    (by delivery instance)
- *   sessions ─▶ session-track [inbox-meta, sessions] ────────────────────┤─▶ notices (by user: receipts, expired)
- *   acks     ─▶ ack-apply     [inbox, inbox-meta, sessions] ─────────────┘
+ *   sessions ─▶ session-track [inbox-meta, sessions] ────────────────────┤─▶ push    (by delivery instance)
+ *   acks     ─▶ ack-apply     [inbox, inbox-meta, sessions] ─────────────┘─▶ notices (by user: receipts, undelivered)
  *   groups (compacted) ─▶ groups* (global store: every instance holds all groups)
  * </pre>
+ *
+ * Every append to an inbox comes from one partition of the routed topic — notices included — so a replay after
+ * a crash assigns the same seqs in the same order (exactly-once), whatever the interleaving of the input topics.
  *
  * Every node, store and internal topic has a fixed name so changelog and repartition topics survive upgrades;
  * {@code RouterTopologyTest} compares {@code describe()} with a checked-in copy.
@@ -61,9 +64,12 @@ public final class RouterTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SESSIONS_STORE),
                 Serdes.String(), new JsonSerde<>(DeviceSessions.class)).withCachingEnabled());
 
+        KStream<String, RoutedSend> notices = source(builder, Topics.NOTICES)
+                .mapValues(n -> new RoutedSend(null, false, n), Named.as("notice-to-route"));
         KStream<String, RoutedSend> routed = source(builder, Topics.INBOUND)
                 .process(() -> new DedupFanOut(settings.dedupRetention(), metrics), Named.as("dedup-fan-out"),
                         DEDUP_STORE)
+                .merge(notices, Named.as("merge-notices"))
                 .repartition(Repartitioned.<String, RoutedSend>as(ROUTED)
                         .withKeySerde(Serdes.String())
                         .withValueSerde(new JsonSerde<>(RoutedSend.class))
@@ -71,16 +77,13 @@ public final class RouterTopology {
 
         KStream<String, Emit> appended = routed.process(() -> new InboxAppender(settings.retention()),
                 Named.as("inbox-append"), INBOX_STORE, META_STORE, SESSIONS_STORE);
-        KStream<String, Emit> notices = source(builder, Topics.NOTICES)
-                .process(() -> new NoticeAppender(settings.retention()), Named.as("notice-append"), INBOX_STORE, META_STORE, SESSIONS_STORE);
         KStream<String, Emit> sessions = source(builder, Topics.SESSIONS)
                 .process(() -> new SessionTracker(settings.sessionExpiry()), Named.as("session-track"),
                         META_STORE, SESSIONS_STORE);
         KStream<String, Emit> acks = source(builder, Topics.ACKS)
                 .process(AckApplier::new, Named.as("ack-apply"), INBOX_STORE, META_STORE, SESSIONS_STORE);
 
-        KStream<String, Emit> out = appended.merge(notices, Named.as("merge-notices"))
-                .merge(sessions, Named.as("merge-sessions"))
+        KStream<String, Emit> out = appended.merge(sessions, Named.as("merge-sessions"))
                 .merge(acks, Named.as("merge-acks"));
         out.flatMapValues(e -> e.push() == null ? List.<PushRecord>of() : List.of(e.push()), Named.as("pushes"))
                 .to(Topics.PUSH.name(), Produced.with(Topics.PUSH.keySerde(), Topics.PUSH.valueSerde()).withName("push-sink"));

@@ -45,12 +45,12 @@ public final class Topics {
             Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(Duration.ofHours(1).toMillis())), false);
 
     /**
-     * Notices for a user's inbox written by the router itself (receipts, undelivered notices), keyed by that user
-     * (co-partitioned with the inbox); {@code seq} is assigned when they are appended.
+     * Notices for a user's inbox written by the router itself (receipts, undelivered notices), keyed by that user;
+     * the router routes them like sends (through its routed topic) and assigns their {@code seq} when it appends.
      */
     public static final Topic<String, InboxEntry> NOTICES = new Topic<>("pigeonhole-notices",
             Serdes.String(), new JsonSerde<>(InboxEntry.class),
-            Map.of("cleanup.policy", "delete", "retention.ms", WEEK), true);
+            Map.of("cleanup.policy", "delete", "retention.ms", WEEK), false);
 
     /**
      * Groups and their members ({@link GroupRecord}), compacted: the latest record per key is the state. Written by
