@@ -1,7 +1,6 @@
 package dev.pigeonhole.delivery;
 
 import dev.pigeonhole.protocol.CloseCode;
-import dev.pigeonhole.protocol.Identity;
 import dev.pigeonhole.protocol.topics.PushRecord;
 import java.util.List;
 import java.util.Set;
