@@ -1,13 +1,11 @@
 package dev.pigeonhole.delivery;
 
 import dev.pigeonhole.protocol.Identity;
-import dev.pigeonhole.protocol.Json;
 import dev.pigeonhole.protocol.ServerFrame;
-import dev.pigeonhole.protocol.topics.AckRecord;
-import dev.pigeonhole.protocol.topics.PushRecord;
-import dev.pigeonhole.protocol.topics.SessionRecord;
-import dev.pigeonhole.protocol.topics.Topic;
-import dev.pigeonhole.protocol.topics.Topics;
+import dev.pigeonhole.records.InboxOp;
+import dev.pigeonhole.records.Push;
+import dev.pigeonhole.records.RecordFormatException;
+import dev.pigeonhole.records.Topics;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -28,9 +26,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
 
 /**
- * Delivery's only Kafka seam. Writes session announcements and acks (keyed by user, so they reach the router
- * task that owns the inbox) and reads live entries from the one push partition this instance's id hashes to,
- * starting at its end: no instance reads all traffic.
+ * Delivery's only Kafka seam. Writes connects, refreshes, disconnects and acks as inbox operations (keyed by user,
+ * so they reach the router task that owns the inbox, in order with everything else that happens to it) and reads
+ * live entries from the one push partition this instance's id hashes to, starting at its end: no instance reads all
+ * traffic. Pushes are read without waiting for the router's commits (read_uncommitted): a push only says what the
+ * inbox store holds, and a replay of the router re-makes the same entries under the same seqs.
  *
  * <p>If reading the push partition fails, open streams could silently stop getting live entries; instead
  * {@code onInterrupted} runs (delivery closes the streams so clients resume from the store) and the partition is
@@ -46,9 +46,11 @@ final class DeliveryKafka implements AutoCloseable {
     private final Thread pollThread;
     private volatile boolean running = true;
     private volatile boolean ready;
+    private final DeviceStream.Scheduler retries;
 
-    DeliveryKafka(String bootstrap, String instanceId, DeliveryMetrics metrics, Consumer<PushRecord> onPush,
-                  Runnable onInterrupted) {
+    DeliveryKafka(String bootstrap, String instanceId, DeliveryMetrics metrics, Consumer<Push> onPush,
+                  Runnable onInterrupted, DeviceStream.Scheduler retries) {
+        this.retries = retries;
         this.instanceId = instanceId;
         this.metrics = metrics;
         this.producer = new KafkaProducer<>(Map.of(
@@ -62,7 +64,7 @@ final class DeliveryKafka implements AutoCloseable {
                 new StringSerializer(), new ByteArraySerializer());
         this.consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100,
                 ConsumerConfig.CLIENT_ID_CONFIG, "pigeonhole-delivery-push-" + instanceId),
@@ -77,35 +79,67 @@ final class DeliveryKafka implements AutoCloseable {
         return ready;
     }
 
-    void announce(DeviceStream stream, SessionRecord.Op op) {
-        write(Topics.SESSIONS, stream.identity().user(), new SessionRecord(op, stream.identity().device(), instanceId,
-                stream.connection(), stream.connectedAt(), stream.requestedAfter()));
-    }
-
-    /** The user removed a device: the router drops its cursor and closes its socket wherever it is. */
-    java.util.concurrent.Future<?> removeDevice(Identity device) {
-        return producer.send(new ProducerRecord<>(Topics.SESSIONS.name(), device.user(), Topics.SESSIONS.valueSerde()
-                .serializer().serialize(Topics.SESSIONS.name(), SessionRecord.remove(device.device()))));
-    }
-
-    void ack(Identity identity, long seq, boolean read, ServerFrame.Range skipped) {
-        write(Topics.ACKS, identity.user(), new AckRecord(identity.device(), seq, read,
-                skipped == null ? 0 : skipped.from(), skipped == null ? 0 : skipped.to()));
-    }
-
-    private <V> void write(Topic<String, V> topic, String key, V value) {
-        if (!running) {
-            return; // shutting down: the router expires what is not withdrawn
-        }
-        producer.send(new ProducerRecord<>(topic.name(), key, topic.valueSerde().serializer().serialize(topic.name(), value)),
-                (md, error) -> {
-                    if (error != null) {
-                        LOG.warnf("could not write to %s for %s: %s", topic.name(), key, error.toString());
+    /** The socket opened: written until Kafka has it (the stream waits for the router to confirm it). */
+    void connect(DeviceStream stream) {
+        Identity id = stream.identity();
+        send(id.user(), new InboxOp.Connect(id.device(), instanceId, stream.connection(), stream.requestedAfter()),
+                error -> {
+                    if (stream.isOpen() && running) {
+                        LOG.warnf("could not announce %s/%s (%s); retrying", id.user(), id.device(), error.toString());
+                        retries.schedule(() -> {
+                            if (stream.isOpen()) {
+                                connect(stream);
+                            }
+                        }, java.time.Duration.ofSeconds(1));
                     }
                 });
     }
 
-    private void poll(Consumer<PushRecord> onPush, Runnable onInterrupted) {
+    void refresh(DeviceStream stream) {
+        Identity id = stream.identity();
+        send(id.user(), new InboxOp.Refresh(id.device(), instanceId, stream.connection()), this::warn);
+    }
+
+    void disconnect(DeviceStream stream) {
+        Identity id = stream.identity();
+        send(id.user(), new InboxOp.Disconnect(id.device(), stream.connection()), this::warn);
+    }
+
+    /** The user removed a device: the router drops its cursor and closes its socket wherever it is. */
+    java.util.concurrent.Future<?> removeDevice(Identity device) {
+        return producer.send(new ProducerRecord<>(Topics.INBOX_OPS.name(), device.user(),
+                encode(new InboxOp.Remove(device.device()))));
+    }
+
+    void ack(Identity identity, long seq, boolean read, ServerFrame.Range skipped) {
+        send(identity.user(), new InboxOp.Ack(identity.device(), seq, read,
+                skipped == null ? 0 : skipped.from(), skipped == null ? 0 : skipped.to()), this::warn);
+    }
+
+    private void send(String user, InboxOp op, Consumer<Exception> onError) {
+        if (!running) {
+            return; // shutting down: the router expires what is not withdrawn
+        }
+        try {
+            producer.send(new ProducerRecord<>(Topics.INBOX_OPS.name(), user, encode(op)), (md, error) -> {
+                if (error != null) {
+                    onError.accept(error);
+                }
+            });
+        } catch (RuntimeException e) {
+            onError.accept(e);
+        }
+    }
+
+    private static byte[] encode(InboxOp op) {
+        return Topics.INBOX_OPS.valueSerde().serializer().serialize(Topics.INBOX_OPS.name(), op);
+    }
+
+    private void warn(Exception error) {
+        LOG.warnf("could not write to %s: %s", Topics.INBOX_OPS.name(), error.toString());
+    }
+
+    private void poll(Consumer<Push> onPush, Runnable onInterrupted) {
         try {
             while (running) {
                 try {
@@ -129,16 +163,16 @@ final class DeliveryKafka implements AutoCloseable {
         }
     }
 
-    private void handle(ConsumerRecord<String, byte[]> r, Consumer<PushRecord> onPush) {
+    private void handle(ConsumerRecord<String, byte[]> r, Consumer<Push> onPush) {
         boolean mine = instanceId.equals(r.key());
         metrics.push(mine);
         if (!mine || r.value() == null) {
             return;
         }
-        PushRecord push;
+        Push push;
         try {
-            push = Json.read(r.value(), PushRecord.class);
-        } catch (RuntimeException e) {
+            push = Push.decode(r.value());
+        } catch (RecordFormatException e) {
             LOG.errorf("skipping unreadable push record at %s-%d@%d: %s", r.topic(), r.partition(), r.offset(), e);
             return;
         }

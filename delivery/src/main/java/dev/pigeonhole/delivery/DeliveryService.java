@@ -7,7 +7,6 @@ import dev.pigeonhole.access.PendingWrites;
 import dev.pigeonhole.access.SendLimiter;
 import dev.pigeonhole.protocol.CloseCode;
 import dev.pigeonhole.protocol.Identity;
-import dev.pigeonhole.protocol.topics.SessionRecord;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
@@ -59,7 +58,8 @@ public class DeliveryService {
         String instanceId = config.instanceId()
                 .or(() -> Optional.ofNullable(System.getenv("HOSTNAME")).filter(h -> !h.isBlank()))
                 .orElse("delivery-" + UUID.randomUUID());
-        this.kafka = new DeliveryKafka(bootstrap, instanceId, metrics, registry::dispatch, this::pushInterrupted);
+        this.kafka = new DeliveryKafka(bootstrap, instanceId, metrics, registry::dispatch, this::pushInterrupted,
+                (task, delay) -> timers.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS));
         long refresh = config.sessionRefresh().toMillis();
         timers.scheduleAtFixedRate(this::refreshSessions, refresh, refresh, TimeUnit.MILLISECONDS);
     }
@@ -105,7 +105,7 @@ public class DeliveryService {
                 (task, delay) -> timers.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS),
                 System::currentTimeMillis, metrics);
         try {
-            registry.add(stream, () -> kafka.announce(stream, SessionRecord.Op.CONNECT));
+            registry.add(stream, () -> kafka.connect(stream));
         } catch (RuntimeException e) {
             registry.remove(stream, () -> { });
             throw e;
@@ -118,7 +118,7 @@ public class DeliveryService {
     void closed(DeviceStream stream) {
         stream.closed();
         metrics.closed();
-        registry.remove(stream, () -> kafka.announce(stream, SessionRecord.Op.DISCONNECT));
+        registry.remove(stream, () -> kafka.disconnect(stream));
     }
 
     /** The push partition was lost and is being re-read from its end: streams must resume from the store. */
@@ -144,7 +144,7 @@ public class DeliveryService {
 
     private void refreshSessions() {
         try {
-            registry.forEachStream(s -> kafka.announce(s, SessionRecord.Op.REFRESH));
+            registry.forEachStream(kafka::refresh);
         } catch (RuntimeException e) {
             LOG.warn("session refresh failed", e);
         }
@@ -167,7 +167,7 @@ public class DeliveryService {
     private void closeAll() {
         for (DeviceStream s : registry.all()) {
             s.close(CloseCode.GOING_AWAY, "server shutting down");
-            registry.remove(s, () -> kafka.announce(s, SessionRecord.Op.DISCONNECT));
+            registry.remove(s, () -> kafka.disconnect(s));
         }
     }
 

@@ -4,9 +4,9 @@ import dev.pigeonhole.protocol.CloseCode;
 import dev.pigeonhole.protocol.ErrorCode;
 import dev.pigeonhole.protocol.Identity;
 import dev.pigeonhole.protocol.ServerFrame;
-import dev.pigeonhole.protocol.topics.InboxEntry;
-import dev.pigeonhole.protocol.topics.InboxPage;
-import dev.pigeonhole.protocol.topics.PushRecord;
+import dev.pigeonhole.records.Entry;
+import dev.pigeonhole.records.InboxPage;
+import dev.pigeonhole.records.Push;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,8 +34,8 @@ final class DeviceStream {
 
     /** Where frames go: the device's socket. Implementations must not block. */
     interface Outbound {
-        /** Writes a frame; {@code written} runs once it reached the socket. */
-        void send(ServerFrame frame, Runnable written);
+        /** Writes a frame's JSON text; {@code written} runs once it reached the socket. */
+        void send(String frame, Runnable written);
 
         /** False while the socket's outbound queue is full: the stream waits for {@link #onWritable()}. */
         default boolean writable() {
@@ -86,7 +86,9 @@ final class DeviceStream {
     private final DeliveryMetrics metrics;
 
     /** Entries received (paged or pushed) and not yet sent, by seq; at most {@code window} of them. */
-    private final TreeMap<Long, InboxEntry> pending = new TreeMap<>();
+    private final TreeMap<Long, Entry> pending = new TreeMap<>();
+    /** The router applied this socket's connect: live entries reach it, and the device is registered. */
+    private boolean confirmed;
     private boolean started;
     private boolean fetching;
     private boolean caughtUp;
@@ -138,20 +140,45 @@ final class DeviceStream {
         return params.after();
     }
 
-    /** Reads the first page: after the client's {@code after}, or after the device's acked cursor. */
+    /**
+     * The connect is announced: waits for the router to confirm it (a {@link Push.Head} naming this socket), then
+     * reads the first page — only then is the device registered, and only then do live entries reach this instance.
+     * A stream the router does not confirm within {@code store-timeout} is closed (4001): the client reconnects.
+     */
     synchronized void start() {
-        fetch(params.after(), params.pageSize());
+        scheduler.schedule(this::confirmTimeout, params.storeTimeout());
+    }
+
+    private synchronized void confirmTimeout() {
+        if (!confirmed && !closed) {
+            close(CloseCode.STORE_UNAVAILABLE, "the inbox router did not take the connection");
+        }
     }
 
     /** A live notification for this stream's user. */
-    synchronized void onPush(PushRecord push) {
-        if (closed || !checkEpoch(push.epoch())) {
+    synchronized void onPush(Push push) {
+        if (closed) {
             return;
         }
-        knownHead = Math.max(knownHead, push.head());
-        InboxEntry entry = push.entry();
-        if (entry != null && (!started || entry.seq() > lastSent) && pending.size() < params.window()) {
-            pending.put(entry.seq(), entry);
+        if (push instanceof Push.Head h) {
+            if (!checkEpoch(h.epoch())) {
+                return;
+            }
+            knownHead = Math.max(knownHead, h.head());
+            if (!confirmed && connection.equals(h.connection())) {
+                confirmed = true;
+                fetch(params.after(), params.pageSize());
+                return;
+            }
+        } else if (push instanceof Push.NewEntry n) {
+            if (!checkEpoch(n.epoch())) {
+                return;
+            }
+            knownHead = Math.max(knownHead, n.head());
+            Entry entry = n.entry();
+            if (confirmed && (!started || entry.seq() > lastSent) && pending.size() < params.window()) {
+                pending.put(entry.seq(), entry);
+            }
         }
         pump();
     }
@@ -179,8 +206,8 @@ final class DeviceStream {
             return false;
         }
         if (seq > lastSent) {
-            out.send(new ServerFrame.Error(ErrorCode.INVALID_ACK,
-                    "read " + seq + " is beyond the last delivered seq " + lastSent), () -> { });
+            send(new ServerFrame.Error(ErrorCode.INVALID_ACK,
+                    "read " + seq + " is beyond the last delivered seq " + lastSent));
             return false;
         }
         read = seq;
@@ -196,8 +223,8 @@ final class DeviceStream {
             return;
         }
         if (fetchInFlight) {
-            out.send(new ServerFrame.Error(ErrorCode.RATE_LIMITED, "one fetch at a time: wait for its history frame",
-                    100L), () -> { });
+            send(new ServerFrame.Error(ErrorCode.RATE_LIMITED, "one fetch at a time: wait for its history frame",
+                    100L));
             return;
         }
         fetchInFlight = true;
@@ -211,18 +238,18 @@ final class DeviceStream {
             return;
         }
         if (error != null) {
-            out.send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "inbox store unavailable; fetch again", 1000L), () -> { });
+            send(new ServerFrame.Error(ErrorCode.UNAVAILABLE, "inbox store unavailable; fetch again", 1000L));
             return;
         }
-        List<ServerFrame.Entry> entries = new ArrayList<>();
-        for (InboxEntry e : page.entries()) {
+        List<Entry> entries = new ArrayList<>();
+        for (Entry e : page.entries()) {
             if (e.seq() >= from && e.seq() <= to) {
-                entries.add((ServerFrame.Entry) e.toFrame());
+                entries.add(e);
             }
         }
         long covered = page.entries().size() >= limit ? page.entries().get(page.entries().size() - 1).seq()
                 : Math.min(to, page.head());
-        out.send(new ServerFrame.History(from, Math.max(from - 1, Math.min(to, covered)), page.oldest(), entries), () -> { });
+        out.send(EntryFrames.history(from, Math.max(from - 1, Math.min(to, covered)), page.oldest(), entries), () -> { });
     }
 
     /**
@@ -238,13 +265,12 @@ final class DeviceStream {
             if (params.after() != null && seq <= params.after()) {
                 return store(seq);
             }
-            out.send(new ServerFrame.Error(ErrorCode.INVALID_ACK, "ack " + seq + " before any entry was delivered"),
-                    () -> { });
+            send(new ServerFrame.Error(ErrorCode.INVALID_ACK, "ack " + seq + " before any entry was delivered"));
             return false;
         }
         if (seq > lastSent) {
-            out.send(new ServerFrame.Error(ErrorCode.INVALID_ACK,
-                    "ack " + seq + " is beyond the last delivered seq " + lastSent), () -> { });
+            send(new ServerFrame.Error(ErrorCode.INVALID_ACK,
+                    "ack " + seq + " is beyond the last delivered seq " + lastSent));
             return false;
         }
         if (seq <= acked) {
@@ -289,6 +315,10 @@ final class DeviceStream {
         pending.clear();
     }
 
+    synchronized boolean isOpen() {
+        return !closed;
+    }
+
     synchronized long lastSent() {
         return lastSent;
     }
@@ -298,7 +328,7 @@ final class DeviceStream {
             return;
         }
         while (inFlight() < params.window() && out.writable()) {
-            Map.Entry<Long, InboxEntry> next = pending.firstEntry();
+            Map.Entry<Long, Entry> next = pending.firstEntry();
             while (next != null && next.getKey() <= lastSent) {
                 pending.pollFirstEntry();
                 next = pending.firstEntry();
@@ -315,14 +345,18 @@ final class DeviceStream {
             fetch(lastSent, Math.min(params.pageSize(), room));
         } else if (!caughtUp && !fetching && lastSent >= knownHead) {
             caughtUp = true;
-            out.send(new ServerFrame.CaughtUp(lastSent, epoch), () -> { });
+            send(new ServerFrame.CaughtUp(lastSent, epoch));
         }
     }
 
-    private void deliver(InboxEntry entry) {
+    private void deliver(Entry entry) {
         lastSent = entry.seq();
         boolean live = caughtUp;
-        out.send(entry.toFrame(), () -> metrics.delivered(live, entry.sentAt()));
+        out.send(EntryFrames.encode(entry), () -> metrics.delivered(live, entry.sentAt()));
+    }
+
+    private void send(ServerFrame frame) {
+        out.send(EntryFrames.encode(frame), () -> { });
     }
 
     private void fetch(Long after, int limit) {
@@ -362,7 +396,7 @@ final class DeviceStream {
         }
         knownHead = Math.max(knownHead, page.head());
         boolean progress = page.gap() != null;
-        for (InboxEntry e : page.entries()) {
+        for (Entry e : page.entries()) {
             if (e.seq() > lastSent) {
                 pending.put(e.seq(), e);
                 progress = true;
@@ -392,7 +426,7 @@ final class DeviceStream {
         Integer newest = params.newest();
         ServerFrame.Range skip = newest != null && count > newest
                 ? new ServerFrame.Range(base + 1, page.head() - newest) : null;
-        out.send(new ServerFrame.Backlog(count, oldest, oldestSentAt, page.head(), page.epoch(), skip), () -> { });
+        send(new ServerFrame.Backlog(count, oldest, oldestSentAt, page.head(), page.epoch(), skip));
         if (page.gap() != null) {
             skipGap(page.gap());
         }
@@ -408,7 +442,7 @@ final class DeviceStream {
 
     /** Entries retention removed: announced, never sent; the stream continues after them. */
     private void skipGap(InboxPage.Gap gap) {
-        out.send(new ServerFrame.Gap(Math.max(gap.from(), lastSent + 1), gap.to(), gap.reason()), () -> { });
+        send(new ServerFrame.Gap(Math.max(gap.from(), lastSent + 1), gap.to(), gap.reason()));
         metrics.gap();
         lastSent = gap.to();
         floor = gap.to();

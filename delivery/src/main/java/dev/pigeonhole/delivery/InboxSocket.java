@@ -143,12 +143,11 @@ public class InboxSocket {
         }
 
         @Override
-        public void send(ServerFrame frame, Runnable written) {
+        public void send(String text, Runnable written) {
             if (pending.overflowing()) {
                 close(CloseCode.SLOW_CONSUMER, "client does not read");
                 return;
             }
-            String text = Frames.encode(frame);
             int bytes = text.length();
             pending.start(bytes);
             connection.sendText(text).subscribe().with(ok -> {

@@ -1,7 +1,6 @@
 package dev.pigeonhole.delivery;
 
-import dev.pigeonhole.protocol.Json;
-import dev.pigeonhole.protocol.topics.InboxPage;
+import dev.pigeonhole.records.InboxPage;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -52,7 +51,7 @@ final class RouterClient implements DeviceStream.Store {
             if (response.statusCode() != 200) {
                 throw new CompletionException(new IOException("router answered " + response.statusCode()));
             }
-            return Json.read(response.body(), InboxPage.class);
+            return InboxPage.decode(response.body());
         });
     }
 }

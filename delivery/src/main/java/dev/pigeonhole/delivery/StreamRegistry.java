@@ -1,7 +1,7 @@
 package dev.pigeonhole.delivery;
 
 import dev.pigeonhole.protocol.CloseCode;
-import dev.pigeonhole.protocol.topics.PushRecord;
+import dev.pigeonhole.records.Push;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,18 +46,20 @@ final class StreamRegistry {
         });
     }
 
-    void dispatch(PushRecord push) {
+    void dispatch(Push push) {
         Set<DeviceStream> streams = byUser.get(push.user());
-        if (streams != null && push.close() != null) {
-            PushRecord.Close c = push.close();
+        if (streams == null) {
+            return;
+        }
+        if (push instanceof Push.Close c) {
             for (DeviceStream s : streams) {
                 if (s.connection().equals(c.connection()) && s.identity().device().equals(c.device())) {
-                    s.close(c.reason() == PushRecord.Close.Reason.REMOVED ? CloseCode.DEVICE_REMOVED : CloseCode.DISPLACED,
-                            c.reason() == PushRecord.Close.Reason.REMOVED ? "this device was removed"
-                                    : "a newer connection of this device opened");
+                    boolean removed = c.reason() == Push.Close.Reason.REMOVED;
+                    s.close(removed ? CloseCode.DEVICE_REMOVED : CloseCode.DISPLACED,
+                            removed ? "this device was removed" : "a newer connection of this device opened");
                 }
             }
-        } else if (streams != null) {
+        } else {
             for (DeviceStream s : streams) {
                 s.onPush(push);
             }

@@ -2,14 +2,15 @@ package dev.pigeonhole.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.node.TextNode;
 import dev.pigeonhole.protocol.CloseCode;
 import dev.pigeonhole.protocol.ErrorCode;
 import dev.pigeonhole.protocol.Identity;
 import dev.pigeonhole.protocol.ServerFrame;
-import dev.pigeonhole.protocol.topics.InboxEntry;
-import dev.pigeonhole.protocol.topics.InboxPage;
-import dev.pigeonhole.protocol.topics.PushRecord;
+import dev.pigeonhole.protocol.Frames;
+import dev.pigeonhole.protocol.Json;
+import dev.pigeonhole.records.Entry;
+import dev.pigeonhole.records.InboxPage;
+import dev.pigeonhole.records.Push;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
@@ -27,7 +28,7 @@ class DeviceStreamTest {
     private static final long EPOCH = 1000;
 
     /** The inbox as the router holds it. */
-    private final List<InboxEntry> inbox = new ArrayList<>();
+    private final List<Entry> inbox = new ArrayList<>();
     private long storeCursor;
     /** Entries up to here were removed by retention. */
     private long trimmedTo;
@@ -54,7 +55,7 @@ class DeviceStreamTest {
                     return;
                 }
                 long start = Math.max(from, trimmedTo);
-                List<InboxEntry> page = inbox.stream().filter(e -> e.seq() > start).limit(limit).toList();
+                List<Entry> page = inbox.stream().filter(e -> e.seq() > start).limit(limit).toList();
                 InboxPage.Gap gap = from < trimmedTo ? new InboxPage.Gap(from + 1, trimmedTo, "expired") : null;
                 f.complete(new InboxPage(inbox.isEmpty() ? 0 : EPOCH, inbox.size(), from, trimmedTo + 1, gap, page));
             });
@@ -69,8 +70,8 @@ class DeviceStreamTest {
     private DeviceStream stream(DeviceStream.Params params) {
         DeviceStream.Outbound out = new DeviceStream.Outbound() {
             @Override
-            public void send(ServerFrame frame, Runnable written) {
-                frames.add(frame);
+            public void send(String frame, Runnable written) {
+                frames.add(Frames.decodeServer(frame));
                 written.run();
             }
 
@@ -89,9 +90,40 @@ class DeviceStreamTest {
     private void addEntries(int n) {
         for (int i = 0; i < n; i++) {
             long seq = inbox.size() + 1;
-            inbox.add(new InboxEntry(seq, "m-" + seq, "alice", "phone", "bob", new TextNode("body " + seq), seq * 10, false,
-                    InboxEntry.Kind.MESSAGE));
+            inbox.add(Entry.message("m-" + seq, "alice", "phone", "bob", seq * 10, false, Json.writeBytes("body " + seq))
+                    .withSeq(seq));
         }
+    }
+
+    /** Starts a stream and confirms its connect, as the router does once it applied it. */
+    private DeviceStream start(DeviceStream s) {
+        s.start();
+        timers.clear(); // the confirmation timeout, a no-op once confirmed (tested on its own)
+        s.onPush(new Push.Head("bob", inbox.isEmpty() ? 0 : EPOCH, inbox.size(), s.connection()));
+        return s;
+    }
+
+    @Test
+    void nothingIsReadUntilTheRouterConfirmsTheConnectAndAStreamItNeverConfirmsIsClosed() {
+        addEntries(3);
+        DeviceStream s = stream(null, 100, 100);
+        s.start();
+        s.onPush(new Push.NewEntry("bob", EPOCH, 3, inbox.get(2)));
+        s.onPush(new Push.Head("bob", EPOCH, 3, "another-socket-of-bob"));
+        serveReads();
+        assertThat(readsAfter).as("the device may not be registered yet: no read").isEmpty();
+        assertThat(frames).isEmpty();
+        timers.poll().run();
+        assertThat(closedWith).isEqualTo(CloseCode.STORE_UNAVAILABLE);
+
+        DeviceStream confirmed = stream(null, 100, 100);
+        confirmed.start();
+        confirmed.onPush(new Push.Head("bob", EPOCH, 3, confirmed.connection()));
+        serveReads();
+        assertThat(messageSeqs()).isEqualTo(range(1, 3));
+        closedWith = null;
+        timers.poll().run();
+        assertThat(closedWith).isNull();
     }
 
     private void serveReads() {
@@ -112,14 +144,14 @@ class DeviceStreamTest {
     void sendsTheBacklogInPagesThenCaughtUpThenLive() {
         addEntries(25);
         DeviceStream s = stream(0L, 100, 10);
-        s.start();
+        start(s);
         serveReads();
         assertThat(messageSeqs()).isEqualTo(range(1, 25));
         assertThat(frames.get(frames.size() - 1)).isEqualTo(new ServerFrame.CaughtUp(25, EPOCH));
         assertThat(readsAfter).containsExactly(0L, 10L, 20L);
 
         addEntries(1);
-        s.onPush(new PushRecord("bob", EPOCH, 26, inbox.get(25)));
+        s.onPush(new Push.NewEntry("bob", EPOCH, 26, inbox.get(25)));
         assertThat(messageSeqs()).isEqualTo(range(1, 26));
         assertThat(pendingReads).as("the next entry is sent from the push, no read").isEmpty();
     }
@@ -127,7 +159,7 @@ class DeviceStreamTest {
     @Test
     void firstSaysWhatIsWaiting() {
         addEntries(25);
-        stream(20L, 100, 10).start();
+        start(stream(20L, 100, 10));
         serveReads();
         assertThat(frames.get(0)).isEqualTo(new ServerFrame.Backlog(5, 21L, 210L, 25, EPOCH, null));
         assertThat(messageSeqs()).isEqualTo(range(21, 25));
@@ -138,7 +170,7 @@ class DeviceStreamTest {
         addEntries(10);
         trimmedTo = 4;
         DeviceStream s = stream(1L, 100, 100);
-        s.start();
+        start(s);
         serveReads();
         assertThat(frames.subList(0, 2)).containsExactly(new ServerFrame.Backlog(6, 5L, 50L, 10, EPOCH, null),
                 new ServerFrame.Gap(2, 4, "expired"));
@@ -150,7 +182,7 @@ class DeviceStreamTest {
         DeviceStream slow = stream(10L, 2, 2);
         frames.clear();
         addEntries(10);
-        slow.start();
+        start(slow);
         serveReads();
         assertThat(messageSeqs()).isEqualTo(range(11, 12));
         trimmedTo = 14;
@@ -164,7 +196,7 @@ class DeviceStreamTest {
     void newestFirstSkipsAnOldBacklogAndFetchesItOnDemand() {
         addEntries(100);
         DeviceStream s = stream(new DeviceStream.Params(0L, null, 10, 64, 256, Duration.ofSeconds(30)));
-        s.start();
+        start(s);
         serveReads();
         assertThat(frames.get(0)).isEqualTo(new ServerFrame.Backlog(100, 1L, 10L, 100, EPOCH, new ServerFrame.Range(1, 90)));
         assertThat(messageSeqs()).isEqualTo(range(91, 100));
@@ -197,7 +229,7 @@ class DeviceStreamTest {
     void readMarkersMayNotPassWhatWasSent() {
         addEntries(5);
         DeviceStream s = stream(0L, 100, 100);
-        s.start();
+        start(s);
         serveReads();
         s.onRead(3);
         s.onRead(2); // behind: nothing to store
@@ -211,14 +243,14 @@ class DeviceStreamTest {
     void resumesAfterTheGivenSeqOrTheAckedCursor() {
         addEntries(10);
         DeviceStream s = stream(7L, 100, 100);
-        s.start();
+        start(s);
         serveReads();
         assertThat(messageSeqs()).isEqualTo(range(8, 10));
 
         frames.clear();
         storeCursor = 4;
         DeviceStream fromCursor = stream(null, 100, 100);
-        fromCursor.start();
+        start(fromCursor);
         serveReads();
         assertThat(messageSeqs()).isEqualTo(range(5, 10));
     }
@@ -227,7 +259,7 @@ class DeviceStreamTest {
     void keepsAtMostAWindowOfUnackedEntriesInFlight() {
         addEntries(50);
         DeviceStream s = stream(0L, 8, 100);
-        s.start();
+        start(s);
         serveReads();
         assertThat(messageSeqs()).isEqualTo(range(1, 8));
         assertThat(frames).noneMatch(f -> f instanceof ServerFrame.CaughtUp);
@@ -249,10 +281,10 @@ class DeviceStreamTest {
     void aPushPastAGapReadsTheGapFromTheStore() {
         addEntries(3);
         DeviceStream s = stream(0L, 100, 100);
-        s.start();
+        start(s);
         serveReads();
         addEntries(3); // 4 and 5 were routed before the router learnt of the session: no push for them
-        s.onPush(new PushRecord("bob", EPOCH, 6, inbox.get(5)));
+        s.onPush(new Push.NewEntry("bob", EPOCH, 6, inbox.get(5)));
         serveReads();
         assertThat(messageSeqs()).isEqualTo(range(1, 6));
     }
@@ -260,11 +292,11 @@ class DeviceStreamTest {
     @Test
     void aHeadNotificationAloneTriggersARead() {
         DeviceStream s = stream(0L, 100, 100);
-        s.start();
+        start(s);
         serveReads();
         assertThat(frames).containsExactly(new ServerFrame.Backlog(0, null, null, 0, 0, null), new ServerFrame.CaughtUp(0, 0));
         addEntries(2);
-        s.onPush(new PushRecord("bob", EPOCH, 2, null));
+        s.onPush(new Push.Head("bob", EPOCH, 2, "other-socket"));
         serveReads();
         assertThat(messageSeqs()).isEqualTo(range(1, 2));
     }
@@ -273,11 +305,11 @@ class DeviceStreamTest {
     void duplicateAndLatePushesAreNotResent() {
         addEntries(5);
         DeviceStream s = stream(0L, 100, 100);
-        s.start();
-        s.onPush(new PushRecord("bob", EPOCH, 3, inbox.get(2))); // arrives before the first page
+        start(s);
+        s.onPush(new Push.NewEntry("bob", EPOCH, 3, inbox.get(2))); // arrives before the first page
         serveReads();
-        s.onPush(new PushRecord("bob", EPOCH, 4, inbox.get(3)));
-        s.onPush(new PushRecord("bob", EPOCH, 5, inbox.get(4)));
+        s.onPush(new Push.NewEntry("bob", EPOCH, 4, inbox.get(3)));
+        s.onPush(new Push.NewEntry("bob", EPOCH, 5, inbox.get(4)));
         assertThat(messageSeqs()).isEqualTo(range(1, 5));
     }
 
@@ -285,7 +317,7 @@ class DeviceStreamTest {
     void anAckBeyondWhatWasSentIsAnErrorAndChangesNothing() {
         addEntries(3);
         DeviceStream s = stream(0L, 100, 100);
-        s.start();
+        start(s);
         serveReads();
         s.onAck(10);
         assertThat(frames.get(frames.size() - 1)).isInstanceOfSatisfying(ServerFrame.Error.class,
@@ -301,7 +333,7 @@ class DeviceStreamTest {
     void anEpochOtherThanTheClientsMeansResync() {
         addEntries(3);
         DeviceStream s = stream(new DeviceStream.Params(3L, 999L, 100, 100, Duration.ofSeconds(30)));
-        s.start();
+        start(s);
         serveReads();
         assertThat(closedWith).isEqualTo(CloseCode.RESYNC);
         assertThat(frames).isEmpty();
@@ -311,9 +343,9 @@ class DeviceStreamTest {
     void anEpochChangeWhileConnectedMeansResync() {
         addEntries(2);
         DeviceStream s = stream(0L, 100, 100);
-        s.start();
+        start(s);
         serveReads();
-        s.onPush(new PushRecord("bob", EPOCH + 1, 1, null));
+        s.onPush(new Push.Head("bob", EPOCH + 1, 1, "other-socket"));
         assertThat(closedWith).isEqualTo(CloseCode.RESYNC);
     }
 
@@ -321,7 +353,7 @@ class DeviceStreamTest {
     void aCursorBeyondTheHeadOfAnotherHistoryMeansResync() {
         addEntries(3);
         DeviceStream s = stream(10L, 100, 100);
-        s.start();
+        start(s);
         serveReads();
         assertThat(closedWith).isEqualTo(CloseCode.RESYNC);
         assertThat(frames).isEmpty();
@@ -331,13 +363,13 @@ class DeviceStreamTest {
     void aCursorBeyondTheHeadInTheSameEpochWaitsForTheStore() {
         addEntries(3);
         DeviceStream s = stream(new DeviceStream.Params(5L, EPOCH, 100, 100, Duration.ofSeconds(30)));
-        s.start();
+        start(s);
         serveReads();
         assertThat(closedWith).isNull();
         assertThat(frames).containsExactly(new ServerFrame.Backlog(0, null, null, 3, EPOCH, null),
                 new ServerFrame.CaughtUp(5, EPOCH));
         addEntries(3); // the store caught up: 4 and 5 were already processed by the client
-        s.onPush(new PushRecord("bob", EPOCH, 6, inbox.get(5)));
+        s.onPush(new Push.NewEntry("bob", EPOCH, 6, inbox.get(5)));
         assertThat(messageSeqs()).containsExactly(6L);
     }
 
@@ -345,7 +377,7 @@ class DeviceStreamTest {
     void anAckAtOrBelowTheStartIsStoredForTheCursorButChangesNothingElse() {
         addEntries(5);
         DeviceStream s = stream(3L, 100, 100);
-        s.start();
+        start(s);
         s.onAck(2); // the client could not send it before its last connection dropped
         s.onAck(3);
         s.onAck(3);
@@ -360,10 +392,10 @@ class DeviceStreamTest {
     void aPageWithoutProgressBacksOffInsteadOfSpinning() {
         addEntries(2);
         DeviceStream s = stream(0L, 100, 100);
-        s.start();
+        start(s);
         serveReads();
         // A push announces head 4, but the store (e.g. a stale owner during a rebalance) still ends at 2.
-        s.onPush(new PushRecord("bob", EPOCH, 4, null));
+        s.onPush(new Push.Head("bob", EPOCH, 4, "other-socket"));
         serveReads();
         assertThat(readsAfter).containsExactly(0L, 2L);
         assertThat(timers).hasSize(1);
@@ -380,8 +412,8 @@ class DeviceStreamTest {
         DeviceStream s = new DeviceStream(BOB, new DeviceStream.Params(0L, null, 100, 100, Duration.ofSeconds(30)),
                 new DeviceStream.Outbound() {
                     @Override
-                    public void send(ServerFrame frame, Runnable written) {
-                        frames.add(frame);
+                    public void send(String frame, Runnable written) {
+                        frames.add(Frames.decodeServer(frame));
                         if (frames.size() == 4) {
                             writable[0] = false; // the socket's queue is full after four frames (backlog, 1, 2, 3)
                         }
@@ -397,7 +429,7 @@ class DeviceStreamTest {
                         closedWith = code;
                     }
                 }, store, (id, seq, read, skip) -> { }, (t, d) -> { }, () -> now, new DeliveryMetrics(new SimpleMeterRegistry()));
-        s.start();
+        start(s);
         serveReads();
         assertThat(messageSeqs()).isEqualTo(range(1, 3));
         writable[0] = true;
@@ -411,7 +443,7 @@ class DeviceStreamTest {
         addEntries(2);
         storeDown = true;
         DeviceStream s = stream(0L, 100, 100);
-        s.start();
+        start(s);
         serveReads();
         now += 1_000;
         timers.poll().run();
@@ -423,7 +455,7 @@ class DeviceStreamTest {
         assertThat(messageSeqs()).isEqualTo(range(1, 2));
 
         storeDown = true;
-        s.onPush(new PushRecord("bob", EPOCH, 5, null));
+        s.onPush(new Push.Head("bob", EPOCH, 5, "other-socket"));
         serveReads();
         now += 31_000;
         timers.poll().run();

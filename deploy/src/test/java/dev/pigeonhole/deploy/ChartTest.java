@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
-import dev.pigeonhole.protocol.topics.Topic;
-import dev.pigeonhole.protocol.topics.Topics;
+import dev.pigeonhole.records.Topic;
+import dev.pigeonhole.records.Topics;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -75,7 +75,7 @@ class ChartTest {
         for (Topic<?, ?> topic : Topics.ALL) {
             KafkaTopic kt = topics.get(topic.name());
             assertThat(kt.getSpec().getPartitions()).as(topic.name())
-                    .isEqualTo(topic == Topics.PUSH ? pushPartitions : partitions);
+                    .isEqualTo(topic == Topics.PUSH ? pushPartitions : topic == Topics.DEAD_LETTERS ? 1 : partitions);
             assertThat(kt.getSpec().getReplicas()).isEqualTo(Integer.parseInt(config.get("PIGEONHOLE_ROUTER_REPLICATION_FACTOR")));
             topic.config().forEach((key, value) ->
                     assertThat(String.valueOf(kt.getSpec().getConfig().get(key))).as(topic.name() + " " + key).isEqualTo(value));

@@ -1,7 +1,7 @@
 package dev.pigeonhole.gateway;
 
-import dev.pigeonhole.protocol.topics.GroupRecord;
-import dev.pigeonhole.protocol.topics.Topics;
+import dev.pigeonhole.records.GroupRecord;
+import dev.pigeonhole.records.Topics;
 import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;

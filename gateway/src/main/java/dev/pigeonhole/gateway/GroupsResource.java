@@ -10,7 +10,7 @@ import dev.pigeonhole.protocol.Ids;
 import dev.pigeonhole.protocol.Json;
 import dev.pigeonhole.protocol.QueryParams;
 import dev.pigeonhole.protocol.ServerFrame;
-import dev.pigeonhole.protocol.topics.GroupRecord;
+import dev.pigeonhole.records.GroupRecord;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;

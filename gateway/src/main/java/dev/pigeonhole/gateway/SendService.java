@@ -9,7 +9,11 @@ import dev.pigeonhole.protocol.Identity;
 import dev.pigeonhole.protocol.Ids;
 import dev.pigeonhole.protocol.ProtocolException;
 import dev.pigeonhole.protocol.ServerFrame;
-import dev.pigeonhole.protocol.topics.SendEnvelope;
+import dev.pigeonhole.records.Entry;
+import dev.pigeonhole.records.InboxOp;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Startup;
@@ -32,13 +36,15 @@ public class SendService {
 
     private final Frames frames;
     private final SendLimiter limiter;
-    private final InboundWriter writer;
+    private final InboxOpsWriter writer;
     private final GroupDirectory groups;
     private final MeterRegistry registry;
     private final Counter accepted;
+    private final Counter groupSends;
+    private final Counter groupCopies;
     private final ConcurrentMap<ErrorCode, Counter> rejected = new ConcurrentHashMap<>();
 
-    SendService(GatewayConfig config, InboundWriter writer, MeterRegistry registry, SendLimiter limiter,
+    SendService(GatewayConfig config, InboxOpsWriter writer, MeterRegistry registry, SendLimiter limiter,
                 GroupDirectory groups) {
         this.groups = groups;
         this.frames = new Frames(config.maxBodyBytes());
@@ -47,6 +53,10 @@ public class SendService {
         this.registry = registry;
         this.accepted = Counter.builder("pigeonhole.gateway.sends").tag("result", "accepted").tag("code", "none")
                 .description("Sends answered by the gateway").register(registry);
+        this.groupSends = Counter.builder("pigeonhole.gateway.group.sends")
+                .description("Sends to groups accepted").register(registry);
+        this.groupCopies = Counter.builder("pigeonhole.gateway.group.copies")
+                .description("Copies written for group members (the fan-out cost)").register(registry);
     }
 
     /**
@@ -103,23 +113,52 @@ public class SendService {
     }
 
     private CompletionStage<ServerFrame> accept(Identity sender, ClientFrame.Send send) {
+        List<String> members = null;
         if (Ids.isGroup(send.to())) {
             ProtocolException refusal = groupRefusal(sender, send);
             if (refusal != null) {
                 return done(refuse(refusal));
             }
+            members = groups.get(send.to().substring(Ids.GROUP_PREFIX.length())).map(g -> List.copyOf(g.members().keySet()))
+                    .orElse(List.of());
         }
-        SendEnvelope envelope = new SendEnvelope(sender.user(), sender.device(), send.id(), send.to(), send.body(),
-                System.currentTimeMillis());
-        return writer.write(envelope).handle((ok, error) -> {
+        long now = System.currentTimeMillis();
+        List<InboxOpsWriter.Copy> copies = copies(sender, send, members, now);
+        return writer.write(copies, now).handle((ok, error) -> {
             if (error == null) {
                 accepted.increment();
+                if (Ids.isGroup(send.to())) {
+                    groupSends.increment();
+                    groupCopies.increment(copies.size() - 1);
+                }
                 return new ServerFrame.Accepted(send.id());
             }
             LOG.warnf("Kafka did not acknowledge send %s of %s: %s", send.id(), sender.user(), error.toString());
             return refuse(new ProtocolException(ErrorCode.UNAVAILABLE,
                     "the message could not be stored; send it again", send.id()));
         });
+    }
+
+    /**
+     * One copy per inbox, each keyed by its user: the recipient's (or every group member's but the sender's) and the
+     * sender's own (S9), so each copy is appended in one step on its inbox's partition. The copies are one message
+     * (same sender, device and id): each inbox drops a copy it already holds, so a resend after a partial write
+     * completes it without duplicates.
+     */
+    static List<InboxOpsWriter.Copy> copies(Identity sender, ClientFrame.Send send, List<String> members, long now) {
+        byte[] body = send.body().getBytes(StandardCharsets.UTF_8);
+        byte[] theirs = InboxOp.encode(new InboxOp.Append(
+                Entry.message(send.id(), sender.user(), sender.device(), send.to(), now, false, body)));
+        byte[] own = InboxOp.encode(new InboxOp.Append(
+                Entry.message(send.id(), sender.user(), sender.device(), send.to(), now, true, body)));
+        List<InboxOpsWriter.Copy> copies = new ArrayList<>(members == null ? 2 : members.size() + 1);
+        for (String recipient : members == null ? List.of(send.to()) : members) {
+            if (!recipient.equals(sender.user())) {
+                copies.add(new InboxOpsWriter.Copy(recipient, theirs));
+            }
+        }
+        copies.add(new InboxOpsWriter.Copy(sender.user(), own));
+        return copies;
     }
 
     /** Checks a group send against this gateway's view; the router checks again at routing time. */

@@ -1,6 +1,5 @@
 package dev.pigeonhole.protocol;
 
-import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * Frames a client sends. {@code send} goes to the gateway ({@code /v1/send}); {@code ack}, {@code read} and
@@ -8,8 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 public sealed interface ClientFrame {
 
-    /** Send {@code body} to a user or group; {@code id} is the client message id, unique per sending device. */
-    record Send(String id, String to, JsonNode body) implements ClientFrame {}
+    /**
+     * Send {@code body} to a user or group; {@code id} is the client message id, unique per sending device.
+     * {@code body} is the JSON text of the body exactly as the client wrote it (validated, carried opaque).
+     */
+    record Send(String id, String to, String body) implements ClientFrame {}
 
     /** Cumulative acknowledgement: the device has processed every entry up to and including {@code seq}. */
     record Ack(long seq) implements ClientFrame {}

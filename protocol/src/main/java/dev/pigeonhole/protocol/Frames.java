@@ -1,6 +1,8 @@
 package dev.pigeonhole.protocol;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -26,10 +28,11 @@ public final class Frames {
     /** Deepest nesting of a client frame, the frame object included. */
     public static final int MAX_DEPTH = 32;
 
-    private static final ObjectReader CLIENT_READER = Json.configure(JsonMapper.builder(JsonFactory.builder()
-                    .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
-                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                    .build()))
+    private static final JsonFactory CLIENT_FACTORY = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+    private static final ObjectReader CLIENT_READER = Json.configure(JsonMapper.builder(CLIENT_FACTORY))
             .build().reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final ObjectReader SERVER_READER =
             Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -49,18 +52,18 @@ public final class Frames {
 
     /** Parses a frame of {@code /v1/send}: only {@code send} is accepted there. */
     public ClientFrame.Send parseSend(String text) throws ProtocolException {
-        JsonNode node = readObject(text);
-        requireType(node, "send", "/v1/send");
-        return send(node);
+        SendFields f = readSend(text);
+        requireType(f.type, f.typeIsText, "send", "/v1/send", f.validId());
+        return send(f);
     }
 
     /** Parses a send made over HTTP: the same fields as a {@code send} frame, {@code type} optional. */
     public ClientFrame.Send parseSendBody(String text) throws ProtocolException {
-        JsonNode node = readObject(text);
-        if (node.has("type")) {
-            requireType(node, "send", "POST /v1/messages");
+        SendFields f = readSend(text);
+        if (f.hasType) {
+            requireType(f.type, f.typeIsText, "send", "POST /v1/messages", f.validId());
         }
-        return send(node);
+        return send(f);
     }
 
     /** Parses a frame of {@code /v1/inbox}: {@code ack}, {@code read} or {@code fetch}. */
@@ -87,13 +90,18 @@ public final class Frames {
 
     private static void requireType(JsonNode node, String expected, String endpoint) throws ProtocolException {
         JsonNode type = node.get("type");
-        if (type == null || !type.isTextual()) {
-            throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "field 'type' is required and must be a string",
-                    idOf(node));
+        requireType(type != null && type.isTextual() ? type.textValue() : null, type != null && type.isTextual(),
+                expected, endpoint, idOf(node));
+    }
+
+    private static void requireType(String type, boolean isText, String expected, String endpoint, String id)
+            throws ProtocolException {
+        if (!isText) {
+            throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "field 'type' is required and must be a string", id);
         }
-        if (!expected.equals(type.textValue())) {
-            throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "frame type '" + abbreviate(type.textValue())
-                    + "' is not accepted on " + endpoint + " (only '" + expected + "')", idOf(node));
+        if (!expected.equals(type)) {
+            throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "frame type '" + abbreviate(type)
+                    + "' is not accepted on " + endpoint + " (only '" + expected + "')", id);
         }
     }
 
@@ -143,28 +151,145 @@ public final class Frames {
         }
     }
 
-    private ClientFrame.Send send(JsonNode node) throws ProtocolException {
-        JsonNode idNode = node.get("id");
-        if (idNode == null || !idNode.isTextual() || !Ids.validMessageId(idNode.textValue())) {
+    /** The top-level fields of a send frame, read in one streaming pass that validates the whole frame. */
+    private static final class SendFields {
+        boolean hasType;
+        boolean typeIsText;
+        String type;
+        boolean idIsText;
+        String id;
+        boolean toIsText;
+        String to;
+        /** The body's JSON text as sent; null when absent or JSON null. */
+        String body;
+
+        String validId() {
+            return idIsText && Ids.validMessageId(id) ? id : null;
+        }
+    }
+
+    /**
+     * Reads a whole frame with a streaming parser: the frame must be one JSON object, with no trailing data, no
+     * repeated field names and nesting at most {@link #MAX_DEPTH} deep; the body is kept as the text the client
+     * wrote (never rebuilt), and every other field's value is validated and skipped.
+     */
+    private static SendFields readSend(String text) throws ProtocolException {
+        SendFields f = new SendFields();
+        try (JsonParser p = CLIENT_FACTORY.createParser(text)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                if (p.currentToken() != null) {
+                    p.skipChildren();
+                    while (p.nextToken() != null) {
+                        p.skipChildren(); // report invalid JSON before "not an object"
+                    }
+                }
+                throw new ProtocolException(ErrorCode.MALFORMED_JSON, "frame must be a JSON object", null);
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                if (value.isStructStart() && !name.equals("body")) {
+                    p.skipChildren(); // a wrongly typed field: validated, reported below
+                    continue;
+                }
+                switch (name) {
+                    case "type" -> {
+                        f.hasType = true;
+                        f.typeIsText = value == JsonToken.VALUE_STRING;
+                        f.type = f.typeIsText ? p.getText() : null;
+                    }
+                    case "id" -> {
+                        f.idIsText = value == JsonToken.VALUE_STRING;
+                        f.id = f.idIsText ? p.getText() : null;
+                    }
+                    case "to" -> {
+                        f.toIsText = value == JsonToken.VALUE_STRING;
+                        f.to = f.toIsText ? p.getText() : null;
+                    }
+                    case "body" -> {
+                        int start = (int) p.currentTokenLocation().getCharOffset();
+                        if (value.isStructStart()) {
+                            p.skipChildren();
+                        } else {
+                            p.finishToken();
+                        }
+                        f.body = value == JsonToken.VALUE_NULL ? null
+                                : text.substring(start, (int) p.currentLocation().getCharOffset());
+                    }
+                    default -> p.skipChildren();
+                }
+            }
+            if (p.nextToken() != null) {
+                throw new ProtocolException(ErrorCode.MALFORMED_JSON, "frame is not valid JSON", null);
+            }
+        } catch (StreamConstraintsException e) {
+            throw new ProtocolException(ErrorCode.MALFORMED_JSON, constraintMessage(e), null);
+        } catch (JsonProcessingException e) {
+            throw new ProtocolException(ErrorCode.MALFORMED_JSON, invalidJsonMessage(e), null);
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new ProtocolException(ErrorCode.MALFORMED_JSON, "frame is not valid JSON", null);
+        }
+        return f;
+    }
+
+    private ClientFrame.Send send(SendFields f) throws ProtocolException {
+        if (!f.idIsText || !Ids.validMessageId(f.id)) {
             throw new ProtocolException(ErrorCode.INVALID_FIELD,
                     "field 'id' is required: 1-" + Ids.MAX_MESSAGE_ID_LENGTH + " printable ASCII characters", null);
         }
-        String id = idNode.textValue();
-        JsonNode to = node.get("to");
-        if (to == null || !to.isTextual() || !Ids.validRecipient(to.textValue())) {
+        if (!f.toIsText || !Ids.validRecipient(f.to)) {
             throw new ProtocolException(ErrorCode.INVALID_FIELD,
-                    "field 'to' is required: a user id or group:<id> (1-64 of A-Z a-z 0-9 . _ @ -)", id);
+                    "field 'to' is required: a user id or group:<id> (1-64 of A-Z a-z 0-9 . _ @ -)", f.id);
         }
-        JsonNode body = node.get("body");
-        if (body == null || body.isNull() || body.isMissingNode()) {
-            throw new ProtocolException(ErrorCode.INVALID_FIELD, "field 'body' is required (any JSON value but null)", id);
+        if (f.body == null) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "field 'body' is required (any JSON value but null)", f.id);
         }
-        int size = Json.writeBytes(body).length;
+        int size = utf8Length(f.body);
         if (size > maxBodyBytes) {
             throw new ProtocolException(ErrorCode.TOO_LARGE,
-                    "body is " + size + " bytes; the limit is " + maxBodyBytes, id);
+                    "body is " + size + " bytes; the limit is " + maxBodyBytes, f.id);
         }
-        return new ClientFrame.Send(id, to.textValue(), body);
+        return new ClientFrame.Send(f.id, f.to, f.body);
+    }
+
+    /** UTF-8 length of a string without encoding it (unpaired surrogates count as '?', as the encoder writes them). */
+    static int utf8Length(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n++;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                n++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
+    }
+
+    private static String constraintMessage(StreamConstraintsException e) {
+        String m = String.valueOf(e.getOriginalMessage());
+        if (m.contains("nesting depth") || m.contains("Nesting depth")) {
+            return "frame nests deeper than " + MAX_DEPTH + " levels";
+        }
+        if (m.contains("Number value length") || m.contains("number value length")) {
+            return "a number in the frame is longer than the limit (" + StreamReadConstraints.DEFAULT_MAX_NUM_LEN + " characters)";
+        }
+        if (m.contains("String value length") || m.contains("string value length")) {
+            return "a string in the frame is longer than the limit";
+        }
+        return "frame exceeds a parser limit";
+    }
+
+    private static String invalidJsonMessage(JsonProcessingException e) {
+        return e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field")
+                ? "frame repeats a field name" : "frame is not valid JSON";
     }
 
     private static long seq(JsonNode node, String field) throws ProtocolException {
@@ -180,11 +305,9 @@ public final class Frames {
         try {
             node = CLIENT_READER.readTree(text);
         } catch (StreamConstraintsException e) {
-            throw new ProtocolException(ErrorCode.MALFORMED_JSON, "frame nests deeper than " + MAX_DEPTH + " levels", null);
+            throw new ProtocolException(ErrorCode.MALFORMED_JSON, constraintMessage(e), null);
         } catch (JsonProcessingException e) {
-            String detail = e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field")
-                    ? "frame repeats a field name" : "frame is not valid JSON";
-            throw new ProtocolException(ErrorCode.MALFORMED_JSON, detail, null);
+            throw new ProtocolException(ErrorCode.MALFORMED_JSON, invalidJsonMessage(e), null);
         } catch (RuntimeException e) {
             throw new ProtocolException(ErrorCode.MALFORMED_JSON, "frame is not valid JSON", null);
         }

@@ -137,9 +137,7 @@ public sealed interface ServerFrame {
 
     /**
      * Messages this user sent that will never be received by {@code recipient}: its inbox dropped them before any
-     * of its devices acked them ({@code reason} {@code expired} or {@code trimmed}, as in {@code gap}), or the
-     * router refused them ({@code not_a_member}: the sender is not a member of the group {@code recipient};
-     * {@code unknown_group}).
+     * of its devices acked them ({@code reason} {@code expired} or {@code trimmed}, as in {@code gap}).
      */
     @JsonPropertyOrder({"type", "seq", "recipient", "reason", "messages", "at"})
     record Undelivered(long seq, String recipient, String reason, List<Item> messages, long at) implements Entry {

@@ -19,14 +19,14 @@ class FramesTest {
         ClientFrame.Send s = frames.parseSend("{\"type\":\"send\",\"id\":\"m-1\",\"to\":\"bob\",\"body\":{\"text\":\"hi\"}}");
         assertThat(s.id()).isEqualTo("m-1");
         assertThat(s.to()).isEqualTo("bob");
-        assertThat(s.body().get("text").textValue()).isEqualTo("hi");
+        assertThat(s.body()).isEqualTo("{\"text\":\"hi\"}");
     }
 
     @Test
     void parsesGroupRecipientAndScalarBody() throws Exception {
         ClientFrame.Send s = frames.parseSend("{\"type\":\"send\",\"id\":\"x\",\"to\":\"group:g1\",\"body\":42}");
         assertThat(s.to()).isEqualTo("group:g1");
-        assertThat(s.body().intValue()).isEqualTo(42);
+        assertThat(s.body()).isEqualTo("42");
     }
 
     @Test
@@ -130,8 +130,8 @@ class FramesTest {
         String deepest = "[".repeat(bodyDepth) + "]".repeat(bodyDepth);
         ClientFrame.Send s = roomy.parseSend("{\"type\":\"send\",\"id\":\"d\",\"to\":\"bob\",\"body\":" + deepest + "}");
         // The body is later wrapped (routed record, page -> entries -> entry) and read back by Json.MAPPER.
-        String wrapped = "{\"a\":[{\"b\":{\"c\":" + Json.write(s.body()) + "}}]}";
-        assertThat(Json.read(wrapped, JsonNode.class).at("/a/0/b/c")).isEqualTo(s.body());
+        String wrapped = "{\"a\":[{\"b\":{\"c\":" + s.body() + "}}]}";
+        assertThat(Json.read(wrapped, JsonNode.class).at("/a/0/b/c")).isEqualTo(Json.read(s.body(), JsonNode.class));
 
         String tooDeep = "[".repeat(bodyDepth + 1) + "]".repeat(bodyDepth + 1);
         assertCode(() -> roomy.parseSend("{\"type\":\"send\",\"id\":\"d\",\"to\":\"bob\",\"body\":" + tooDeep + "}"),
@@ -145,10 +145,29 @@ class FramesTest {
     void numbersKeepTheirExactValue() throws Exception {
         ClientFrame.Send s = frames.parseSend(
                 "{\"type\":\"send\",\"id\":\"n\",\"to\":\"bob\",\"body\":[0.10000000000000000000001,1e400,12345678901234567890123]}");
-        JsonNode roundTrip = Json.read(Json.writeBytes(s.body()), JsonNode.class);
+        JsonNode roundTrip = Json.read(s.body(), JsonNode.class);
         assertThat(roundTrip.get(0).decimalValue()).isEqualByComparingTo("0.10000000000000000000001");
         assertThat(roundTrip.get(1).decimalValue()).isEqualByComparingTo("1e400");
         assertThat(roundTrip.get(2).bigIntegerValue()).hasToString("12345678901234567890123");
+    }
+
+    @Test
+    void theBodyIsCarriedExactlyAsTheClientWroteIt() throws Exception {
+        String body = "{ \"text\" : \"h\\u00e9 \u2028\", \"n\": 1.50, \"big\": 1e400 }";
+        assertThat(frames.parseSend("{\"type\":\"send\",\"id\":\"r\",\"to\":\"bob\",\"body\":" + body + " }").body())
+                .isEqualTo(body);
+        assertThat(frames.parseSend("{\"body\":\"x\\\"y\",\"type\":\"send\",\"id\":\"r\",\"to\":\"bob\"}").body())
+                .isEqualTo("\"x\\\"y\"");
+    }
+
+    @Test
+    void aNumberOverTheParsersLengthLimitIsNamedAsSuch() {
+        String digits = "1".repeat(2000);
+        assertThatThrownBy(() -> frames.parseSend("{\"type\":\"send\",\"id\":\"n\",\"to\":\"bob\",\"body\":" + digits + "}"))
+                .isInstanceOfSatisfying(ProtocolException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.MALFORMED_JSON);
+                    assertThat(e.getMessage()).contains("number").doesNotContain("nests");
+                });
     }
 
     @Test

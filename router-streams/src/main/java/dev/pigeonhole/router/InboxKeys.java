@@ -1,23 +1,22 @@
 package dev.pigeonhole.router;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
 /**
- * Keys of the inbox store: {@code user + NUL + seq in 19 digits}, so that one user's entries are contiguous
- * and sorted by seq in the store's byte order (user ids never contain NUL).
+ * Keys of the inbox store: {@code user (UTF-8), 0x00, seq (8 bytes, big-endian)}. One user's entries are contiguous
+ * and sorted by seq in RocksDB's byte order (user ids never contain NUL; seqs are never negative).
  */
 final class InboxKeys {
     private InboxKeys() {}
 
-    static String of(String user, long seq) {
-        String digits = Long.toString(seq);
-        StringBuilder key = new StringBuilder(user.length() + 20).append(user).append('\u0000');
-        for (int i = digits.length(); i < 19; i++) {
-            key.append('0');
-        }
-        return key.append(digits).toString();
+    static byte[] of(String user, long seq) {
+        byte[] u = user.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(u.length + 9).put(u).put((byte) 0).putLong(seq).array();
     }
 
     /** The last possible key of a user's entries. */
-    static String last(String user) {
+    static byte[] last(String user) {
         return of(user, Long.MAX_VALUE);
     }
 }

@@ -1,7 +1,7 @@
 package dev.pigeonhole.router;
 
 import dev.pigeonhole.protocol.Json;
-import dev.pigeonhole.protocol.topics.InboxPage;
+import dev.pigeonhole.records.InboxPage;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -47,7 +47,7 @@ public class InboxQueries {
         this.secret = secret;
     }
 
-    /** Returns the JSON of an {@link InboxPage}. */
+    /** Returns an encoded {@link InboxPage}. */
     public byte[] read(String user, Long after, String device, int limit, boolean localOnly)
             throws UnavailableException {
         StringBuilder query = new StringBuilder("inbox/").append(user).append("?local=true&limit=").append(limit);
@@ -57,18 +57,23 @@ public class InboxQueries {
         if (device != null) {
             query.append("&device=").append(device);
         }
-        return query(user, localOnly, query.toString(),
-                (meta, partition) -> InboxPages.read(meta, store(RouterTopology.INBOX_STORE, partition), user, after, device, limit));
+        return query(user, localOnly, query.toString(), (meta, partition) -> {
+            InboxPage page = InboxPages.read(meta, store(RouterTopology.INBOX_STORE, partition), user, after, device, limit);
+            if (page == null) {
+                throw new UnavailableException("device " + device + " is not registered yet (its connect is on the way)");
+            }
+            return page.encode();
+        });
     }
 
-    /** Returns the JSON of a {@link dev.pigeonhole.protocol.topics.DeviceList}. */
+    /** Returns the JSON of a {@link dev.pigeonhole.records.DeviceList}. */
     public byte[] devices(String user, boolean localOnly) throws UnavailableException {
         return query(user, localOnly, "devices/" + user + "?local=true",
-                (meta, partition) -> InboxPages.devices(meta, store(RouterTopology.SESSIONS_STORE, partition), user));
+                (meta, partition) -> Json.writeBytes(InboxPages.devices(meta, user)));
     }
 
     private interface LocalRead {
-        Object read(ReadOnlyKeyValueStore<String, InboxMeta> meta, int partition) throws UnavailableException;
+        byte[] read(ReadOnlyKeyValueStore<String, InboxMeta> meta, int partition) throws UnavailableException;
     }
 
     /** Answers from the local stores when this instance owns the user, else forwards {@code path} to the owner. */
@@ -84,7 +89,7 @@ public class InboxQueries {
         }
         if (owner.activeHost().equals(self)) {
             try {
-                return Json.writeBytes(local.read(store(RouterTopology.META_STORE, owner.partition()), owner.partition()));
+                return local.read(store(RouterTopology.META_STORE, owner.partition()), owner.partition());
             } catch (InvalidStateStoreException e) {
                 throw new UnavailableException("inbox store not queryable: " + e.getMessage());
             }
@@ -95,10 +100,10 @@ public class InboxQueries {
         return forward(owner.activeHost(), path);
     }
 
-    private <V> ReadOnlyKeyValueStore<String, V> store(String name, int partition) throws UnavailableException {
+    private <K, V> ReadOnlyKeyValueStore<K, V> store(String name, int partition) throws UnavailableException {
         try {
             return streams.store(StoreQueryParameters
-                    .fromNameAndType(name, QueryableStoreTypes.<String, V>keyValueStore())
+                    .fromNameAndType(name, QueryableStoreTypes.<K, V>keyValueStore())
                     .withPartition(partition));
         } catch (InvalidStateStoreException e) {
             throw new UnavailableException("inbox store not queryable: " + e.getMessage());

@@ -20,7 +20,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Internal read API, for delivery instances only (not routed by the ingress):
- * {@code GET /internal/v1/inbox/{user}?after=&device=&limit=} answers an {@code InboxPage},
+ * {@code GET /internal/v1/inbox/{user}?after=&device=&limit=} answers an {@code InboxPage} (binary),
  * {@code GET /internal/v1/devices/{user}} a {@code DeviceList}; 503 with
  * {@code Retry-After} while the owning store is not queryable; 401 without the shared secret
  * ({@code pigeonhole.internal.secret}) when one is configured.
@@ -43,7 +43,7 @@ public class InboxResource {
 
     @GET
     @Path("inbox/{user}")
-    @Produces(MediaType.APPLICATION_JSON)
+    @Produces({MediaType.APPLICATION_OCTET_STREAM, MediaType.APPLICATION_JSON})
     public Response read(@PathParam("user") String user, @QueryParam("after") Long after,
                          @QueryParam("device") String device, @QueryParam("limit") @DefaultValue("256") int limit,
                          @QueryParam("local") boolean local, @HeaderParam(SECRET_HEADER) String presented) {
@@ -57,7 +57,7 @@ public class InboxResource {
             return error(400, ErrorCode.INVALID_FIELD, "after must be >= 0 and limit in 1.." + config.maxPage());
         }
         try {
-            return Response.ok(queries.read(user, after, device, limit, local)).build();
+            return Response.ok(queries.read(user, after, device, limit, local), MediaType.APPLICATION_OCTET_STREAM).build();
         } catch (InboxQueries.UnavailableException e) {
             return unavailable(e);
         }

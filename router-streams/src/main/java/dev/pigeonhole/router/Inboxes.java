@@ -1,47 +1,78 @@
 package dev.pigeonhole.router;
 
-import dev.pigeonhole.protocol.topics.InboxEntry;
-import dev.pigeonhole.protocol.topics.PushRecord;
-import java.util.function.LongFunction;
+import dev.pigeonhole.records.Entry;
+import dev.pigeonhole.records.Push;
+import java.time.Duration;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /** The inbox stores of one task, and the one way entries are appended to them. */
 final class Inboxes {
-    final KeyValueStore<String, InboxEntry> entries;
+    final KeyValueStore<byte[], byte[]> entries;
     final KeyValueStore<String, InboxMeta> meta;
-    final KeyValueStore<String, DeviceSessions> sessions;
+    private final WindowStore<String, Long> seen;
+    private final long dedupWindow;
     private final Retention retention;
+    private final RouterMetrics metrics;
 
-    /** @param retention trims an inbox over its size at once when an append passes it; null for read/ack-only use */
-    Inboxes(ProcessorContext<?, ?> context, Retention retention) {
-        this.retention = retention;
+    Inboxes(ProcessorContext<?, ?> context, Duration dedupRetention, Retention retention, RouterMetrics metrics) {
         this.entries = context.getStateStore(RouterTopology.INBOX_STORE);
         this.meta = context.getStateStore(RouterTopology.META_STORE);
-        this.sessions = context.getStateStore(RouterTopology.SESSIONS_STORE);
+        this.seen = context.getStateStore(RouterTopology.DEDUP_STORE);
+        this.dedupWindow = dedupRetention.toMillis();
+        this.retention = retention;
+        this.metrics = metrics;
+    }
+
+    /** The user's inbox state; a new inbox whose epoch is {@code timestamp} (the creating operation's) if none. */
+    InboxMeta metaOrCreate(String user, long timestamp) {
+        InboxMeta m = meta.get(user);
+        return m != null ? m : InboxMeta.create(timestamp);
     }
 
     /**
-     * Gives the entry built by {@code entryAt(seq)} the user's next seq (gapless, S3), stores it, and pushes it to
-     * every delivery instance that holds a socket of the user.
+     * Appends {@code entry} with the user's next seq (gapless, S3) unless the inbox already holds it (same
+     * {@link Entry#dedupKey()} within the dedup retention, S2), trims the inbox to its size, and pushes the entry to
+     * every delivery instance holding a socket of the user.
+     *
+     * @return false for a duplicate
      */
-    void append(String user, LongFunction<InboxEntry> entryAt, Record<?, ?> cause, ProcessorContext<String, Emit> context) {
-        InboxMeta current = meta.get(user);
-        InboxMeta next = (current == null ? InboxMeta.create(cause.timestamp()) : current).append();
-        InboxEntry entry = entryAt.apply(next.head());
-        entries.put(InboxKeys.of(user, entry.seq()), entry);
-        meta.put(user, next);
-        if (retention != null) {
-            retention.trimOverflow(user, next, cause.timestamp(), this, context);
-        }
-
-        DeviceSessions connected = sessions.get(user);
-        if (connected != null) {
-            PushRecord push = new PushRecord(user, next.epoch(), next.head(), entry);
-            for (String instance : connected.instances()) {
-                context.forward(cause.withKey(instance).withValue(Emit.push(push)));
+    boolean append(String user, Entry entry, long timestamp, Outputs out) {
+        String key = user + '\u0000' + entry.dedupKey();
+        // Resends carry later timestamps, unless gateway clocks disagree: look both ways.
+        try (WindowStoreIterator<Long> it = seen.fetch(key, Math.max(0, timestamp - dedupWindow), timestamp + dedupWindow)) {
+            if (it.hasNext()) {
+                metrics.duplicate();
+                return false;
             }
         }
+        InboxMeta next = metaOrCreate(user, timestamp).append();
+        Entry stored = entry.withSeq(next.head());
+        // The entry before the meta: a concurrent read never sees a head whose entry is missing.
+        entries.put(InboxKeys.of(user, stored.seq()), stored.encode());
+        seen.put(key, stored.seq(), timestamp);
+        next = retention.trimOverflow(user, next, timestamp, this, out);
+        meta.put(user, next);
+        metrics.appended();
+        if (!next.live().isEmpty()) {
+            Push push = new Push.NewEntry(user, next.epoch(), next.head(), stored);
+            for (String instance : next.instances()) {
+                out.push(instance, push, timestamp);
+            }
+        }
+        return true;
+    }
+
+    Entry entry(String user, long seq) {
+        byte[] bytes = entries.get(InboxKeys.of(user, seq));
+        return bytes == null ? null : Entry.decode(bytes);
+    }
+
+    /** The user's stored entries {@code from..to} (inclusive), in seq order. */
+    KeyValueIterator<byte[], byte[]> range(String user, long from, long to) {
+        return entries.range(InboxKeys.of(user, from), InboxKeys.of(user, to));
     }
 }

@@ -8,7 +8,7 @@ import java.time.Duration;
 @ConfigMapping(prefix = "pigeonhole.router")
 public interface RouterConfig {
 
-    /** Partitions of the topics the router joins by user (acks, sessions, routed). Fixed once data exists. */
+    /** Partitions of the inbox operations topic (and the outbox): the router's parallelism. Fixed once data exists. */
     @WithDefault("6")
     int partitions();
 
@@ -28,9 +28,16 @@ public interface RouterConfig {
     @WithDefault("0")
     int standbyReplicas();
 
-    /** Kafka Streams commit interval: under exactly-once, output becomes visible at commits (latency vs throughput). */
-    @WithDefault("20")
+    /**
+     * Kafka Streams commit interval. Sends and pushes do not wait for commits (router-streams/DESIGN.md); receipts and
+     * notices do, and a crash redoes at most this much work.
+     */
+    @WithDefault("100")
     int commitIntervalMs();
+
+    /** Kafka Streams threads: two let one thread's commit overlap the other's work. */
+    @WithDefault("2")
+    int streamThreads();
 
     /** How long a (device, id) is remembered to drop resends (S2). */
     @WithDefault("P7D")
@@ -69,9 +76,16 @@ public interface RouterConfig {
          */
         @WithDefault("10000")
         int inboxesPerCheck();
+
+        /**
+         * Time one check may take at most (well below the transaction timeout, 5 s); the next check resumes where it
+         * stopped.
+         */
+        @WithDefault("PT1S")
+        Duration checkBudget();
     }
 
-    /** A device session not refreshed by its delivery instance within this time is forgotten. */
+    /** A device session not refreshed by its delivery instance within this time is forgotten (checked with retention). */
     @WithDefault("PT30M")
     Duration sessionExpiry();
 

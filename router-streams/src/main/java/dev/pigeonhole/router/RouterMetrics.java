@@ -6,37 +6,40 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /** Counters the topology updates; the application binds them to its registry, tests to a simple one. */
 public final class RouterMetrics {
+    private final Counter appended;
     private final Counter duplicates;
-    private final Counter groupSends;
-    private final Counter groupCopies;
-    private final Counter groupRefused;
+    private final Counter notices;
+    private final Counter deadLetters;
 
     public RouterMetrics(MeterRegistry registry) {
+        this.appended = Counter.builder("pigeonhole.router.appends")
+                .description("Entries appended to inboxes (message copies and notices)").register(registry);
         this.duplicates = Counter.builder("pigeonhole.router.duplicates")
-                .description("Sends dropped because their (device, id) was already routed")
+                .description("Appends dropped because the inbox already had the entry (a resend, or a relayed copy)")
                 .register(registry);
-        this.groupSends = Counter.builder("pigeonhole.router.group.sends")
-                .description("Sends to groups fanned out").register(registry);
-        this.groupCopies = Counter.builder("pigeonhole.router.group.copies")
-                .description("Copies written for group members (fan-out cost)").register(registry);
-        this.groupRefused = Counter.builder("pigeonhole.router.group.refused")
-                .description("Group sends refused: unknown group or sender not a member").register(registry);
+        this.notices = Counter.builder("pigeonhole.router.notices")
+                .description("Receipts and undelivered notices written for other inboxes").register(registry);
+        this.deadLetters = Counter.builder("pigeonhole.router.dead.letters")
+                .description("Records the router could not read, moved to pigeonhole-dead-letters").register(registry);
     }
 
     public static RouterMetrics detached() {
         return new RouterMetrics(new SimpleMeterRegistry());
     }
 
+    void appended() {
+        appended.increment();
+    }
+
     void duplicate() {
         duplicates.increment();
     }
 
-    void fannedOut(int members) {
-        groupSends.increment();
-        groupCopies.increment(members);
+    void notice() {
+        notices.increment();
     }
 
-    void groupRefused() {
-        groupRefused.increment();
+    void deadLetter() {
+        deadLetters.increment();
     }
 }

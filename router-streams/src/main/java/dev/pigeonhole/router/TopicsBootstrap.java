@@ -1,6 +1,6 @@
 package dev.pigeonhole.router;
 
-import dev.pigeonhole.protocol.topics.Topics;
+import dev.pigeonhole.records.Topics;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -10,11 +10,11 @@ public class TopologyProducer {
 
     @Produces
     Topology topology(RouterConfig config, MeterRegistry registry) {
-        return RouterTopology.build(
-                new RouterTopology.Settings(config.partitions(), config.dedupRetention(), config.sessionExpiry(),
-                        new Retention(config.retention().maxAge(), config.retention().maxEntries(),
-                                config.retention().ackedMaxAge(), config.retention().checkInterval(),
-                                config.retention().maxPerCheck(), config.retention().inboxesPerCheck())),
+        RouterConfig.RetentionConfig r = config.retention();
+        return RouterTopology.build(new RouterTopology.Settings(config.dedupRetention(), config.sessionExpiry(),
+                        new Retention(r.maxAge(), r.maxEntries(), r.ackedMaxAge(), r.checkInterval(), r.maxPerCheck(),
+                                r.inboxesPerCheck()),
+                        r.checkBudget(), System::nanoTime),
                 new RouterMetrics(registry));
     }
 }

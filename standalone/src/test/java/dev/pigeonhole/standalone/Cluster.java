@@ -94,6 +94,10 @@ final class Cluster implements AutoCloseable {
         }
     }
 
+    String bootstrapServers() {
+        return kafka.bootstrapServers();
+    }
+
     private Map<String, String> common() {
         Map<String, String> c = new TreeMap<>();
         c.put("kafka.bootstrap.servers", kafka.bootstrapServers());

@@ -10,7 +10,7 @@ import dev.pigeonhole.protocol.CloseCode;
 import dev.pigeonhole.protocol.ErrorCode;
 import dev.pigeonhole.protocol.Json;
 import dev.pigeonhole.protocol.ServerFrame;
-import dev.pigeonhole.protocol.topics.DeviceList;
+import dev.pigeonhole.records.DeviceList;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

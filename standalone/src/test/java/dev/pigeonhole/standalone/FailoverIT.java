@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pigeonhole.client.internal.WsConnection;
 import dev.pigeonhole.protocol.Json;
 import dev.pigeonhole.protocol.ServerFrame;
-import dev.pigeonhole.protocol.topics.InboxPage;
-import dev.pigeonhole.protocol.topics.Topics;
+import dev.pigeonhole.records.InboxPage;
+import dev.pigeonhole.records.Topics;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -415,7 +415,7 @@ class FailoverIT {
             if (r.statusCode() != 200) {
                 throw new AssertionError(router + " answered " + r.statusCode() + " for " + user + "'s inbox");
             }
-            return Json.read(r.body(), InboxPage.class);
+            return InboxPage.decode(r.body());
         } catch (IOException e) {
             throw new AssertionError(router + " unreachable", e);
         } catch (InterruptedException e) {

@@ -3,7 +3,7 @@ package dev.pigeonhole.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pigeonhole.protocol.ServerFrame;
-import dev.pigeonhole.protocol.topics.Topics;
+import dev.pigeonhole.records.Topics;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -28,7 +28,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Tokens, authorization, limits and slow consumers on the standalone stack with the default limits. */
+/**
+ * Tokens, authorization, connection limits and slow consumers on the standalone stack with the default limits. Send
+ * rates are tested in {@link RateLimitIT}, with limits slow enough that no machine is too slow to exceed them.
+ */
 class SecurityIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -121,84 +124,6 @@ class SecurityIT {
         try (TestInbox bob = new TestInbox(URI.create(pigeonhole.ws("/v1/inbox?after=0")), bobToken, true)) {
             assertThat(bob.awaitCaughtUp(WAIT).seq()).isZero();
             assertThat(bob.messages()).isEmpty();
-        }
-    }
-
-    @Test
-    void sendingTooFastIsRejectedWithAHintAndNothingIsLostWhenRetried() throws Exception {
-        int n = 600;
-        List<String> ids = IntStream.range(0, n).mapToObj(i -> "r-" + i).toList();
-        try (TestSender fast = new TestSender(pigeonhole.ws(""), "sec-fast", "phone")) {
-            ids.forEach(id -> fast.send(id, "sec-slowreader", "{\"id\":\"" + id + "\"}"));
-            fast.awaitReplies(ids, 1, WAIT);
-            List<String> limited = new ArrayList<>();
-            for (String id : ids) {
-                ServerFrame reply = fast.replies(id).get(0);
-                if (reply instanceof ServerFrame.Rejected r) {
-                    assertThat(r.code()).isEqualTo(ErrorCode.RATE_LIMITED);
-                    assertThat(r.retryable()).isTrue();
-                    assertThat(r.retryAfterMs()).isPositive();
-                    limited.add(id);
-                }
-            }
-            assertThat(limited).as("over the burst of 200 some are limited").isNotEmpty();
-            assertThat(n - limited.size()).as("accepted at once").isGreaterThanOrEqualTo(200);
-            // resend the limited ones, pacing by the hint, until all are accepted
-            for (String id : limited) {
-                while (true) {
-                    int before = fast.replies(id).size();
-                    fast.send(id, "sec-slowreader", "{\"id\":\"" + id + "\"}");
-                    fast.awaitReplies(List.of(id), before + 1, WAIT);
-                    ServerFrame reply = fast.replies(id).get(before);
-                    if (reply instanceof ServerFrame.Accepted) {
-                        break;
-                    }
-                    ServiceProcess.sleep(((ServerFrame.Rejected) reply).retryAfterMs());
-                }
-            }
-        }
-        pigeonhole.awaitStored("sec-slowreader", n, WAIT);
-        try (TestInbox reader = new TestInbox(pigeonhole.ws(""), "sec-slowreader", "phone", "after=0&window=1024", true)) {
-            assertThat(reader.awaitCaughtUp(WAIT).seq()).isEqualTo(n);
-            assertThat(reader.messages()).extracting(ServerFrame.Message::id).containsExactlyInAnyOrderElementsOf(ids);
-        }
-        List<CompletableFuture<HttpResponse<String>>> burst = new ArrayList<>();
-        for (int i = 0; i < 600; i++) { // over the per-user burst of 400, at once
-            burst.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create(pigeonhole.http("/v1/messages?user=sec-http&device=d")))
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"h-" + i + "\",\"to\":\"sec-dan\",\"body\":1}")).build(),
-                    HttpResponse.BodyHandlers.ofString()));
-        }
-        HttpResponse<String> limitedHttp = burst.stream().map(CompletableFuture::join).filter(r -> r.statusCode() == 429)
-                .findFirst().orElse(null);
-        assertThat(limitedHttp).as("HTTP sends are limited per user").isNotNull();
-        assertThat(limitedHttp.headers().firstValue("Retry-After")).isPresent();
-        assertThat(limitedHttp.body()).contains("\"code\":\"rate_limited\"");
-    }
-
-    @Test
-    void theSdkWaitsOutRateLimitsAndKeepsItsOrder() throws Exception {
-        int n = 800; // four times the per-connection burst
-        Recorder received = new Recorder();
-        try (dev.pigeonhole.client.PigeonholeClient sender = dev.pigeonhole.client.PigeonholeClient.start(
-                dev.pigeonhole.client.ClientOptions.builder(URI.create(pigeonhole.ws("")), "sec-sdk", "phone")
-                        .dataDir(STACK.dir("sec-sdk")).build(), new Recorder());
-             dev.pigeonhole.client.PigeonholeClient recipient = dev.pigeonhole.client.PigeonholeClient.start(
-                dev.pigeonhole.client.ClientOptions.builder(URI.create(pigeonhole.ws("")), "sec-sdk-peer", "phone")
-                        .dataDir(STACK.dir("sec-sdk-peer")).window(1024).build(), received)) {
-            List<dev.pigeonhole.client.Outgoing> sent = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                sent.add(sender.sendText("sec-sdk-peer", "m" + i));
-            }
-            for (dev.pigeonhole.client.Outgoing m : sent) {
-                m.settled().toCompletableFuture().get(120, TimeUnit.SECONDS);
-            }
-            assertThat(sent).allMatch(m -> m.state() == dev.pigeonhole.client.SendState.ACCEPTED);
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while (received.from("sec-sdk").size() < n && System.nanoTime() < deadline) {
-                ServiceProcess.sleep(50);
-            }
-            assertThat(received.from("sec-sdk")).extracting(m -> m.body().get("text").asText())
-                    .containsExactlyElementsOf(IntStream.range(0, n).mapToObj(i -> "m" + i).toList());
         }
     }
 

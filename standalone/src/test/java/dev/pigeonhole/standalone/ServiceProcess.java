@@ -1,7 +1,7 @@
 package dev.pigeonhole.standalone;
 
 import dev.pigeonhole.protocol.Json;
-import dev.pigeonhole.protocol.topics.InboxPage;
+import dev.pigeonhole.records.InboxPage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -132,6 +132,45 @@ final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    /** SIGSTOP: the process freezes (a long GC pause, a stalled VM) and misses its heartbeats; {@link #resume()} wakes it. */
+    void pause() {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #pause()}. */
+    void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+            if (kill.waitFor() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The user's inbox page as the router's read API serves it right now (committed or not); null if it cannot. */
+    InboxPage page(String user, String query) {
+        try {
+            HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create(http("/internal/v1/inbox/" + user + "?" + query)))
+                    .header("X-Pigeonhole-Internal", INTERNAL_SECRET).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            return r.statusCode() == 200 ? InboxPage.decode(r.body()) : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     String http(String path) {
         return "http://127.0.0.1:" + port + path;
     }
@@ -161,7 +200,7 @@ final class ServiceProcess implements AutoCloseable {
                                 .header("X-Pigeonhole-Internal", INTERNAL_SECRET).build(),
                         HttpResponse.BodyHandlers.ofByteArray());
                 if (r.statusCode() == 200) {
-                    seen = Json.read(r.body(), InboxPage.class);
+                    seen = InboxPage.decode(r.body());
                     if (done.test(seen)) {
                         return;
                     }

@@ -4,9 +4,10 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pigeonhole.protocol.Json;
-import dev.pigeonhole.protocol.topics.InboxPage;
-import dev.pigeonhole.protocol.topics.SendEnvelope;
-import dev.pigeonhole.protocol.topics.Topics;
+import dev.pigeonhole.records.Entry;
+import dev.pigeonhole.records.InboxOp;
+import dev.pigeonhole.records.InboxPage;
+import dev.pigeonhole.records.Topics;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -40,8 +41,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * unreported 50,000 warm-up so that neither meets a cold JVM):
  * <ol>
  *   <li>forced GC ({@code jcmd <pid> GC.run}) → heap "before fill";</li>
- *   <li>fill: N {@link SendEnvelope}s written straight to {@code pigeonhole-inbound} by a plain producer (as the
- *       gateway would after {@code accepted}), from {@code bench.senders} senders to one recipient; timed until the
+ *   <li>fill: N sends written straight to {@code pigeonhole-inbox-ops} by a plain producer as the gateway writes
+ *       them after {@code accepted} (the recipient's copy and the sender's own), from {@code bench.senders} senders
+ *       to one recipient; timed until the
  *       router's read API reports the recipient's inbox head = N;</li>
  *   <li>forced GC → heap "after fill";</li>
  *   <li>drain: one WebSocket ({@code java.net.http}) on {@code /v1/inbox?after=0&window=W} reads {@code backlog}, seq 1..N in order,
@@ -182,12 +184,12 @@ public final class BacklogDrainBench {
         java.util.Map<String, long[]> histoBefore = HISTO ? server.histogram() : null;
         java.util.Map<String, Integer> seriesBefore = HISTO ? server.seriesByName() : null;
 
-        // Fill: straight into the inbound topic, as the gateway writes accepted sends.
+        // Fill: straight into the inbox operations, as the gateway writes accepted sends.
         long fillStart = System.nanoTime();
         produce(bootstrap, run, recipient, n);
         double produceSeconds = (System.nanoTime() - fillStart) / 1e9;
         System.out.printf("produced %,d records to %s in %.1f s (%,.0f/s); waiting for the router%n", n,
-                Topics.INBOUND.name(), produceSeconds, n / produceSeconds);
+                Topics.INBOX_OPS.name(), produceSeconds, n / produceSeconds);
         awaitHead(server, recipient, n, fillStart);
         double fillSeconds = (System.nanoTime() - fillStart) / 1e9;
         System.out.printf("filled: head %,d after %.1f s (%,.0f entries/s routed and stored)%n", n, fillSeconds, n / fillSeconds);
@@ -282,18 +284,21 @@ public final class BacklogDrainBench {
         pp.put(ProducerConfig.LINGER_MS_CONFIG, 10);
         pp.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         AtomicReference<Exception> failed = new AtomicReference<>();
-        try (KafkaProducer<String, SendEnvelope> producer = new KafkaProducer<>(pp, Topics.INBOUND.keySerde().serializer(),
-                Topics.INBOUND.valueSerde().serializer())) {
+        try (KafkaProducer<String, InboxOp> producer = new KafkaProducer<>(pp, Topics.INBOX_OPS.keySerde().serializer(),
+                Topics.INBOX_OPS.valueSerde().serializer())) {
             for (long i = 0; i < n; i++) {
                 String sender = "bs-" + run + "-" + (i % SENDERS);
                 long now = System.currentTimeMillis();
-                JsonNode body = Json.MAPPER.createObjectNode().put("n", i).put("pad", BODY_PAD);
-                SendEnvelope send = new SendEnvelope(sender, "phone", "m-" + i, recipient, body, now);
-                producer.send(new ProducerRecord<>(Topics.INBOUND.name(), null, now, sender, send), (md, e) -> {
-                    if (e != null) {
-                        failed.compareAndSet(null, e);
-                    }
-                });
+                byte[] body = Json.writeBytes(Json.MAPPER.createObjectNode().put("n", i).put("pad", BODY_PAD));
+                for (boolean own : new boolean[] {false, true}) {
+                    Entry copy = Entry.message("m-" + i, sender, "phone", recipient, now, own, body);
+                    producer.send(new ProducerRecord<>(Topics.INBOX_OPS.name(), null, now, own ? sender : recipient,
+                            new InboxOp.Append(copy)), (md, e) -> {
+                        if (e != null) {
+                            failed.compareAndSet(null, e);
+                        }
+                    });
+                }
             }
             producer.flush();
         }
@@ -630,7 +635,7 @@ public final class BacklogDrainBench {
         HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port
                         + "/internal/v1/inbox/" + user + "?" + query)).header("X-Pigeonhole-Internal", SECRET)
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofByteArray());
-        return r.statusCode() == 200 ? Json.read(r.body(), InboxPage.class) : null;
+        return r.statusCode() == 200 ? InboxPage.decode(r.body()) : null;
     }
 
     /** Waits until the router stored all N entries of the recipient; prints progress every 30 s. */

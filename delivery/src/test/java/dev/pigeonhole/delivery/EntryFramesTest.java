@@ -1,0 +1,54 @@
+package dev.pigeonhole.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pigeonhole.protocol.Frames;
+import dev.pigeonhole.protocol.Json;
+import dev.pigeonhole.protocol.ServerFrame;
+import dev.pigeonhole.records.Entry;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class EntryFramesTest {
+
+    @Test
+    void aMessageIsTheFrameTheProtocolDescribesWithTheBodyAsSent() {
+        String body = "{\"text\":\"h\u00e9 \\\"quoted\\\"\",\"n\":1.50}";
+        Entry e = Entry.message("m-\"1\\", "alice", "phone", "bob", 1234, true, body.getBytes(StandardCharsets.UTF_8))
+                .withSeq(7);
+        String frame = EntryFrames.encode(e);
+        assertThat(frame).isEqualTo(Frames.encode(new ServerFrame.Message(7, "m-\"1\\", "alice", "phone", "bob",
+                Json.read(body, JsonNode.class), 1234, true)));
+        assertThat(frame).contains("\"body\":" + body + ",");
+    }
+
+    @Test
+    void noticesAreReceiptAndUndeliveredFrames() {
+        ServerFrame.Receipt.Item item = new ServerFrame.Receipt.Item("m-1", "group:team", 2, 3);
+        Entry receipt = Entry.notice(Entry.Kind.RECEIPT, "delivered:bob:phone:1:1-1", "bob", 99,
+                new Entry.Receipt(ServerFrame.Receipt.Status.DELIVERED, List.of(item))).withSeq(5);
+        assertThat(Frames.decodeServer(EntryFrames.encode(receipt)))
+                .isEqualTo(new ServerFrame.Receipt(5, "bob", ServerFrame.Receipt.Status.DELIVERED, List.of(item), 99));
+        assertThat(EntryFrames.encode(receipt)).isEqualTo(Frames.encode(
+                new ServerFrame.Receipt(5, "bob", ServerFrame.Receipt.Status.DELIVERED, List.of(item), 99)));
+
+        ServerFrame.Undelivered.Item lost = new ServerFrame.Undelivered.Item("m-2", "bob", 42);
+        Entry undelivered = Entry.notice(Entry.Kind.UNDELIVERED, "undelivered:bob:1:m-2", "bob", 100,
+                new Entry.Undelivered("expired", List.of(lost))).withSeq(6);
+        assertThat(EntryFrames.encode(undelivered)).isEqualTo(Frames.encode(
+                new ServerFrame.Undelivered(6, "bob", "expired", List.of(lost), 100)));
+    }
+
+    @Test
+    void aHistoryFrameCarriesItsEntries() {
+        Entry a = Entry.message("a", "alice", "phone", "bob", 1, false, "1".getBytes(StandardCharsets.UTF_8)).withSeq(1);
+        Entry b = Entry.message("b", "alice", "phone", "bob", 2, false, "[2]".getBytes(StandardCharsets.UTF_8)).withSeq(2);
+        ServerFrame decoded = Frames.decodeServer(EntryFrames.history(1, 5, 1, List.of(a, b)));
+        assertThat(decoded).isInstanceOfSatisfying(ServerFrame.History.class, h -> {
+            assertThat(h.to()).isEqualTo(5);
+            assertThat(h.entries()).extracting(ServerFrame.Entry::seq).containsExactly(1L, 2L);
+        });
+    }
+}

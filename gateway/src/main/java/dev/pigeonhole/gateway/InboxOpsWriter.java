@@ -1,0 +1,75 @@
+package dev.pigeonhole.gateway;
+
+import dev.pigeonhole.records.Topics;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * The gateway's only Kafka seam: writes the copies of an accepted send to {@link Topics#INBOX_OPS}, each keyed by the
+ * inbox's user, with an idempotent {@code acks=all} producer. Copies for one inbox land in its partition in call
+ * order (idempotence keeps that order across retries).
+ */
+@ApplicationScoped
+public class InboxOpsWriter {
+    /** One record: an encoded inbox operation for {@code user}'s inbox. */
+    public record Copy(String user, byte[] op) {}
+
+    private final KafkaProducer<String, byte[]> producer;
+
+    InboxOpsWriter(GatewayConfig config, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap) {
+        Map<String, Object> props = new HashMap<>(config.producer());
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+        props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 1);
+        Duration timeout = config.sendTimeout();
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis() - 1, 15_000));
+        props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
+        props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "pigeonhole-gateway");
+        this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /**
+     * Completes when Kafka acknowledged every copy (S1), exceptionally when one was not (some copies may be stored:
+     * the client sends again and the inboxes drop what they have). May block up to max.block.ms.
+     */
+    public CompletionStage<Void> write(List<Copy> copies, long timestamp) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        AtomicInteger pending = new AtomicInteger(copies.size());
+        try {
+            for (Copy c : copies) {
+                producer.send(new ProducerRecord<>(Topics.INBOX_OPS.name(), null, timestamp, c.user(), c.op()),
+                        (metadata, error) -> {
+                            if (error != null) {
+                                done.completeExceptionally(error);
+                            } else if (pending.decrementAndGet() == 0) {
+                                done.complete(null);
+                            }
+                        });
+            }
+        } catch (RuntimeException e) {
+            done.completeExceptionally(e);
+        }
+        return done;
+    }
+
+    @PreDestroy
+    void close() {
+        producer.close(Duration.ofSeconds(10));
+    }
+}

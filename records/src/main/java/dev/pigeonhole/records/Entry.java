@@ -1,0 +1,124 @@
+package dev.pigeonhole.records;
+
+import dev.pigeonhole.protocol.Json;
+import dev.pigeonhole.protocol.ServerFrame;
+import java.util.List;
+
+/**
+ * One entry of a user's inbox, numbered by a gapless per-user {@code seq} from 1 (S3); 0 before it is appended.
+ *
+ * <p>Most entries are messages: {@code body} is the JSON the sender wrote, carried as validated, opaque UTF-8 bytes
+ * from the gateway to the recipient's socket — never parsed on the way. The router also writes notices into a
+ * sender's inbox, with {@code from} the user they concern and a JSON {@code body} of details: {@link Kind#RECEIPT}
+ * ({@link Receipt}) and {@link Kind#UNDELIVERED} ({@link Undelivered}).
+ *
+ * <p>An entry's identity within an inbox is {@link #dedupKey()}: (kind, from, fromDevice, id).
+ */
+public record Entry(long seq, Kind kind, String id, String from, String fromDevice, String to, long sentAt,
+                    boolean own, byte[] body) {
+
+    public enum Kind {
+        MESSAGE(1), RECEIPT(2), UNDELIVERED(3);
+
+        final int code;
+
+        Kind(int code) {
+            this.code = code;
+        }
+
+        static Kind of(int code) {
+            for (Kind k : values()) {
+                if (k.code == code) {
+                    return k;
+                }
+            }
+            throw new RecordFormatException("unknown entry kind " + code + " (written by a newer build?)");
+        }
+    }
+
+    /** Body of a receipt notice: which of the sender's messages reached (or were read by) user {@code from}. */
+    public record Receipt(ServerFrame.Receipt.Status status, List<ServerFrame.Receipt.Item> messages) {}
+
+    /** Body of an undelivered notice: the sender's messages that will never reach the recipient, and why. */
+    public record Undelivered(String reason, List<ServerFrame.Undelivered.Item> messages) {}
+
+    public static Entry message(String id, String from, String fromDevice, String to, long sentAt, boolean own,
+                                byte[] body) {
+        return new Entry(0, Kind.MESSAGE, id, from, fromDevice, to, sentAt, own, body);
+    }
+
+    /** A notice for a sender's inbox; {@code id} must be deterministic (the router deduplicates notices by it). */
+    public static Entry notice(Kind kind, String id, String about, long at, Object details) {
+        return new Entry(0, kind, id, about, null, null, at, false, Json.writeBytes(details));
+    }
+
+    public Entry withSeq(long seq) {
+        return new Entry(seq, kind, id, from, fromDevice, to, sentAt, own, body);
+    }
+
+    public boolean isMessage() {
+        return kind == Kind.MESSAGE;
+    }
+
+    /** What makes two appends to one inbox the same entry: a resend, or a notice relayed twice. */
+    public String dedupKey() {
+        return kind.code + "\u0000" + from + '\u0000' + (fromDevice == null ? "" : fromDevice) + '\u0000' + id;
+    }
+
+    void write(RecordWriter w) {
+        w.u8(kind.code).varLong(seq).string(id).string(from).string(fromDevice).string(to).varLong(sentAt).bool(own)
+                .block(body);
+    }
+
+    static Entry read(RecordReader r) {
+        Kind kind = Kind.of(r.u8());
+        long seq = r.varLong();
+        String id = r.string();
+        String from = r.string();
+        String fromDevice = r.string();
+        String to = r.string();
+        long sentAt = r.varLong();
+        boolean own = r.bool();
+        byte[] body = r.block();
+        if (id == null || from == null || body == null) {
+            throw new RecordFormatException("entry without id, from or body");
+        }
+        return new Entry(seq, kind, id, from, fromDevice, to, sentAt, own, body);
+    }
+
+    /** The entry alone, as the router stores it. */
+    public byte[] encode() {
+        RecordWriter w = RecordWriter.record(TYPE, 64 + body.length);
+        write(w);
+        return w.toByteArray();
+    }
+
+    public static Entry decode(byte[] bytes) {
+        RecordReader r = RecordReader.record(bytes, "inbox entry");
+        int type = r.u8();
+        if (type != TYPE) {
+            throw new RecordFormatException("not an inbox entry: type " + type);
+        }
+        return read(r);
+    }
+
+    private static final int TYPE = 1;
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Entry e && seq == e.seq && kind == e.kind && id.equals(e.id) && from.equals(e.from)
+                && java.util.Objects.equals(fromDevice, e.fromDevice) && java.util.Objects.equals(to, e.to)
+                && sentAt == e.sentAt && own == e.own && java.util.Arrays.equals(body, e.body);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(seq, kind, id, from, fromDevice, sentAt) * 31 + java.util.Arrays.hashCode(body);
+    }
+
+    @Override
+    public String toString() {
+        return "Entry[" + seq + " " + kind + " " + from + "/" + fromDevice + "/" + id + " -> " + to + (own ? " own" : "")
+                + " " + new String(body, java.nio.charset.StandardCharsets.UTF_8) + "]";
+    }
+}

@@ -1,0 +1,123 @@
+package dev.pigeonhole.records;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.Serdes;
+
+/** Every topic Pigeonhole services exchange data through. Streams-internal topics are named in the router. */
+public final class Topics {
+    private static final String WEEK = Long.toString(Duration.ofDays(7).toMillis());
+
+    /**
+     * Every operation on an inbox, keyed by the inbox's user (co-partitioned with the router's inbox stores): message
+     * copies written by the gateway (one per recipient inbox and one for the sender's own), notices relayed from
+     * {@link #ROUTER_OUTBOX}, and delivery's connects and acks. The router's only input; its offset order decides.
+     * Kept a week so a router outage of days loses nothing. Writers are never transactional, so a read_committed
+     * reader never waits for a transaction here.
+     */
+    public static final Topic<String, InboxOp> INBOX_OPS = new Topic<>("pigeonhole-inbox-ops",
+            Serdes.String(), new BinarySerde<>(InboxOp::encode, InboxOp::decode),
+            Map.of("cleanup.policy", "delete", "retention.ms", WEEK), true);
+
+    /**
+     * Live entries for delivery instances, keyed by instance id; an instance reads only the partition its id
+     * hashes to. Short retention: it only carries what is live; backlogs are read from the store.
+     */
+    public static final Topic<String, Push> PUSH = new Topic<>("pigeonhole-push",
+            Serdes.String(), new BinarySerde<>(Push::encode, Push::decode),
+            Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(Duration.ofHours(1).toMillis())), false);
+
+    /**
+     * Operations the router itself creates for other inboxes (receipts, undelivered notices), keyed by that inbox's
+     * user, written in the router's transactions. A relay copies committed records to {@link #INBOX_OPS}
+     * (at least once; the inbox drops the second copy by the notice's id).
+     */
+    public static final Topic<String, InboxOp> ROUTER_OUTBOX = new Topic<>("pigeonhole-router-outbox",
+            Serdes.String(), new BinarySerde<>(InboxOp::encode, InboxOp::decode),
+            Map.of("cleanup.policy", "delete", "retention.ms", WEEK), false);
+
+    /**
+     * Records the router could not read (corrupt, or written by a newer build), with the reason in headers
+     * ({@code pigeonhole.reason}, {@code pigeonhole.source}); never dropped silently. Kept four weeks.
+     */
+    public static final Topic<String, byte[]> DEAD_LETTERS = new Topic<>("pigeonhole-dead-letters",
+            Serdes.String(), Serdes.ByteArray(),
+            Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(Duration.ofDays(28).toMillis())), false);
+
+    /**
+     * Groups and their members ({@link GroupRecord}), compacted: the latest record per key is the state. Written and
+     * read whole by the gateways (each holds a view); a group send is fanned out by the gateway from its view.
+     */
+    public static final Topic<String, GroupRecord> GROUPS = new Topic<>("pigeonhole-groups",
+            Serdes.String(), new JsonSerde<>(GroupRecord.class),
+            Map.of("cleanup.policy", "compact", "min.compaction.lag.ms", "0"), false);
+
+    public static final List<Topic<?, ?>> ALL = List.of(INBOX_OPS, PUSH, ROUTER_OUTBOX, DEAD_LETTERS, GROUPS);
+
+    private Topics() {}
+
+    /**
+     * Creates the missing topics and checks that the co-partitioned ones have {@code partitions} partitions.
+     * Safe to call concurrently from several services.
+     *
+     * @throws IllegalStateException if an existing co-partitioned topic has another partition count
+     */
+    public static void ensure(Admin admin, List<Topic<?, ?>> topics, int partitions, int pushPartitions,
+                              short replicationFactor, int minInsyncReplicas, Duration timeout) {
+        try {
+            Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            List<NewTopic> missing = new ArrayList<>();
+            for (Topic<?, ?> t : topics) {
+                if (!existing.contains(t.name())) {
+                    int n = t == PUSH ? pushPartitions : t == DEAD_LETTERS ? 1 : partitions;
+                    Map<String, String> config = new java.util.HashMap<>(t.config());
+                    config.put("min.insync.replicas", Integer.toString(minInsyncReplicas));
+                    missing.add(new NewTopic(t.name(), n, replicationFactor).configs(config));
+                }
+            }
+            for (var f : admin.createTopics(missing).values().values()) {
+                try {
+                    f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+            Set<String> copartitioned = topics.stream().filter(Topic::copartitioned).map(Topic::name)
+                    .collect(Collectors.toSet());
+            Map<String, TopicDescription> described = admin.describeTopics(copartitioned).allTopicNames()
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            for (TopicDescription d : described.values()) {
+                if (d.partitions().size() != partitions) {
+                    throw new IllegalStateException("topic " + d.name() + " has " + d.partitions().size()
+                            + " partitions; the router is configured for " + partitions
+                            + " (pigeonhole.router.partitions): they must match");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot create topics: " + e.getMessage(), e);
+        }
+    }
+
+    /** The partition of {@link #PUSH} a delivery instance reads: the one its id hashes to. */
+    public static int pushPartition(String instanceId, int pushPartitions) {
+        byte[] key = Serdes.String().serializer().serialize(PUSH.name(), instanceId);
+        return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(key))
+                % pushPartitions;
+    }
+}

@@ -1,0 +1,73 @@
+package dev.pigeonhole.records;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class RecordFormatTest {
+    private static final Entry MESSAGE = Entry.message("m-\u00e9", "alice", "phone", "group:team", 1_795_823_061_360L,
+            true, "{\"text\":\"hi\"}".getBytes(StandardCharsets.UTF_8)).withSeq(42);
+
+    @Test
+    void everyOperationAndPushReadsBackAsWritten() {
+        List<InboxOp> ops = List.of(new InboxOp.Append(MESSAGE), new InboxOp.Connect("laptop", "delivery-0", "c-1", 17L),
+                new InboxOp.Connect("laptop", "delivery-0", "c-2", null), new InboxOp.Refresh("laptop", "delivery-0", "c-1"),
+                new InboxOp.Disconnect("laptop", "c-1"), new InboxOp.Remove("laptop"),
+                new InboxOp.Ack("laptop", Long.MAX_VALUE, true, 3, 9));
+        for (InboxOp op : ops) {
+            assertThat(InboxOp.decode(InboxOp.encode(op))).isEqualTo(op);
+        }
+        List<Push> pushes = List.of(new Push.NewEntry("bob", 99, 42, MESSAGE), new Push.Head("bob", 99, 42, "c-1"),
+                new Push.Close("bob", "laptop", "c-1", Push.Close.Reason.REMOVED));
+        for (Push p : pushes) {
+            assertThat(Push.decode(Push.encode(p))).isEqualTo(p);
+        }
+        InboxPage page = new InboxPage(99, 42, 40, 3, new InboxPage.Gap(1, 2, "expired"), List.of(MESSAGE, MESSAGE.withSeq(43)));
+        assertThat(InboxPage.decode(page.encode())).isEqualTo(page);
+        assertThat(Entry.decode(MESSAGE.encode())).isEqualTo(MESSAGE);
+    }
+
+    @Test
+    void fieldsANewerWriterAppendedAreSkippedEvenInsideNestedStructures() {
+        RecordWriter w = RecordWriter.record(1, 64);
+        w.nested(inner -> {
+            MESSAGE.write(inner);
+            inner.string("a field of a newer build").varLong(7);
+        });
+        w.string("another trailing field");
+        assertThat(InboxOp.decode(w.toByteArray())).isEqualTo(new InboxOp.Append(MESSAGE));
+    }
+
+    @Test
+    void unknownFormatsTypesAndKindsAreRefusedByName() {
+        assertThatThrownBy(() -> InboxOp.decode(new byte[] {2, 1})).isInstanceOf(RecordFormatException.class)
+                .hasMessageContaining("format version 2");
+        assertThatThrownBy(() -> InboxOp.decode(new byte[] {1, 99})).hasMessageContaining("unknown inbox operation type 99");
+        assertThatThrownBy(() -> Push.decode(new byte[] {1, 77})).hasMessageContaining("unknown push type 77");
+        byte[] entry = MESSAGE.encode();
+        entry[2] = 9; // kind
+        assertThatThrownBy(() -> Entry.decode(entry)).hasMessageContaining("unknown entry kind 9");
+    }
+
+    @Test
+    void anyCorruptionIsARecordFormatExceptionNeverAnythingElse() {
+        byte[] valid = InboxOp.encode(new InboxOp.Append(MESSAGE));
+        SplittableRandom random = new SplittableRandom(20261129);
+        for (int i = 0; i < 20_000; i++) {
+            byte[] bad = Arrays.copyOf(valid, random.nextInt(valid.length + 4));
+            for (int flips = random.nextInt(4); flips > 0 && bad.length > 0; flips--) {
+                bad[random.nextInt(bad.length)] = (byte) random.nextInt(256);
+            }
+            try {
+                InboxOp.decode(bad);
+            } catch (RecordFormatException expected) {
+                // the router moves such a record to the dead letters
+            }
+        }
+    }
+}

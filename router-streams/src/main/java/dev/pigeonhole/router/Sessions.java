@@ -1,0 +1,84 @@
+package dev.pigeonhole.router;
+
+import dev.pigeonhole.records.InboxOp;
+import dev.pigeonhole.records.Push;
+
+/**
+ * Keeps, per user, the one live inbox socket of each device and the registered devices.
+ *
+ * <ul>
+ *   <li>A connect registers an unknown device: at the position its socket asked for, else at the inbox head when
+ *       the user has other devices (a new device starts at the tail), else at 0 (a first device gets everything).
+ *   <li>One socket per device (S7): of two sockets of one device the one whose connect came later in the log wins —
+ *       an order every replica and replay agrees on, whatever the instances' clocks say. The router orders the
+ *       instance of the loser to close it ({@code DISPLACED}); a refresh from a displaced socket gets the same order.
+ *   <li>On every connect or refresh it pushes the inbox head to that instance, naming the socket: entries appended
+ *       before were read from the store, later ones are pushed, so none is missed between backlog and live.
+ *   <li>Removing a device drops its cursor and closes its socket ({@code REMOVED}).
+ * </ul>
+ */
+final class Sessions {
+    private final Inboxes inboxes;
+
+    Sessions(Inboxes inboxes) {
+        this.inboxes = inboxes;
+    }
+
+    void connect(String user, InboxOp.Connect c, long timestamp, Outputs out) {
+        InboxMeta m = inboxes.metaOrCreate(user, timestamp);
+        InboxMeta.Session live = m.live().get(c.device());
+        if (live != null && !live.connection().equals(c.connection())) {
+            close(user, c.device(), live, Push.Close.Reason.DISPLACED, timestamp, out);
+        }
+        m = m.withSession(c.device(), new InboxMeta.Session(c.instance(), c.connection(), timestamp));
+        if (!m.knows(c.device())) {
+            m = m.register(c.device(), c.after() != null ? c.after() : m.newDevicePosition(), timestamp);
+        }
+        inboxes.meta.put(user, m);
+        out.push(c.instance(), new Push.Head(user, m.epoch(), m.head(), c.connection()), timestamp);
+    }
+
+    /** A refresh never registers a device (a removed one stays removed) and never displaces the live socket. */
+    void refresh(String user, InboxOp.Refresh r, long timestamp, Outputs out) {
+        InboxMeta m = inboxes.metaOrCreate(user, timestamp);
+        InboxMeta.Session live = m.live().get(r.device());
+        InboxMeta.Session refreshed = new InboxMeta.Session(r.instance(), r.connection(), timestamp);
+        if (live != null && !live.connection().equals(r.connection())) {
+            close(user, r.device(), refreshed, Push.Close.Reason.DISPLACED, timestamp, out);
+            return;
+        }
+        m = m.withSession(r.device(), refreshed);
+        inboxes.meta.put(user, m);
+        out.push(r.instance(), new Push.Head(user, m.epoch(), m.head(), r.connection()), timestamp);
+    }
+
+    void disconnect(String user, InboxOp.Disconnect d) {
+        InboxMeta m = inboxes.meta.get(user);
+        if (m != null) {
+            InboxMeta next = m.withoutSession(d.device(), d.connection());
+            if (next != m) {
+                inboxes.meta.put(user, next);
+            }
+        }
+    }
+
+    void remove(String user, InboxOp.Remove r, long timestamp, Outputs out) {
+        InboxMeta m = inboxes.meta.get(user);
+        if (m == null) {
+            return;
+        }
+        InboxMeta.Session live = m.live().get(r.device());
+        if (live != null) {
+            close(user, r.device(), live, Push.Close.Reason.REMOVED, timestamp, out);
+        }
+        InboxMeta next = m.withoutSession(r.device(), null).remove(r.device());
+        if (next != m) {
+            inboxes.meta.put(user, next);
+        }
+    }
+
+    private static void close(String user, String device, InboxMeta.Session session, Push.Close.Reason reason,
+                              long timestamp, Outputs out) {
+        out.push(session.instance(), new Push.Close(user, device, session.connection(), reason), timestamp);
+    }
+}
