@@ -1,386 +1,255 @@
 package dev.pigeonhole.standalone.bench;
 
-import dev.pigeonhole.client.internal.WsConnection;
-import dev.pigeonhole.protocol.ServerFrame;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.nio.file.Files;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import org.HdrHistogram.Histogram;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Recorder;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.LongDeserializer;
-import org.apache.kafka.common.serialization.LongSerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * N senders -> N recipients through the standalone stack (a child JVM: embedded broker + router + gateway +
- * delivery), next to a plain Kafka producer -> consumer on the same broker as the ceiling, in one run.
+ * End to end through one or more standalone stacks (each a child JVM: embedded broker + router + gateway +
+ * delivery), one after the other, next to a plain Kafka producer → consumer on a stack's broker as the ceiling.
  *
- * <p>Paced runs are open-loop: each message has an intended send time and latencies are measured from it, so a
- * stall is not hidden (no coordinated omission). Latency "accepted" is send -> {@code accepted}; "delivered" is
- * send -> the recipient's socket read the {@code message} frame (same JVM clock).
+ * <p>P users, each with a {@code /v1/send} socket and an {@code /v1/inbox} socket (window 128, acking like the SDK),
+ * so own copies and receipts flow as with real clients. User i sends to user (i+1)%P, a share of its sends to its
+ * group instead (groups of consecutive users). Per stack: paced runs at each rate (open loop, ramped warm-up), then
+ * the closed-loop max run; each with a warm-up and a measured window. See docs/benchmarks.md.
  *
- * <p>Run: {@code ./mvnw -B -Pbench -pl standalone -am verify -DskipTests [-Dbench.rate=1000 -Dbench.seconds=20
- * -Dbench.pairs=50]}
+ * <p>Run: {@code ./mvnw -B -Pbench -pl standalone -am verify -DskipTests [-Dbench.stacks=a=/x/quarkus-run.jar,b=...
+ * -Dbench.rates=1000,2000,5000 -Dbench.seconds=20 -Dbench.warmup=10 -Dbench.pairs=50]}
  */
 public final class EndToEndBench {
-    private static final int RATE = Integer.getInteger("bench.rate", 1000);
-    private static final int SECONDS = Integer.getInteger("bench.seconds", 20);
-    private static final int WARMUP_SECONDS = Integer.getInteger("bench.warmup", 5);
-    private static final int PAIRS = Integer.getInteger("bench.pairs", 50);
-    private static final int MAX_IN_FLIGHT = Integer.getInteger("bench.inflight", 200);
-    private static final boolean TIMELINE = Boolean.getBoolean("bench.timeline");
-    /** Also watch inbound, routed and push with read_committed consumers (adds load to a small machine). */
-    private static final boolean BREAKDOWN = Boolean.getBoolean("bench.breakdown");
-    private static final String BODY_PAD = "x".repeat(Integer.getInteger("bench.body", 100));
+    static final int USERS = Bench.intProp("bench.pairs", 50);
+    static final List<Integer> RATES = Bench.intList("bench.rates", "1000,2000,5000");
+    static final int WARMUP = Bench.intProp("bench.warmup", 10);
+    static final int SECONDS = Bench.intProp("bench.seconds", 20);
+    /** Seconds of load at {@code bench.jvmWarmupRate} before a stack's first run, not reported: JIT compilation of a
+     *  fresh stack takes minutes of CPU on two cores, which would otherwise be billed to the first runs. */
+    static final int JVM_WARMUP = Bench.intProp("bench.jvmWarmup", 120);
+    static final int JVM_WARMUP_RATE = Bench.intProp("bench.jvmWarmupRate", 1000);
+    static final int IN_FLIGHT = Bench.intProp("bench.inflight", 200);
+    static final double GROUP_SHARE = Bench.doubleProp("bench.groupShare", 0.1);
+    static final int GROUP_SIZE = Bench.intProp("bench.groupSize", 5);
+    static final String PAD = "x".repeat(Bench.intProp("bench.body", 200));
+    static final boolean SKIP_KAFKA = Bench.boolProp("bench.skipKafka", false);
+    static final boolean KAFKA_EVERY_STACK = Bench.boolProp("bench.kafkaEveryStack", false);
+    static final int WINDOW = 128;
+    static final long TAIL_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private EndToEndBench() {}
 
     public static void main(String[] args) throws Exception {
-        Path root = Path.of(System.getProperty("pigeonhole.root", "..")).toAbsolutePath().normalize();
-        Path data = Files.createTempDirectory("pigeonhole-bench");
-        int port = freePort();
-        int kafkaPort = freePort();
-        List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx1g"));
-        for (String opt : System.getProperty("bench.stack.opts", "").split(" ")) {
-            if (!opt.isBlank()) {
-                cmd.add(opt);
-            }
-        }
-        cmd.addAll(List.of("-jar", root.resolve("standalone/target/quarkus-app/quarkus-run.jar").toString(),
-                "--port", Integer.toString(port), "--kafka-port", Integer.toString(kafkaPort), "--data-dir", data.toString()));
-        Process stack = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(root.resolve("standalone/target/bench-stack.log").toFile()).start();
-        try {
-            awaitReady(port);
-            String bootstrap = "127.0.0.1:" + kafkaPort;
-            System.out.printf("%nPigeonhole end-to-end benchmark: %d pairs, %d msg/s paced, %d s measured after %d s warm-up,"
-                    + " ~%d-byte bodies%n", PAIRS, RATE, SECONDS, WARMUP_SECONDS, BODY_PAD.length() + 30);
-            System.out.printf("machine: %d cores, %s %s, Java %s%n%n", Runtime.getRuntime().availableProcessors(),
-                    System.getProperty("os.name"), System.getProperty("os.arch"), System.getProperty("java.version"));
-            if (!System.getProperty("bench.stack.opts", "").isBlank()) {
-                System.out.println("stack options: " + System.getProperty("bench.stack.opts"));
-            }
-            boolean withKafka = !Boolean.getBoolean("bench.skipKafka");
-            Result kafkaPaced = withKafka ? plainKafka(bootstrap, true) : null;
-            Result pigeonholePaced = pigeonhole(port, bootstrap, true);
-            Result kafkaMax = withKafka ? plainKafka(bootstrap, false) : null;
-            Result pigeonholeMax = pigeonhole(port, bootstrap, false);
-            System.out.println("| run | accepted msg/s | delivered msg/s | accepted p50 / p99 / p99.9 ms | delivered p50 / p99 / p99.9 / max ms |");
-            System.out.println("|---|---|---|---|---|");
-            for (Result r : java.util.Arrays.asList(kafkaPaced, pigeonholePaced, kafkaMax, pigeonholeMax)) {
-                if (r != null) {
-                    System.out.println(r.row());
+        Map<String, Path> stacks = Bench.stacks();
+        System.out.printf("%n# Pigeonhole end-to-end benchmark, %s%n%n%s%n", Bench.date(), Bench.machineLine());
+        System.out.println("command: " + Bench.command("bench"));
+        System.out.println("stacks: " + stacks + "; each stack JVM: " + StackProcess.options());
+        System.out.printf("%d users (send + inbox socket each, window %d), %.0f%% of sends to groups of %d, ~%d-byte bodies,"
+                        + " %d s warm-up + %d s measured per run, rates %s msg/s then max (%d in flight per sender)%n%n",
+                USERS, WINDOW, GROUP_SHARE * 100, GROUP_SIZE, body(System.nanoTime()).length(), WARMUP, SECONDS, RATES,
+                IN_FLIGHT);
+        List<Integer> runs = new ArrayList<>(RATES);
+        runs.add(0);
+        List<RunResult> results = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        boolean first = true;
+        for (Map.Entry<String, Path> s : stacks.entrySet()) {
+            try (StackProcess stack = StackProcess.start(s.getKey(), s.getValue(), "bench-stack")) {
+                System.out.printf("stack %s: pid %d, %s%n", stack.name, stack.pid(), s.getValue());
+                Thread.sleep(3000); // let start-up work settle
+                if (JVM_WARMUP > 0) {
+                    System.out.printf("stack %s: warming the JVM up, %d s at %d msg/s (not reported)%n", stack.name,
+                            JVM_WARMUP, JVM_WARMUP_RATE);
+                    stack.awaitQuiet();
+                    pigeonhole(stack, JVM_WARMUP_RATE, 10, JVM_WARMUP - 10);
                 }
+                if (!SKIP_KAFKA && (first || KAFKA_EVERY_STACK)) {
+                    for (int rate : runs) {
+                        String quiet = stack.awaitQuiet();
+                        results.add(report(PlainKafkaRun.run(stack, rate), quiet, notes));
+                    }
+                }
+                for (int rate : runs) {
+                    String quiet = stack.awaitQuiet();
+                    results.add(report(pigeonhole(stack, rate, WARMUP, SECONDS), quiet, notes));
+                }
+                notes.add("stack " + stack.name + ": " + stack.logSummary());
             }
-            if (withKafka) {
-                System.out.printf("%nPigeonhole vs plain Kafka in this run: paced delivered p99 %.1fx; sustained delivered"
-                                + " throughput %.4fx%n",
-                        pigeonholePaced.delivered.getValueAtPercentile(99) / (double) Math.max(1, kafkaPaced.delivered.getValueAtPercentile(99)),
-                        pigeonholeMax.deliveredRate / kafkaMax.deliveredRate);
-            }
-        } finally {
-            stack.destroy();
-            stack.waitFor(30, TimeUnit.SECONDS);
-            deleteTree(data);
+            first = false;
         }
+        System.out.printf("%n## End to end (%s)%n%n%s%n%s%n", Bench.date(), Bench.machineLine(), "command: " + Bench.command("bench"));
+        System.out.println();
+        System.out.println(RunResult.HEADER);
+        results.forEach(r -> System.out.println(r.row()));
+        System.out.println();
+        System.out.println("delivered = an intended recipient's inbox socket read the message (a group send counts once per"
+                + " member); CPU µs/msg = CPU time in the measured window / deliveries in it; plain Kafka's stack CPU is"
+                + " the stack JVM's (its broker; the rest of the stack idles); lost = accepted but not received 5 s after"
+                + " the run (in a run that cannot keep up, that is backlog, not necessarily loss).");
+        notes.forEach(n -> System.out.println("- " + n));
+        System.out.println();
+        Ratios.print(results, RATES);
     }
 
-    record Result(String name, double rate, double deliveredRate, Histogram accepted, Histogram delivered) {
-        String row() {
-            return String.format("| %s | %.0f | %.0f | %s | %s / %.1f |", name, rate, deliveredRate, pct(accepted),
-                    pct(delivered), delivered.getMaxValue() / 1000.0);
-        }
-
-        private static String pct(Histogram h) {
-            if (h.getTotalCount() == 0) {
-                return "-";
-            }
-            return String.format("%.1f / %.1f / %.1f", h.getValueAtPercentile(50) / 1000.0,
-                    h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0);
-        }
+    private static RunResult report(RunResult r, String quiet, List<String> notes) {
+        System.out.println("  " + r.row());
+        notes.add(String.format("%s %s: %s; %s; load generator %.0f µs per send; %s", r.stack(), r.run(), quiet,
+                r.cpu().summary(), r.cpu().loadgenMicros() / (r.acceptedRate() * r.seconds()), r.notes()));
+        return r;
     }
 
-    /** Pigeonhole: PAIRS senders on /v1/send, PAIRS recipients on /v1/inbox acking as they read. */
-    private static Result pigeonhole(int port, String bootstrap, boolean paced) throws Exception {
-        String run = (paced ? "paced" : "max") + "-" + System.nanoTime();
-        HttpClient http = HttpClient.newHttpClient();
+    static String body(long t) {
+        return "{\"t\":" + t + ",\"pad\":\"" + PAD + "\"}";
+    }
+
+    /** Groups of consecutive users; member lists by group index. */
+    static int[][] groups(int users, int size) {
+        int[][] g = new int[(users + size - 1) / size][];
+        for (int i = 0; i < g.length; i++) {
+            g[i] = java.util.stream.IntStream.range(i * size, Math.min(users, (i + 1) * size)).toArray();
+        }
+        return g;
+    }
+
+    /** User i's next target: its group (a share of sends, if the group has another member) or user i+1. */
+    static LoadLoop.Targets targets(int[][] groups, double groupShare) {
+        SplittableRandom random = new SplittableRandom(42);
+        return s -> {
+            int g = s / GROUP_SIZE;
+            return groups.length > 0 && groups[g].length > 1 && random.nextDouble() < groupShare ? -1 - g : (s + 1) % USERS;
+        };
+    }
+
+    private static RunResult pigeonhole(StackProcess stack, int rate, int warmup, int seconds) throws Exception {
+        String run = Long.toString(System.currentTimeMillis() % 100_000_000L, 36) + (rate > 0 ? "p" + rate : "max");
+        String label = rate > 0 ? "paced" : "max";
+        HttpClient http = Bench.HTTP;
+        ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+        int[][] groups = groups(USERS, GROUP_SIZE);
+        createGroups(http, stack, run, groups);
+        Ledger ledger = new Ledger(USERS, USERS, groups);
+        LoadLoop loop = new LoadLoop(rate, warmup, seconds);
         Recorder accepted = new Recorder(3);
         Recorder delivered = new Recorder(3);
-        AtomicLong measuring = new AtomicLong(Long.MAX_VALUE); // nanoTime after which samples count
-        Map<String, Long> intended = new ConcurrentHashMap<>();
-        Map<Long, Histogram> timeline = new java.util.concurrent.ConcurrentSkipListMap<>();
-        AtomicLong measuringEnd = new AtomicLong(Long.MAX_VALUE);
-        AtomicLong deliveredInWindow = new AtomicLong();
-        Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT * PAIRS);
-        List<WsConnection> inboxes = new ArrayList<>();
-        CountDownLatch caughtUp = new CountDownLatch(PAIRS);
-        for (int p = 0; p < PAIRS; p++) {
-            WsConnection[] self = new WsConnection[1];
-            CountDownLatch ready = new CountDownLatch(1);
-            WsConnection c = WsConnection.open(http, URI.create("ws://127.0.0.1:" + port + "/v1/inbox?user=r-" + run + "-" + p
-                    + "&device=d&window=1024"), Duration.ofSeconds(5), new WsConnection.Handler() {
-                @Override
-                public void onFrame(ServerFrame frame) {
-                    if (frame instanceof ServerFrame.CaughtUp) {
-                        caughtUp.countDown();
-                    } else if (frame instanceof ServerFrame.Message m) {
-                        long t = m.body().get("t").longValue();
-                        long now = System.nanoTime();
-                        if (now >= measuring.get() && now < measuringEnd.get()) {
-                            deliveredInWindow.incrementAndGet();
-                        }
-                        if (t >= measuring.get()) {
-                            delivered.recordValue(Math.max(1, (now - t) / 1000));
-                            if (TIMELINE) {
-                                timeline.computeIfAbsent((t - measuring.get()) / 1_000_000_000L, k -> new org.HdrHistogram.ConcurrentHistogram(3))
-                                        .recordValue(Math.max(1, (now - t) / 1000));
-                            }
-                        }
-                        awaitQuietly(ready);
-                        if (m.seq() % 32 == 0) {
-                            self[0].send("{\"type\":\"ack\",\"seq\":" + m.seq() + "}");
-                        }
+        LongAdder acceptedInWindow = new LongAdder();
+        LongAdder deliveredInWindow = new LongAdder();
+        Map<String, Integer> refusals = new ConcurrentHashMap<>();
+        InboxClient.Counts counts = new InboxClient.Counts();
+        List<CompletableFuture<InboxClient>> inboxes = new ArrayList<>();
+        for (int u = 0; u < USERS; u++) {
+            int r = u;
+            inboxes.add(InboxClient.open(http, stack.ws(), user(run, u), "d", WINDOW, timers, counts, (f, now) -> {
+                if ("message".equals(f.type) && !f.own && ledger.received(r, f.id)) {
+                    if (loop.inWindow(now)) {
+                        deliveredInWindow.increment();
+                    }
+                    if (loop.inWindow(f.t)) {
+                        delivered.recordValue(Math.max(1, (now - f.t) / 1000));
                     }
                 }
-            }).join();
-            self[0] = c;
-            ready.countDown();
-            inboxes.add(c);
+            }));
         }
-        caughtUp.await(30, TimeUnit.SECONDS);
-        List<WsConnection> senders = new ArrayList<>();
-        for (int p = 0; p < PAIRS; p++) {
-            senders.add(WsConnection.open(http, URI.create("ws://127.0.0.1:" + port + "/v1/send?user=s-" + run + "-" + p
-                    + "&device=d"), Duration.ofSeconds(5), frame -> {
-                if (frame instanceof ServerFrame.Accepted a) {
-                    Long t = intended.remove(a.id());
-                    if (t != null && t >= measuring.get()) {
-                        accepted.recordValue(Math.max(1, (System.nanoTime() - t) / 1000));
+        List<WireSocket> senders = new ArrayList<>();
+        for (int u = 0; u < USERS; u++) {
+            senders.add(WireSocket.open(http, stack.ws() + "/v1/send?user=" + user(run, u) + "&device=d", (f, now) -> {
+                if ("accepted".equals(f.type)) {
+                    long t = ledger.accepted(f.id);
+                    if (t >= 0 && loop.inWindow(now)) {
+                        acceptedInWindow.increment();
                     }
-                    inFlight.release();
-                }
-            }).join());
-        }
-        Map<String, Long> sendTimes = new ConcurrentHashMap<>();
-        List<HopWatcher> hops = paced && BREAKDOWN ? List.of(
-                new HopWatcher(bootstrap, "pigeonhole-inbound", "/id", null, sendTimes, measuring),
-                new HopWatcher(bootstrap, "pigeonhole-router-routed-repartition", "/send/id", "/own", sendTimes, measuring),
-                new HopWatcher(bootstrap, "pigeonhole-push", "/entry/id", "/entry/own", sendTimes, measuring)) : List.of();
-        AtomicLong sent = new AtomicLong();
-        long start = System.nanoTime();
-        long warmupEnd = start + TimeUnit.SECONDS.toNanos(WARMUP_SECONDS);
-        long end = warmupEnd + TimeUnit.SECONDS.toNanos(SECONDS);
-        measuring.set(warmupEnd);
-        measuringEnd.set(end);
-        long sentAtWarmupEnd = -1;
-        long seq = 0;
-        while (System.nanoTime() < end) {
-            long t = paced ? start + rampedOffset(seq) : System.nanoTime();
-            if (paced) {
-                long wait = t - System.nanoTime();
-                if (wait > 0) {
-                    TimeUnit.NANOSECONDS.sleep(wait);
-                }
-            } else {
-                inFlight.acquire();
-            }
-            if (sentAtWarmupEnd < 0 && t >= warmupEnd) {
-                sentAtWarmupEnd = sent.get();
-            }
-            int pair = (int) (seq % PAIRS);
-            String id = "b-" + seq;
-            intended.put(id, t);
-            if (paced) {
-                sendTimes.put(id, t);
-            }
-            senders.get(pair).send("{\"type\":\"send\",\"id\":\"" + id + "\",\"to\":\"r-" + run + "-" + pair
-                    + "\",\"body\":{\"t\":" + t + ",\"pad\":\"" + BODY_PAD + "\"}}");
-            sent.incrementAndGet();
-            seq++;
-        }
-        double rate = (sent.get() - sentAtWarmupEnd) / (double) SECONDS;
-        Thread.sleep(3000); // let the tail arrive
-        if (!hops.isEmpty()) {
-            System.out.println("Latency breakdown of the paced run (from the intended send time):");
-            System.out.println("| hop | samples | p50 ms | p99 ms | max ms |");
-            System.out.println("|---|---|---|---|---|");
-            for (HopWatcher hop : hops) {
-                System.out.println(hop.row());
-                hop.close();
-            }
-        }
-        if (TIMELINE) {
-            timeline.forEach((second, h) -> System.out.printf("  t=%2ds n=%5d p50=%7.1f p99=%7.1f max=%7.1f ms%n", second,
-                    h.getTotalCount(), h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
-                    h.getMaxValue() / 1000.0));
-        }
-        senders.forEach(WsConnection::close);
-        inboxes.forEach(WsConnection::close);
-        return new Result("pigeonhole " + (paced ? "paced" : "max"), rate, deliveredInWindow.get() / (double) SECONDS,
-                accepted.getIntervalHistogram(),
-                delivered.getIntervalHistogram());
-    }
-
-    /**
-     * Intended send time of message {@code k} (nanos after start) in a paced run: the rate ramps up linearly
-     * during the warm-up (a cold JVM would otherwise build a backlog that the measurement then inherits), then
-     * stays at {@link #RATE}.
-     */
-    static long rampedOffset(long k) {
-        double w = WARMUP_SECONDS;
-        double rampCount = RATE * w / 2;
-        double seconds = k < rampCount ? Math.sqrt(2 * w * k / RATE) : w + (k - rampCount) / RATE;
-        return (long) (seconds * 1e9);
-    }
-
-    /** The ceiling: an idempotent acks=all producer and a read_committed consumer on the same broker. */
-    private static Result plainKafka(String bootstrap, boolean paced) throws Exception {
-        String topic = "bench-baseline-" + (paced ? "paced" : "max");
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            admin.createTopics(List.of(new NewTopic(topic, 4, (short) 1))).all().get();
-        }
-        Recorder accepted = new Recorder(3);
-        Recorder delivered = new Recorder(3);
-        AtomicLong measuring = new AtomicLong(Long.MAX_VALUE);
-        AtomicLong measuringEnd = new AtomicLong(Long.MAX_VALUE);
-        AtomicLong deliveredInWindow = new AtomicLong();
-        Properties cp = new Properties();
-        cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        cp.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
-        KafkaConsumer<String, Long> consumer = new KafkaConsumer<>(cp, new StringDeserializer(), new LongDeserializer());
-        List<org.apache.kafka.common.TopicPartition> tps = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            tps.add(new org.apache.kafka.common.TopicPartition(topic, i));
-        }
-        consumer.assign(tps);
-        consumer.seekToEnd(tps);
-        tps.forEach(consumer::position);
-        Thread poller = new Thread(() -> {
-            try {
-                while (!Thread.currentThread().isInterrupted()) {
-                    for (ConsumerRecord<String, Long> r : consumer.poll(Duration.ofMillis(100))) {
-                        long now = System.nanoTime();
-                        if (now >= measuring.get() && now < measuringEnd.get()) {
-                            deliveredInWindow.incrementAndGet();
-                        }
-                        if (r.value() >= measuring.get()) {
-                            delivered.recordValue(Math.max(1, (System.nanoTime() - r.value()) / 1000));
-                        }
+                    if (loop.inWindow(t)) {
+                        accepted.recordValue(Math.max(1, (now - t) / 1000));
                     }
-                }
-            } catch (org.apache.kafka.common.errors.WakeupException | org.apache.kafka.common.errors.InterruptException e) {
-                // done
-            }
-        });
-        poller.start();
-        Properties pp = new Properties();
-        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        pp.put(ProducerConfig.ACKS_CONFIG, "all");
-        pp.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        pp.put(ProducerConfig.LINGER_MS_CONFIG, 1);
-        Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT * PAIRS);
-        long sent = 0;
-        long sentAtWarmupEnd = -1;
-        try (KafkaProducer<String, Long> producer = new KafkaProducer<>(pp, new StringSerializer(), new LongSerializer())) {
-            long start = System.nanoTime();
-            long warmupEnd = start + TimeUnit.SECONDS.toNanos(WARMUP_SECONDS);
-            long end = warmupEnd + TimeUnit.SECONDS.toNanos(SECONDS);
-            measuring.set(warmupEnd);
-            measuringEnd.set(end);
-            String pad = BODY_PAD;
-            for (long seq = 0; System.nanoTime() < end; seq++) {
-                long t = paced ? start + rampedOffset(seq) : System.nanoTime();
-                if (paced) {
-                    long wait = t - System.nanoTime();
-                    if (wait > 0) {
-                        TimeUnit.NANOSECONDS.sleep(wait);
+                } else if ("rejected".equals(f.type) || "error".equals(f.type)) {
+                    if (f.id != null) {
+                        ledger.rejected(f.id);
                     }
-                } else {
-                    inFlight.acquire();
+                    refusals.merge(f.type + " " + f.code, 1, Integer::sum);
                 }
-                if (sentAtWarmupEnd < 0 && t >= warmupEnd) {
-                    sentAtWarmupEnd = sent;
-                }
-                long intended = t;
-                producer.send(new ProducerRecord<>(topic, "k-" + (seq % PAIRS) + pad.substring(0, 0), t), (md, e) -> {
-                    if (e == null && intended >= measuring.get()) {
-                        accepted.recordValue(Math.max(1, (System.nanoTime() - intended) / 1000));
-                    }
-                    inFlight.release();
-                });
-                sent++;
+            }).get(30, TimeUnit.SECONDS));
+        }
+        List<InboxClient> inboxClients = new ArrayList<>();
+        for (CompletableFuture<InboxClient> f : inboxes) {
+            InboxClient c = f.get(30, TimeUnit.SECONDS);
+            if (!c.caughtUp.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("an inbox did not send caught_up within 30 s");
             }
+            inboxClients.add(c);
         }
-        Thread.sleep(2000);
-        poller.interrupt();
-        consumer.wakeup();
-        poller.join();
-        consumer.close();
-        return new Result("plain Kafka " + (paced ? "paced" : "max"), (sent - sentAtWarmupEnd) / (double) SECONDS,
-                deliveredInWindow.get() / (double) SECONDS,
-                accepted.getIntervalHistogram(), delivered.getIntervalHistogram());
+        int closesBefore = WireSocket.UNEXPECTED_CLOSES.get();
+        Thread.sleep(1000); // the router learns the new groups from their topic
+        System.out.printf("pigeonhole %s %s: %d users connected, run %s%n", stack.name, label, USERS, run);
+
+        loop.begin();
+        AtomicReference<Cpu.Snapshot> cpuStart = new AtomicReference<>();
+        AtomicReference<Cpu.Snapshot> cpuEnd = new AtomicReference<>();
+        timers.schedule(() -> cpuStart.set(Cpu.Snapshot.take(stack.pid())), loop.warmupEnd - System.nanoTime(), TimeUnit.NANOSECONDS);
+        timers.schedule(() -> cpuEnd.set(Cpu.Snapshot.take(stack.pid())), loop.end - System.nanoTime(), TimeUnit.NANOSECONDS);
+        loop.run(ledger, USERS, IN_FLIGHT, targets(groups, GROUP_SHARE), (s, n, target, t) -> senders.get(s).send(
+                "{\"type\":\"send\",\"id\":\"" + Ledger.id(s, n) + "\",\"to\":\""
+                        + (target >= 0 ? user(run, target) : "group:" + group(run, -1 - target)) + "\",\"body\":" + body(t) + "}"));
+        long tailStart = System.nanoTime();
+        while (!ledger.complete() && System.nanoTime() - tailStart < TAIL_NANOS) {
+            Thread.sleep(20);
+        }
+        double tail = (System.nanoTime() - tailStart) / 1e9;
+        while (cpuEnd.get() == null) {
+            Thread.sleep(10);
+        }
+        Ledger.Verdict verdict = ledger.verdict();
+        senders.forEach(WireSocket::close);
+        inboxClients.forEach(InboxClient::close);
+        Thread.sleep(300);
+        timers.shutdownNow();
+        stack.checkAlive();
+        int closes = WireSocket.UNEXPECTED_CLOSES.get() - closesBefore;
+        String notes = String.format("sent %d, %s; complete %.1f s after the last send%s%s; %s", ledger.sent.get(),
+                counts.summary(), tail, refusals.isEmpty() ? "" : "; refused: " + refusals,
+                closes == 0 ? "" : "; " + closes + " sockets closed by the server (last: " + WireSocket.lastClose + ")",
+                verdict.expected() + " deliveries expected, " + verdict.received() + " received");
+        return new RunResult(stack.name, "pigeonhole " + label, rate, acceptedInWindow.sum(), deliveredInWindow.sum(),
+                seconds, accepted.getIntervalHistogram(), delivered.getIntervalHistogram(),
+                cpuEnd.get().since(cpuStart.get()), verdict, notes);
     }
 
-    private static void awaitQuietly(CountDownLatch latch) {
-        try {
-            latch.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    static String user(String run, int i) {
+        return "u-" + run + "-" + i;
     }
 
-    private static void awaitReady(int port) throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (System.nanoTime() < deadline) {
-            try {
-                if (http.send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready")).build(),
-                        java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
-                }
-            } catch (java.io.IOException e) {
-                // starting
+    static String group(String run, int g) {
+        return "g-" + run + "-" + g;
+    }
+
+    /** {@code POST /v1/groups} as each group's first member (the owner), listing the others. */
+    private static void createGroups(HttpClient http, StackProcess stack, String run, int[][] groups) throws Exception {
+        for (int g = 0; g < groups.length; g++) {
+            StringBuilder members = new StringBuilder();
+            for (int i = 1; i < groups[g].length; i++) {
+                members.append(i > 1 ? "," : "").append('"').append(user(run, groups[g][i])).append('"');
             }
-            Thread.sleep(200);
-        }
-        throw new IllegalStateException("standalone not ready");
-    }
-
-    private static int freePort() throws java.io.IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static String javaBin() {
-        return ProcessHandle.current().info().command().orElse("java");
-    }
-
-    private static void deleteTree(Path dir) throws java.io.IOException {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            HttpRequest req = HttpRequest.newBuilder(URI.create(stack.http() + "/v1/groups?user=" + user(run, groups[g][0])
+                    + "&device=d")).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                    "{\"id\":\"" + group(run, g) + "\",\"members\":[" + members + "]}")).build();
+            for (int attempt = 0; ; attempt++) {
+                HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
+                if (resp.statusCode() == 201) {
+                    break;
+                } else if (resp.statusCode() != 503 || attempt == 40) {
+                    throw new IllegalStateException("creating group " + g + ": " + resp.statusCode() + " " + resp.body());
+                }
+                Thread.sleep(250);
+            }
         }
     }
 }
