@@ -17,6 +17,8 @@ public final class SendBudget {
     private long coolUntil;
     private String blockedId;
     private long blockedSince;
+    private String unstoredId;
+    private long unstoredSince;
 
     public SendBudget(TokenBucket bucket, LongSupplier nanos) {
         this.bucket = bucket;
@@ -48,6 +50,26 @@ public final class SendBudget {
             blockedId = null;
         }
         return 0;
+    }
+
+    /**
+     * Message {@code id} was not stored (Kafka did not acknowledge it): until it is sent again, {@link #mustResendFirst}
+     * names it, so the connection refuses later messages — none can be stored before it (until
+     * {@link #MAX_BLOCK_NANOS} pass).
+     */
+    public synchronized void notStored(String id) {
+        if (unstoredId == null) {
+            unstoredId = id;
+            unstoredSince = nanos.getAsLong();
+        }
+    }
+
+    /** The message that must come back before {@code id} may go, or null; its coming back clears it. */
+    public synchronized String mustResendFirst(String id) {
+        if (unstoredId != null && (unstoredId.equals(id) || nanos.getAsLong() - unstoredSince > MAX_BLOCK_NANOS)) {
+            unstoredId = null;
+        }
+        return unstoredId;
     }
 
     /** Another limit (e.g. the user's) refused the frame this budget granted: give the token back, block on it. */

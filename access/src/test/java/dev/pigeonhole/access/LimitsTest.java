@@ -48,6 +48,21 @@ class LimitsTest {
     }
 
     @Test
+    void aMessageKafkaDidNotStoreMustComeBackBeforeAnyLaterOne() {
+        SendBudget budget = new SendBudget(new TokenBucket(1000, 1000, () -> now), () -> now);
+        assertThat(budget.mustResendFirst("k")).isNull();
+        budget.notStored("k");
+        budget.notStored("k+1"); // its later failure does not replace the first
+        assertThat(budget.mustResendFirst("k+2")).as("later messages are refused").isEqualTo("k");
+        assertThat(budget.mustResendFirst("k")).as("k itself may go").isNull();
+        assertThat(budget.mustResendFirst("k+2")).as("and clears the block").isNull();
+
+        budget.notStored("x");
+        now += SendBudget.MAX_BLOCK_NANOS + 1;
+        assertThat(budget.mustResendFirst("y")).as("a message never sent again blocks for 10 s at most").isNull();
+    }
+
+    @Test
     void aRefusalElsewhereGivesTheTokenBackAndBlocksToo() {
         SendBudget budget = new SendBudget(new TokenBucket(10, 1, () -> now), () -> now);
         assertThat(budget.take("a")).isZero();

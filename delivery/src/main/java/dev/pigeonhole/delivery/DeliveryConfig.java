@@ -39,6 +39,13 @@ public interface DeliveryConfig {
     @WithDefault("PT5M")
     Duration sessionRefresh();
 
+    /**
+     * A connection's acks and read markers are written to Kafka at most this often (only the latest counts): it
+     * bounds what acks, and the receipts they produce, cost whatever a client's ack rate (0: every ack at once).
+     */
+    @WithDefault("PT0.5S")
+    Duration ackInterval();
+
     /** How long reads from the store may keep failing before the connection is closed (4001). */
     @WithDefault("PT30S")
     Duration storeTimeout();

@@ -57,7 +57,7 @@ final class DeliveryKafka implements AutoCloseable {
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.LINGER_MS_CONFIG, 1,
+                ProducerConfig.LINGER_MS_CONFIG, 5,
                 // announcements run under the registry's per-user lock: never block long
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000,
                 ProducerConfig.CLIENT_ID_CONFIG, "pigeonhole-delivery-" + instanceId),
@@ -66,7 +66,9 @@ final class DeliveryKafka implements AutoCloseable {
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100,
+                // fuller fetches (the broker pays per request), at most 5 ms later than the first push
+                ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 64 * 1024,
+                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5,
                 ConsumerConfig.CLIENT_ID_CONFIG, "pigeonhole-delivery-push-" + instanceId),
                 new StringDeserializer(), new ByteArrayDeserializer());
         this.pollThread = new Thread(() -> poll(onPush, onInterrupted), "push-consumer");

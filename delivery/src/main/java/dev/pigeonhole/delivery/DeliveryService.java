@@ -101,9 +101,9 @@ public class DeliveryService {
     }
 
     DeviceStream open(Identity identity, DeviceStream.Params params, DeviceStream.Outbound out) {
-        DeviceStream stream = new DeviceStream(identity, params, out, router, kafka::ack,
-                (task, delay) -> timers.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS),
-                System::currentTimeMillis, metrics);
+        DeviceStream.Scheduler scheduler = (task, delay) -> timers.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+        DeviceStream stream = new DeviceStream(identity, params, out, router,
+                new AckCoalescer(kafka::ack, scheduler, config.ackInterval()), scheduler, System::currentTimeMillis, metrics);
         try {
             registry.add(stream, () -> kafka.connect(stream));
         } catch (RuntimeException e) {

@@ -55,6 +55,9 @@ final class DeviceStream {
     interface Acks {
         /** @param skipped the range this connection skipped (newest-first), or null: no receipts for those */
         void ack(Identity identity, long seq, boolean read, ServerFrame.Range skipped);
+
+        /** Writes what is held back, now (the stream ended). */
+        default void flush() {}
     }
 
     interface Scheduler {
@@ -298,8 +301,11 @@ final class DeviceStream {
         pump();
     }
 
-    synchronized void close(CloseCode code, String reason) {
-        if (!closed) {
+    void close(CloseCode code, String reason) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
             closed = true;
             if (code == CloseCode.DISPLACED || code == CloseCode.DEVICE_REMOVED) {
                 metrics.displaced();
@@ -307,12 +313,16 @@ final class DeviceStream {
             pending.clear();
             out.close(code, reason);
         }
+        acks.flush();
     }
 
-    /** The connection is gone; stop without writing anything. */
-    synchronized void closed() {
-        closed = true;
-        pending.clear();
+    /** The connection is gone; stop without writing anything to it (its last acks are stored). */
+    void closed() {
+        synchronized (this) {
+            closed = true;
+            pending.clear();
+        }
+        acks.flush();
     }
 
     synchronized boolean isOpen() {

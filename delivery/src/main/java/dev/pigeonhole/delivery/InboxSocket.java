@@ -16,6 +16,7 @@ import io.quarkus.websockets.next.OnError;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnPongMessage;
 import io.quarkus.websockets.next.OnTextMessage;
+import io.smallrye.common.annotation.NonBlocking;
 import io.quarkus.websockets.next.UserData;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
@@ -73,6 +74,8 @@ public class InboxSocket {
         connection.userData().put(STREAM, stream);
     }
 
+    /** On the event loop: nothing here blocks (acks are written to Kafka later, by {@link AckCoalescer}). */
+    @NonBlocking
     @OnTextMessage
     void text(WebSocketConnection connection, String text) {
         heartbeats.seen(connection);

@@ -55,6 +55,7 @@ final class Chart {
         s.registerKubernetesResource(KafkaNodePool.class);
         s.registerKubernetesResource(KafkaTopic.class);
         s.registerKubernetesResource(ServiceMonitor.class);
+        s.registerKubernetesResource(io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule.class);
         return s;
     }
 

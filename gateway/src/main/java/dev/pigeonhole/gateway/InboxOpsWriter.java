@@ -22,6 +22,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * inbox's user, with an idempotent {@code acks=all} producer. Copies for one inbox land in its partition in call
  * order (idempotence keeps that order across retries).
  */
+@io.quarkus.runtime.Startup // a producer that cannot be built fails the start, not the first send
 @ApplicationScoped
 public class InboxOpsWriter {
     /** One record: an encoded inbox operation for {@code user}'s inbox. */
@@ -35,10 +36,12 @@ public class InboxOpsWriter {
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
-        props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 1);
+        props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5); // fewer, fuller requests: the broker pays per request
+        long linger = Long.parseLong(props.get(ProducerConfig.LINGER_MS_CONFIG).toString());
         Duration timeout = config.sendTimeout();
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis() - 1, 15_000));
+        // Kafka requires delivery.timeout.ms >= linger.ms + request.timeout.ms
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis() - linger - 1, 15_000));
         props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
         props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "pigeonhole-gateway");
         this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());

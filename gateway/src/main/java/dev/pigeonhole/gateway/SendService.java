@@ -71,6 +71,11 @@ public class SendService {
             long wait = connectionBudget.take(e.id()); // bad frames count too
             return done(wait > 0 ? rateLimited(e.id(), wait) : refuse(e));
         }
+        String first = connectionBudget.mustResendFirst(send.id());
+        if (first != null) {
+            return done(refuse(new ProtocolException(ErrorCode.UNAVAILABLE,
+                    "message " + first + " was not stored: send it again first, then this one", send.id())));
+        }
         long wait = connectionBudget.take(send.id());
         if (wait > 0) {
             return done(rateLimited(send.id(), wait));
@@ -80,7 +85,12 @@ public class SendService {
             connectionBudget.refusedElsewhere(send.id(), userWait);
             return done(rateLimited(send.id(), userWait));
         }
-        return accept(sender, send);
+        return accept(sender, send).thenApply(reply -> {
+            if (reply instanceof ServerFrame.Rejected r && r.code() == ErrorCode.UNAVAILABLE) {
+                connectionBudget.notStored(send.id()); // later sends of this connection wait for it: order kept
+            }
+            return reply;
+        });
     }
 
     /** Handles the JSON body of {@code POST /v1/messages}; only the per-user rate applies. */

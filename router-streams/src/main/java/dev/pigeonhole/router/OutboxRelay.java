@@ -93,7 +93,7 @@ public class OutboxRelay {
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.LINGER_MS_CONFIG, 2,
+                ProducerConfig.LINGER_MS_CONFIG, 5,
                 ProducerConfig.CLIENT_ID_CONFIG, groupId), new StringSerializer(), new ByteArraySerializer())) {
             consumer.subscribe(List.of(Topics.ROUTER_OUTBOX.name()));
             while (running) {

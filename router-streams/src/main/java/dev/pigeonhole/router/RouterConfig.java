@@ -35,6 +35,13 @@ public interface RouterConfig {
     @WithDefault("100")
     int commitIntervalMs();
 
+    /**
+     * Off-heap memory of all RocksDB stores of this instance together, in bytes: one shared block cache, memtables
+     * charged to it ({@link BoundedRocksDb}). Budget the container for heap + this + about 300 MiB.
+     */
+    @WithDefault("268435456")
+    long rocksdbMemory();
+
     /** Kafka Streams threads: two let one thread's commit overlap the other's work. */
     @WithDefault("2")
     int streamThreads();

@@ -17,8 +17,9 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 
 /**
- * A real single-node Kafka broker (KRaft, broker and controller in one) running in this JVM on loopback. Its log
- * directory persists, so a restart with the same directory keeps every topic and message.
+ * A real Kafka node (KRaft, broker and controller in one) running in this JVM on loopback: alone (the standalone
+ * mode), or one of several forming a cluster ({@link Node}). Its log directory persists, so a restart with the same
+ * directory keeps every topic and message.
  */
 public final class EmbeddedKafka implements AutoCloseable {
     private final KafkaRaftServer server;
@@ -29,20 +30,39 @@ public final class EmbeddedKafka implements AutoCloseable {
         this.port = port;
     }
 
+    /** One node of a cluster: its id, ports, the controller quorum and the replication its internal topics get. */
+    public record Node(int id, int clientPort, int controllerPort, String voters, String clusterId, int replication) {
+        /** A cluster of one. */
+        static Node single(int clientPort) {
+            int controllerPort = freePort();
+            return new Node(1, clientPort, controllerPort, "1@127.0.0.1:" + controllerPort, null, 1);
+        }
+    }
+
     /**
-     * Formats {@code dir} if it is new (a restart keeps its cluster id and data) and starts the broker.
+     * Formats {@code dir} if it is new (a restart keeps its cluster id and data) and starts a single-node broker.
      *
      * @param port the client port, 0 for any free port
      */
     public static EmbeddedKafka start(Path dir, int port) {
+        return start(dir, Node.single(port == 0 ? freePort() : port));
+    }
+
+    /**
+     * Formats {@code dir} if it is new (with the node's cluster id, or a random one) and starts the node. With
+     * {@code replication} 3, internal topics are replicated 3 times and need 2 in sync, as in production.
+     */
+    public static EmbeddedKafka start(Path dir, Node node) {
         try {
             Files.createDirectories(dir);
-            int clientPort = port == 0 ? freePort() : port;
-            int controllerPort = freePort();
+            int clientPort = node.clientPort();
+            int controllerPort = node.controllerPort();
+            String minIsr = Integer.toString(Math.min(2, node.replication()));
+            String replication = Integer.toString(node.replication());
             Properties props = new Properties();
             props.put("process.roles", "broker,controller");
-            props.put("node.id", "1");
-            props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+            props.put("node.id", Integer.toString(node.id()));
+            props.put("controller.quorum.voters", node.voters());
             props.put("listeners", "PLAINTEXT://127.0.0.1:" + clientPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
             props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + clientPort);
             props.put("controller.listener.names", "CONTROLLER");
@@ -51,24 +71,33 @@ public final class EmbeddedKafka implements AutoCloseable {
             Path logs = dir.toAbsolutePath().resolve("logs");
             props.put("log.dirs", logs.toString());
             props.put("auto.create.topics.enable", "false");
-            props.put("offsets.topic.replication.factor", "1");
+            props.put("default.replication.factor", replication);
+            props.put("min.insync.replicas", minIsr);
+            props.put("offsets.topic.replication.factor", replication);
             props.put("offsets.topic.num.partitions", "4");
-            props.put("transaction.state.log.replication.factor", "1");
-            props.put("transaction.state.log.min.isr", "1");
+            props.put("transaction.state.log.replication.factor", replication);
+            props.put("transaction.state.log.min.isr", minIsr);
             props.put("transaction.state.log.num.partitions", "4");
-            props.put("share.coordinator.state.topic.replication.factor", "1");
-            props.put("share.coordinator.state.topic.min.isr", "1");
+            props.put("share.coordinator.state.topic.replication.factor", replication);
+            props.put("share.coordinator.state.topic.min.isr", minIsr);
             props.put("group.initial.rebalance.delay.ms", "0");
             // abort the open transaction of a crashed router soon after it times out (default check: every 10 s)
             props.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
             props.put("log.cleaner.dedupe.buffer.size", "4194304");
+            if (node.replication() > 1) {
+                // a killed node is fenced, and leaves the ISRs, within seconds (defaults: 9 s and 30 s)
+                props.put("broker.heartbeat.interval.ms", "1000");
+                props.put("broker.session.timeout.ms", "3000");
+                props.put("replica.lag.time.max.ms", "5000");
+            }
             Path config = dir.resolve("server.properties");
             try (OutputStream out = Files.newOutputStream(config)) {
                 props.store(out, "written by Pigeonhole at each start");
             }
             if (!Files.exists(logs.resolve("meta.properties"))) {
                 ByteArrayOutputStream formatLog = new ByteArrayOutputStream();
-                int rc = StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c",
+                String clusterId = node.clusterId() != null ? node.clusterId() : Uuid.randomUuid().toString();
+                int rc = StorageTool.execute(new String[] {"format", "-t", clusterId, "-c",
                         config.toString()}, new PrintStream(formatLog, true, StandardCharsets.UTF_8));
                 if (rc != 0) {
                     throw new IllegalStateException("cannot format " + dir + ": " + formatLog.toString(StandardCharsets.UTF_8));

@@ -20,17 +20,43 @@ final class Cluster implements AutoCloseable {
 
     private final Path root;
     private final EmbeddedKafka kafka;
+    private final List<BrokerProcess> brokers;
+    private final String bootstrap;
     private final List<ServiceProcess> processes = new ArrayList<>();
 
-    private Cluster(Path root, EmbeddedKafka kafka) {
+    private Cluster(Path root, EmbeddedKafka kafka, List<BrokerProcess> brokers) {
         this.root = root;
         this.kafka = kafka;
+        this.brokers = brokers;
+        this.bootstrap = kafka != null ? kafka.bootstrapServers() : BrokerProcess.bootstrap(brokers);
     }
 
+    /** One broker in the test JVM. */
     static Cluster start(String name) {
+        Path root = tempDir(name);
+        return new Cluster(root, EmbeddedKafka.start(root.resolve("kafka"), 0), List.of());
+    }
+
+    /**
+     * {@code count} brokers, each in its own JVM (KRaft quorum of all of them; with three, internal topics are
+     * replicated 3 times with min ISR 2): {@link #broker(int)} kills and restarts them.
+     */
+    static Cluster startWithBrokers(String name, int count) {
+        Path root = tempDir(name);
+        List<BrokerProcess> brokers = BrokerProcess.cluster(name + "-kafka", root, count);
+        brokers.forEach(BrokerProcess::start);
+        brokers.forEach(b -> b.awaitReady(Duration.ofSeconds(120)));
+        return new Cluster(root, null, brokers);
+    }
+
+    /** Broker {@code i} (from 1) of {@link #startWithBrokers}. */
+    BrokerProcess broker(int i) {
+        return brokers.get(i - 1);
+    }
+
+    private static Path tempDir(String name) {
         try {
-            Path root = Files.createTempDirectory("pigeonhole-" + name);
-            return new Cluster(root, EmbeddedKafka.start(root.resolve("kafka"), 0));
+            return Files.createTempDirectory("pigeonhole-" + name);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -95,12 +121,12 @@ final class Cluster implements AutoCloseable {
     }
 
     String bootstrapServers() {
-        return kafka.bootstrapServers();
+        return bootstrap;
     }
 
     private Map<String, String> common() {
         Map<String, String> c = new TreeMap<>();
-        c.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+        c.put("kafka.bootstrap.servers", bootstrap);
         return c;
     }
 
@@ -112,7 +138,10 @@ final class Cluster implements AutoCloseable {
     @Override
     public void close() {
         processes.forEach(ServiceProcess::kill);
-        kafka.close();
+        if (kafka != null) {
+            kafka.close();
+        }
+        brokers.forEach(BrokerProcess::kill);
         TestFiles.delete(root);
     }
 }

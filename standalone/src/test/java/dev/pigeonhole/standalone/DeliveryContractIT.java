@@ -40,6 +40,40 @@ class DeliveryContractIT {
     }
 
     @Test
+    void concurrentSendersKeepTheirOrderAndEveryDeviceSeesTheSameSequence() throws Exception {
+        int senders = 5;
+        int each = 100;
+        try (TestInbox phone = new TestInbox(pigeonhole.ws(""), "co", "phone", "after=0&window=1024", true);
+             TestInbox laptop = new TestInbox(pigeonhole.ws(""), "co", "laptop", "after=0&window=1024", true)) {
+            phone.awaitCaughtUp(WAIT);
+            laptop.awaitCaughtUp(WAIT);
+            List<Thread> threads = IntStream.range(0, senders).mapToObj(s -> new Thread(() -> {
+                try (TestSender sender = new TestSender(pigeonhole.ws(""), "co-sender-" + s, "phone")) {
+                    List<String> ids = IntStream.range(0, each).mapToObj(i -> s + "-" + i).toList();
+                    ids.forEach(id -> sender.send(id, "co", "{\"n\":\"" + id + "\"}"));
+                    sender.awaitReplies(ids, 1, WAIT);
+                }
+            })).toList();
+            threads.forEach(Thread::start);
+            for (Thread t : threads) {
+                t.join();
+            }
+            phone.awaitMessages(senders * each, WAIT);
+            laptop.awaitMessages(senders * each, WAIT);
+            ServiceProcess.sleep(300);
+            assertThat(phone.seqs()).containsExactlyElementsOf(OfflineDeliveryIT.range(1, senders * each));
+            List<String> order = phone.messages().stream().map(ServerFrame.Message::id).toList();
+            assertThat(laptop.messages().stream().map(ServerFrame.Message::id).toList())
+                    .as("both devices see one sequence").isEqualTo(order);
+            for (int s = 0; s < senders; s++) {
+                String prefix = s + "-";
+                assertThat(order.stream().filter(id -> id.startsWith(prefix)).toList()).as("sender %d's order", s)
+                        .containsExactlyElementsOf(IntStream.range(0, each).mapToObj(i -> prefix + i).toList());
+            }
+        }
+    }
+
+    @Test
     void eachDeviceHasItsCursorANewDeviceStartsAtTheTailAndARemovedDeviceIsClosed() throws Exception {
         send("md-sender", "md", 1, 2);
         pigeonhole.awaitStored("md", 2, WAIT);

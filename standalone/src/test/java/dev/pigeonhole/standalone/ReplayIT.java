@@ -93,7 +93,7 @@ class ReplayIT {
 
             String bob = ownedBy(zombie, "bob");
             String alice = ownedBy(zombie, "alice");
-            int n = 600;
+            int n = 400;
             List<String> ids = IntStream.rangeClosed(1, n).mapToObj(i -> "z-" + i).toList();
             try (TestInbox inbox = new TestInbox(delivery.ws(""), bob, "phone", "window=1024", true);
                  TestSender sender = new TestSender(gateway.ws(""), alice, "phone")) {
@@ -101,7 +101,7 @@ class ReplayIT {
                 CompletableFuture<Void> pauses = null;
                 for (int i = 1; i <= n; i++) {
                     sender.send(ids.get(i - 1), bob, OfflineDeliveryIT.body(i));
-                    if (i == 150) {
+                    if (i == 100) {
                         // frozen past the session timeout (10 s): the group moves its tasks to router-b
                         pauses = CompletableFuture.runAsync(() -> {
                             zombie.pause();
@@ -109,7 +109,7 @@ class ReplayIT {
                             zombie.resume();
                         });
                     }
-                    ServiceProcess.sleep(40);
+                    ServiceProcess.sleep(30);
                 }
                 sender.awaitReplies(ids, 1, WAIT);
                 assertThat(ids).allMatch(id -> sender.replies(id).equals(List.of(new ServerFrame.Accepted(id))));
