@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -21,6 +22,11 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * The gateway's only Kafka seam: writes the copies of an accepted send to {@link Topics#INBOX_OPS}, each keyed by the
  * inbox's user, with an idempotent {@code acks=all} producer. Copies for one inbox land in its partition in call
  * order (idempotence keeps that order across retries).
+ *
+ * <p>The producer never gives a record up ({@code delivery.timeout.ms} is unbounded): the send is answered
+ * {@code unavailable} after {@code send-timeout} by this class's own timer while the record stays queued in order. If
+ * the producer expired records instead, the ones queued behind an expired one would still be stored, ahead of the
+ * client's resend of it: a later message of the connection would overtake an earlier one.
  */
 @io.quarkus.runtime.Startup // a producer that cannot be built fails the start, not the first send
 @ApplicationScoped
@@ -29,6 +35,7 @@ public class InboxOpsWriter {
     public record Copy(String user, byte[] op) {}
 
     private final KafkaProducer<String, byte[]> producer;
+    private final Duration timeout;
 
     InboxOpsWriter(GatewayConfig config, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap) {
         Map<String, Object> props = new HashMap<>(config.producer());
@@ -37,19 +44,18 @@ public class InboxOpsWriter {
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
         props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5); // fewer, fuller requests: the broker pays per request
-        long linger = Long.parseLong(props.get(ProducerConfig.LINGER_MS_CONFIG).toString());
-        Duration timeout = config.sendTimeout();
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
-        // Kafka requires delivery.timeout.ms >= linger.ms + request.timeout.ms
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis() - linger - 1, 15_000));
+        this.timeout = config.sendTimeout();
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 15_000));
         props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
         props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "pigeonhole-gateway");
         this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
     }
 
     /**
-     * Completes when Kafka acknowledged every copy (S1), exceptionally when one was not (some copies may be stored:
-     * the client sends again and the inboxes drop what they have). May block up to max.block.ms.
+     * Completes when Kafka acknowledged every copy (S1); exceptionally when one was refused, or not acknowledged
+     * within {@code send-timeout} (the copies may still be stored later, in order: the client sends again and the
+     * inboxes drop what they have). May block up to max.block.ms.
      */
     public CompletionStage<Void> write(List<Copy> copies, long timestamp) {
         CompletableFuture<Void> done = new CompletableFuture<>();
@@ -68,7 +74,7 @@ public class InboxOpsWriter {
         } catch (RuntimeException e) {
             done.completeExceptionally(e);
         }
-        return done;
+        return done.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @PreDestroy

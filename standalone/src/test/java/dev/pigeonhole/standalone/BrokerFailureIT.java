@@ -7,7 +7,9 @@ import dev.pigeonhole.client.Outgoing;
 import dev.pigeonhole.client.PigeonholeClient;
 import dev.pigeonhole.client.SendState;
 import dev.pigeonhole.protocol.ServerFrame;
+import dev.pigeonhole.records.Topics;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,13 +18,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
 
 /**
  * Three brokers (KRaft quorum of three, every topic replicated 3 times with {@code min.insync.replicas} 2), each in
- * its own JVM. Two are killed (SIGKILL) one after the other while a client sends: with one left no write can be
- * acknowledged, so the gateway answers {@code unavailable} — never {@code accepted} — and the client keeps the
- * messages; once the brokers are back every message is delivered once, in order.
+ * its own JVM. Two are killed (SIGKILL) one after the other while a client sends. The first is the leader of the
+ * recipient's inbox partition: until it is fenced, sends pile up behind the ones the gateway answered
+ * {@code unavailable}, and none may overtake them. With one left no write can be acknowledged, so the gateway
+ * answers {@code unavailable} — never {@code accepted} — and the client keeps the messages; once the brokers are back
+ * every message is delivered once, in order.
  */
 class BrokerFailureIT {
     private static final Duration WAIT = Duration.ofSeconds(120);
@@ -34,12 +42,14 @@ class BrokerFailureIT {
                     "pigeonhole.router.min-insync-replicas", "2");
             ServiceProcess router = cluster.router("bf-router", replicated);
             ServiceProcess gateway = cluster.gateway("bf-gateway", Map.of("pigeonhole.auth.dev-identity", "true",
-                    "pigeonhole.gateway.send-timeout", "PT5S"));
+                    "pigeonhole.gateway.send-timeout", "PT2S"));
             ServiceProcess delivery = cluster.delivery("bf-delivery", router);
             Cluster.startAll(router, gateway, delivery);
 
             Path data = Files.createTempDirectory("broker-failure-clients");
-            int n = 300;
+            int bobsLeader = leaderOfInbox(cluster, "bf-bob");
+            int other = bobsLeader % 3 + 1;
+            int n = 450;
             Recorder bobSaw = new Recorder();
             try (PigeonholeClient alice = PigeonholeClient.start(ClientOptions.builder(URI.create(gateway.ws("")), "bf-alice",
                     "phone").dataDir(data.resolve("alice")).build(), new Recorder());
@@ -51,18 +61,20 @@ class BrokerFailureIT {
                 for (int i = 0; i < n; i++) {
                     sent.add(alice.sendText("bf-bob", "m" + i));
                     if (i == 60) {
-                        cluster.broker(1).kill(); // two of three left: writes go on
+                        // the leader of Bob's inbox: its writes wait until another node leads the partition (seconds,
+                        // longer than the 2 s send timeout): early ones are answered unavailable, later ones queue behind
+                        cluster.broker(bobsLeader).kill();
                     }
-                    if (i == 120) {
-                        cluster.broker(2).kill(); // one left: min.insync.replicas 2 cannot be met
+                    if (i == 360) { // 12 s later
+                        cluster.broker(other).kill(); // one left: min.insync.replicas 2 cannot be met
                         outageStart = System.nanoTime();
                     }
-                    if (i == 200) {
-                        ServiceProcess.sleep(8_000); // longer than the gateway's send timeout (5 s): unavailable answers
-                        assertThat(sent.subList(121, 200)).as("nothing accepted while writes cannot be replicated")
+                    if (i == 400) {
+                        ServiceProcess.sleep(8_000); // longer than the gateway's send timeout (2 s): unavailable answers
+                        assertThat(sent.subList(361, 400)).as("nothing accepted while writes cannot be replicated")
                                 .noneMatch(m -> m.state() == SendState.ACCEPTED);
-                        cluster.broker(1).start();
-                        cluster.broker(2).start();
+                        cluster.broker(bobsLeader).start();
+                        cluster.broker(other).start();
                         outageEnd = System.nanoTime();
                     }
                     ServiceProcess.sleep(40);
@@ -86,6 +98,17 @@ class BrokerFailureIT {
             } finally {
                 TestFiles.delete(data);
             }
+        }
+    }
+
+    /** The node (1..3) leading the partition of {@code pigeonhole-inbox-ops} that holds {@code user}'s inbox. */
+    private static int leaderOfInbox(Cluster cluster, String user) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()))) {
+            TopicDescription topic = admin.describeTopics(List.of(Topics.INBOX_OPS.name())).allTopicNames()
+                    .get(30, TimeUnit.SECONDS).get(Topics.INBOX_OPS.name());
+            int partition = Utils.toPositive(Utils.murmur2(user.getBytes(StandardCharsets.UTF_8)))
+                    % topic.partitions().size(); // the producer's default partitioner for a keyed record
+            return topic.partitions().get(partition).leader().id();
         }
     }
 }
