@@ -84,6 +84,9 @@ public final class EmbeddedKafka implements AutoCloseable {
             // abort the open transaction of a crashed router soon after it times out (default check: every 10 s)
             props.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
             props.put("log.cleaner.dedupe.buffer.size", "4194304");
+            // a router's next transaction may write before the last one's markers are all written: wait for them on
+            // the broker (up to 1 s) rather than answer CONCURRENT_TRANSACTIONS after 100 ms (KAFKA-18654)
+            props.put("add.partitions.to.txn.retry.backoff.max.ms", "1000");
             if (node.replication() > 1) {
                 // a killed node is fenced, and leaves the ISRs, within seconds (defaults: 9 s and 30 s)
                 props.put("broker.heartbeat.interval.ms", "1000");
