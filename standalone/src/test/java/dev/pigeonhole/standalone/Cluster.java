@@ -120,6 +120,11 @@ final class Cluster implements AutoCloseable {
         }
     }
 
+    /** The directory holding the brokers' and routers' data. */
+    Path root() {
+        return root;
+    }
+
     String bootstrapServers() {
         return bootstrap;
     }

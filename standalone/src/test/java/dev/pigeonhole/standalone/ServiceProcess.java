@@ -132,6 +132,11 @@ final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    /** The running process's id, or -1 when it is not running. */
+    long pid() {
+        return process != null && process.isAlive() ? process.pid() : -1;
+    }
+
     /** SIGSTOP: the process freezes (a long GC pause, a stalled VM) and misses its heartbeats; {@link #resume()} wakes it. */
     void pause() {
         signal("STOP");
