@@ -116,8 +116,13 @@ public final class Topics {
 
     /** The partition of {@link #PUSH} a delivery instance reads: the one its id hashes to. */
     public static int pushPartition(String instanceId, int pushPartitions) {
-        byte[] key = Serdes.String().serializer().serialize(PUSH.name(), instanceId);
-        return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(key))
-                % pushPartitions;
+        return partitionOf(instanceId, pushPartitions);
+    }
+
+    /** The partition the producer's default partitioner picks for a record keyed by {@code key} (a user's inbox). */
+    public static int partitionOf(String key, int partitions) {
+        byte[] bytes = Serdes.String().serializer().serialize(PUSH.name(), key);
+        return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(bytes))
+                % partitions;
     }
 }

@@ -9,7 +9,6 @@ import dev.pigeonhole.client.SendState;
 import dev.pigeonhole.protocol.ServerFrame;
 import dev.pigeonhole.records.Topics;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,7 +20,6 @@ import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -106,9 +104,7 @@ class BrokerFailureIT {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()))) {
             TopicDescription topic = admin.describeTopics(List.of(Topics.INBOX_OPS.name())).allTopicNames()
                     .get(30, TimeUnit.SECONDS).get(Topics.INBOX_OPS.name());
-            int partition = Utils.toPositive(Utils.murmur2(user.getBytes(StandardCharsets.UTF_8)))
-                    % topic.partitions().size(); // the producer's default partitioner for a keyed record
-            return topic.partitions().get(partition).leader().id();
+            return topic.partitions().get(Topics.partitionOf(user, topic.partitions().size())).leader().id();
         }
     }
 }

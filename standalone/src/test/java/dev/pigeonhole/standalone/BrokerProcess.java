@@ -1,7 +1,6 @@
 package dev.pigeonhole.standalone;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,18 +57,12 @@ final class BrokerProcess implements AutoCloseable {
 
     BrokerProcess start() {
         Path app = ServiceProcess.ROOT.resolve("standalone/target/quarkus-app");
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx384m",
-                "-XX:+UseSerialGC", "-cp", app.resolve("app") + "/*:" + app.resolve("lib/main") + "/*:"
-                        + app.resolve("lib/boot") + "/*", "dev.pigeonhole.standalone.KafkaMain", "--dir", dir.toString()));
+        List<String> cmd = ServiceProcess.javaCommand();
+        cmd.addAll(List.of("-cp", app.resolve("app") + "/*:" + app.resolve("lib/main") + "/*:" + app.resolve("lib/boot")
+                + "/*", "dev.pigeonhole.standalone.KafkaMain", "--dir", dir.toString()));
         cmd.addAll(args);
         logStart = sizeOfLog();
-        try {
-            Files.createDirectories(log.getParent());
-            process = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        process = ServiceProcess.launch(cmd, log);
         return this;
     }
 

@@ -9,8 +9,6 @@ import dev.pigeonhole.client.Outgoing;
 import dev.pigeonhole.client.PigeonholeClient;
 import dev.pigeonhole.client.SendState;
 import dev.pigeonhole.protocol.ServerFrame;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.net.URI;
@@ -18,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -177,7 +174,7 @@ class ClientResilienceIT {
                     in.write("offline " + i + "\n");
                 }
             }
-            awaitLines(first, Map.of("queued ", 100));
+            CliProcess.awaitLines(first, Map.of("queued ", 100), WAIT);
             first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
 
             proxy.up();
@@ -193,7 +190,7 @@ class ClientResilienceIT {
                     in.write("inflight " + i + "\n");
                 }
             }
-            awaitLines(second, Map.of("queued ", 100, "accepted ", 10)); // all on disk, some answered
+            CliProcess.awaitLines(second, Map.of("queued ", 100, "accepted ", 10), WAIT); // all on disk, some answered
             second.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             proxy.delay(0);
             Process flushAgain = cli(proxy, dir, "flush", "--wait", "PT60S");
@@ -212,28 +209,8 @@ class ClientResilienceIT {
         }
     }
 
-    private static Process cli(FaultProxy proxy, Path dataDir, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx128m",
-                "-cp", System.getProperty("java.class.path"), "dev.pigeonhole.client.cli.PigeonholeCli"));
-        cmd.add(args[0]);
-        cmd.addAll(List.of("--server", proxy.ws(), "--user", "erin", "--device", "phone", "--data-dir", dataDir.toString(),
-                "--ping-interval", "PT1S"));
-        cmd.addAll(List.of(args).subList(1, args.length));
-        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    }
-
-    /** Reads the process's output until it printed at least the given number of lines with each prefix. */
-    private static void awaitLines(Process p, Map<String, Integer> counts) throws Exception {
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        Map<String, Integer> seen = new HashMap<>();
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (counts.entrySet().stream().anyMatch(e -> seen.getOrDefault(e.getKey(), 0) < e.getValue())) {
-            String line = out.readLine();
-            if (line == null || System.nanoTime() > deadline) {
-                throw new AssertionError("saw " + seen + ", waiting for " + counts);
-            }
-            counts.keySet().stream().filter(line::startsWith).forEach(k -> seen.merge(k, 1, Integer::sum));
-        }
+    private static Process cli(FaultProxy proxy, Path dataDir, String command, String... args) throws Exception {
+        return CliProcess.start(proxy.ws(), "erin", dataDir, command, args);
     }
 
     /**

@@ -7,9 +7,7 @@ import dev.pigeonhole.client.Outgoing;
 import dev.pigeonhole.client.PigeonholeClient;
 import dev.pigeonhole.client.SendState;
 import dev.pigeonhole.protocol.ServerFrame;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.net.URI;
@@ -274,16 +272,16 @@ public final class FaultRun {
         try (PigeonholeClient recipient = PigeonholeClient.start(options(delivery, "fr-cli-r", data).window(1024).build(),
                 inbox)) {
             Path dir = data.resolve("fr-cli");
-            Process first = cli(gateway, dir, "send", "--to", "fr-cli-r", "--wait", "PT10M");
+            Process first = CliProcess.start(gateway.ws(""), "fr-cli", dir, "send", "--to", "fr-cli-r", "--wait", "PT10M");
             try (Writer in = new OutputStreamWriter(first.getOutputStream(), StandardCharsets.UTF_8)) {
                 for (int i = 0; i < 100; i++) {
                     in.write(i + " " + System.currentTimeMillis() + "\n");
                 }
             }
-            awaitLines(first, "accepted ", 10);
+            CliProcess.awaitLines(first, Map.of("accepted ", 10), RESUME_WAIT);
             long t0 = System.currentTimeMillis();
             first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            Process flush = cli(gateway, dir, "flush", "--wait", "PT60S");
+            Process flush = CliProcess.start(gateway.ws(""), "fr-cli", dir, "flush", "--wait", "PT60S");
             boolean flushed = flush.waitFor(90, TimeUnit.SECONDS) && flush.exitValue() == 0;
             long deadline = System.nanoTime() + RESUME_WAIT.toNanos();
             while (inbox.got.size() < 100 && System.nanoTime() < deadline) {
@@ -297,28 +295,6 @@ public final class FaultRun {
             boolean exact = seen.equals(IntStream.range(0, 100).mapToObj(i -> (long) i).toList());
             return (exact ? "100 of 100" : seen.size() + " of 100") + " delivered" + (exact ? " once, in order" : ": " + seen)
                     + (flushed ? "" : " (flush did not finish)");
-        }
-    }
-
-    private static Process cli(ServiceProcess gateway, Path dataDir, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx128m",
-                "-cp", System.getProperty("java.class.path"), "dev.pigeonhole.client.cli.PigeonholeCli"));
-        cmd.add(args[0]);
-        cmd.addAll(List.of("--server", gateway.ws(""), "--user", "fr-cli", "--device", "phone", "--data-dir",
-                dataDir.toString(), "--ping-interval", "PT1S"));
-        cmd.addAll(List.of(args).subList(1, args.length));
-        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    }
-
-    private static void awaitLines(Process p, String prefix, int count) throws IOException {
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        int seen = 0;
-        while (seen < count) {
-            String line = out.readLine();
-            if (line == null) {
-                throw new IllegalStateException("the client printed " + seen + " lines starting with " + prefix);
-            }
-            seen += line.startsWith(prefix) ? 1 : 0;
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.pigeonhole.standalone;
 
-import dev.pigeonhole.protocol.Json;
 import dev.pigeonhole.records.InboxPage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -75,22 +74,30 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     ServiceProcess start() {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        cmd.add("-Xmx384m");
-        cmd.add("-XX:+UseSerialGC");
+        List<String> cmd = javaCommand();
         props.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.add("-jar");
         cmd.add(jar.toString());
         cmd.addAll(args);
+        process = launch(cmd, log);
+        return this;
+    }
+
+    /** {@code java} with the heap and collector every child JVM of the tests runs with (a pod's share of 2 cores). */
+    static List<String> javaCommand() {
+        return new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx384m",
+                "-XX:+UseSerialGC"));
+    }
+
+    /** Starts {@code cmd} with stdout and stderr appended to {@code log}. */
+    static Process launch(List<String> cmd, Path log) {
         try {
             Files.createDirectories(log.getParent());
-            process = new ProcessBuilder(cmd).redirectErrorStream(true)
+            return new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return this;
     }
 
     ServiceProcess awaitReady(Duration timeout) {
