@@ -15,10 +15,10 @@ public final class SendBudget {
     private final TokenBucket bucket;
     private final LongSupplier nanos;
     private long coolUntil;
-    private String blockedId;
-    private long blockedSince;
-    private String unstoredId;
-    private long unstoredSince;
+    /** Refused by a rate limit: answered {@code rate_limited} until it comes back. */
+    private final Hold rateLimited = new Hold();
+    /** Not stored (Kafka did not acknowledge it): answered {@code unavailable} until it comes back. */
+    private final Hold notStored = new Hold();
 
     public SendBudget(TokenBucket bucket, LongSupplier nanos) {
         this.bucket = bucket;
@@ -32,10 +32,8 @@ public final class SendBudget {
      */
     public synchronized long take(String id) {
         long now = nanos.getAsLong();
-        if (blockedId != null && now - blockedSince > MAX_BLOCK_NANOS) {
-            blockedId = null;
-        }
-        if (blockedId != null && !blockedId.equals(id)) {
+        String held = rateLimited.current(now);
+        if (held != null && !held.equals(id)) {
             return millisUntil(coolUntil, now);
         }
         if (now - coolUntil < 0) {
@@ -46,9 +44,7 @@ public final class SendBudget {
             refuse(id, now, wait);
             return wait;
         }
-        if (id != null && id.equals(blockedId)) {
-            blockedId = null;
-        }
+        rateLimited.release(id);
         return 0;
     }
 
@@ -58,18 +54,13 @@ public final class SendBudget {
      * {@link #MAX_BLOCK_NANOS} pass).
      */
     public synchronized void notStored(String id) {
-        if (unstoredId == null) {
-            unstoredId = id;
-            unstoredSince = nanos.getAsLong();
-        }
+        notStored.hold(id, nanos.getAsLong());
     }
 
     /** The message that must come back before {@code id} may go, or null; its coming back clears it. */
     public synchronized String mustResendFirst(String id) {
-        if (unstoredId != null && (unstoredId.equals(id) || nanos.getAsLong() - unstoredSince > MAX_BLOCK_NANOS)) {
-            unstoredId = null;
-        }
-        return unstoredId;
+        notStored.release(id);
+        return notStored.current(nanos.getAsLong());
     }
 
     /** Another limit (e.g. the user's) refused the frame this budget granted: give the token back, block on it. */
@@ -80,13 +71,39 @@ public final class SendBudget {
 
     private void refuse(String id, long now, long waitMs) {
         coolUntil = now + waitMs * 1_000_000;
-        if (id != null && blockedId == null) {
-            blockedId = id;
-            blockedSince = now;
-        }
+        rateLimited.hold(id, now);
     }
 
     private static long millisUntil(long until, long now) {
         return Math.max(1, (until - now + 999_999) / 1_000_000);
+    }
+
+    /** One refused message id the connection waits for, forgotten after {@link #MAX_BLOCK_NANOS}. */
+    private static final class Hold {
+        private String id;
+        private long since;
+
+        /** Holds {@code id} unless one is held already (the first refused is the one to come back first). */
+        void hold(String id, long now) {
+            if (id != null && this.id == null) {
+                this.id = id;
+                this.since = now;
+            }
+        }
+
+        /** The held id, or null. */
+        String current(long now) {
+            if (id != null && now - since > MAX_BLOCK_NANOS) {
+                id = null;
+            }
+            return id;
+        }
+
+        /** {@code id} came back: nothing is held any more. */
+        void release(String id) {
+            if (id != null && id.equals(this.id)) {
+                this.id = null;
+            }
+        }
     }
 }
