@@ -48,15 +48,15 @@ capabilities:
 {{/* Probes on the services' SmallRye Health endpoints. */}}
 {{- define "pigeonhole.probes" -}}
 startupProbe:
-  httpGet: {path: /q/health/started, port: http}
+  httpGet: {path: /q/health/started, port: management}
   periodSeconds: 5
   failureThreshold: 60
 readinessProbe:
-  httpGet: {path: /q/health/ready, port: http}
+  httpGet: {path: /q/health/ready, port: management}
   periodSeconds: 10
   failureThreshold: 3
 livenessProbe:
-  httpGet: {path: /q/health/live, port: http}
+  httpGet: {path: /q/health/live, port: management}
   periodSeconds: 10
   failureThreshold: 6
 {{- end }}

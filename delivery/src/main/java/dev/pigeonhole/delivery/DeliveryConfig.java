@@ -31,6 +31,20 @@ public interface DeliveryConfig {
     @WithDefault("256")
     int pageSize();
 
+    /**
+     * Entry bytes (bodies + 160 each) per read from the store, and the most a connection holds read but not yet
+     * written to its socket (plus one entry). A socket whose outbound queue is full holds none.
+     */
+    @WithDefault("262144")
+    long pageBytes();
+
+    /**
+     * The most entry bytes all connections of this instance hold read but not yet written: reads wait beyond it
+     * (a reconnecting fleet is paged in, not loaded at once).
+     */
+    @WithDefault("67108864")
+    long bufferedBytes();
+
     /** The server pings every interval; a connection silent for two intervals is closed (4000). */
     @WithDefault("PT15S")
     Duration pingInterval();

@@ -7,6 +7,7 @@ import dev.pigeonhole.access.PendingWrites;
 import dev.pigeonhole.access.SendLimiter;
 import dev.pigeonhole.protocol.CloseCode;
 import dev.pigeonhole.protocol.Identity;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
@@ -40,6 +41,7 @@ public class DeliveryService {
     private final StreamRegistry registry = new StreamRegistry();
     private final RouterClient router;
     private final DeliveryKafka kafka;
+    private final StreamBuffers buffers;
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "delivery-timers");
         t.setDaemon(true);
@@ -54,6 +56,10 @@ public class DeliveryService {
         this.limits = limits;
         this.connections = limits.newUserConnectionLimiter();
         this.metrics = new DeliveryMetrics(meters);
+        this.buffers = new StreamBuffers(config.bufferedBytes(), timers::execute);
+        Gauge.builder("pigeonhole.delivery.buffered", buffers, StreamBuffers::held).baseUnit("bytes")
+                .description("Entry bytes read or pushed and not yet written to a socket, all connections")
+                .register(meters);
         this.router = new RouterClient(config.routerUrl(), internalSecret);
         String instanceId = config.instanceId()
                 .or(() -> Optional.ofNullable(System.getenv("HOSTNAME")).filter(h -> !h.isBlank()))
@@ -97,13 +103,14 @@ public class DeliveryService {
             throw new IllegalArgumentException("newest must be at most " + Integer.MAX_VALUE);
         }
         return new DeviceStream.Params(after, epoch, newest == null ? null : newest.intValue(),
-                window == null ? config.defaultWindow() : window.intValue(), config.pageSize(), config.storeTimeout());
+                window == null ? config.defaultWindow() : window.intValue(), config.pageSize(), config.pageBytes(),
+                config.storeTimeout());
     }
 
     DeviceStream open(Identity identity, DeviceStream.Params params, DeviceStream.Outbound out) {
         DeviceStream.Scheduler scheduler = (task, delay) -> timers.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
         DeviceStream stream = new DeviceStream(identity, params, out, router,
-                new AckCoalescer(kafka::ack, scheduler, config.ackInterval()), scheduler, System::currentTimeMillis, metrics);
+                new AckCoalescer(kafka::ack, scheduler, config.ackInterval()), scheduler, System::currentTimeMillis, metrics, buffers);
         try {
             registry.add(stream, () -> kafka.connect(stream));
         } catch (RuntimeException e) {

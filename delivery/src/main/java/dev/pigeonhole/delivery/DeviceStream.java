@@ -47,8 +47,11 @@ final class DeviceStream {
 
     /** Reads pages of the user's inbox from the router. */
     interface Store {
-        /** @param after null for "after the device's acked cursor" */
-        CompletionStage<InboxPage> read(String user, Long after, String device, int limit);
+        /**
+         * @param after    null for "after the device's acked cursor"
+         * @param maxBytes entries of at most this many bytes in all, but at least one
+         */
+        CompletionStage<InboxPage> read(String user, Long after, String device, int limit, long maxBytes);
     }
 
     /** Durable cumulative acks and read markers (to Kafka). */
@@ -66,12 +69,22 @@ final class DeviceStream {
 
     /**
      * Settings of one stream. {@code after}, {@code epoch} and {@code newest} as the client gave them (null when
-     * absent).
+     * absent); {@code pageBytes} bounds the entry bytes one read asks for and the stream holds unsent.
      */
-    record Params(Long after, Long epoch, Integer newest, int window, int pageSize, Duration storeTimeout) {
+    record Params(Long after, Long epoch, Integer newest, int window, int pageSize, long pageBytes,
+                  Duration storeTimeout) {
+        Params(Long after, Long epoch, Integer newest, int window, int pageSize, Duration storeTimeout) {
+            this(after, epoch, newest, window, pageSize, 1 << 20, storeTimeout);
+        }
+
         Params(Long after, Long epoch, int window, int pageSize, Duration storeTimeout) {
             this(after, epoch, null, window, pageSize, storeTimeout);
         }
+    }
+
+    /** What an entry held in memory is counted as: its body plus the fields and frame around it. */
+    static long size(Entry e) {
+        return e.body().length + 160L;
     }
 
     private static final Duration FIRST_RETRY = Duration.ofMillis(100);
@@ -87,9 +100,17 @@ final class DeviceStream {
     private final Scheduler scheduler;
     private final LongSupplier clock;
     private final DeliveryMetrics metrics;
+    private final StreamBuffers buffers;
 
-    /** Entries received (paged or pushed) and not yet sent, by seq; at most {@code window} of them. */
+    /**
+     * Entries received (paged or pushed) and not yet sent, by seq: at most {@code window} of them, of at most
+     * {@code pageBytes} (plus one entry), taken from {@link #buffers}; dropped while the socket is full.
+     */
     private final TreeMap<Long, Entry> pending = new TreeMap<>();
+    private long pendingBytes;
+    /** Bytes taken from {@link #buffers} for the read in flight. */
+    private long reserved;
+    private boolean awaitingBuffers;
     /** The router applied this socket's connect: live entries reach it, and the device is registered. */
     private boolean confirmed;
     private boolean started;
@@ -112,7 +133,7 @@ final class DeviceStream {
     private Duration retryDelay = FIRST_RETRY;
 
     DeviceStream(Identity identity, Params params, Outbound out, Store store, Acks acks, Scheduler scheduler,
-                 LongSupplier clock, DeliveryMetrics metrics) {
+                 LongSupplier clock, DeliveryMetrics metrics, StreamBuffers buffers) {
         this.identity = identity;
         this.connection = UUID.randomUUID().toString();
         this.connectedAt = clock.getAsLong();
@@ -123,6 +144,7 @@ final class DeviceStream {
         this.scheduler = scheduler;
         this.clock = clock;
         this.metrics = metrics;
+        this.buffers = buffers;
     }
 
     Identity identity() {
@@ -170,7 +192,7 @@ final class DeviceStream {
             knownHead = Math.max(knownHead, h.head());
             if (!confirmed && connection.equals(h.connection())) {
                 confirmed = true;
-                fetch(params.after(), params.pageSize());
+                readPage(params.after(), params.pageSize());
                 return;
             }
         } else if (push instanceof Push.NewEntry n) {
@@ -179,8 +201,12 @@ final class DeviceStream {
             }
             knownHead = Math.max(knownHead, n.head());
             Entry entry = n.entry();
-            if (confirmed && (!started || entry.seq() > lastSent) && pending.size() < params.window()) {
+            long bytes = size(entry);
+            if (confirmed && (!started || entry.seq() > lastSent) && pending.size() < params.window()
+                    && !pending.containsKey(entry.seq()) && pendingBytes + bytes <= params.pageBytes()
+                    && out.writable() && buffers.tryTake(bytes)) {
                 pending.put(entry.seq(), entry);
+                pendingBytes += bytes;
             }
         }
         pump();
@@ -232,7 +258,8 @@ final class DeviceStream {
         }
         fetchInFlight = true;
         int limit = (int) Math.min(params.pageSize(), to - from + 1);
-        store.read(identity.user(), from - 1, identity.device(), limit).whenComplete((page, error) -> fetched(from, to, limit, page, error));
+        store.read(identity.user(), from - 1, identity.device(), limit, params.pageBytes())
+                .whenComplete((page, error) -> fetched(from, to, limit, page, error));
     }
 
     private synchronized void fetched(long from, long to, int limit, InboxPage page, Throwable error) {
@@ -250,8 +277,10 @@ final class DeviceStream {
                 entries.add(e);
             }
         }
-        long covered = page.entries().size() >= limit ? page.entries().get(page.entries().size() - 1).seq()
-                : Math.min(to, page.head());
+        // A page ends at its limit, its byte bound or the head: the range it covers ends at its last entry unless
+        // it reached the head.
+        long last = page.entries().isEmpty() ? page.after() : page.entries().get(page.entries().size() - 1).seq();
+        long covered = last >= page.head() || page.entries().isEmpty() ? Math.min(to, page.head()) : last;
         out.send(EntryFrames.history(from, Math.max(from - 1, Math.min(to, covered)), page.oldest(), entries), () -> { });
     }
 
@@ -310,7 +339,7 @@ final class DeviceStream {
             if (code == CloseCode.DISPLACED || code == CloseCode.DEVICE_REMOVED) {
                 metrics.displaced();
             }
-            pending.clear();
+            dropPending();
             out.close(code, reason);
         }
         acks.flush();
@@ -320,7 +349,7 @@ final class DeviceStream {
     void closed() {
         synchronized (this) {
             closed = true;
-            pending.clear();
+            dropPending();
         }
         acks.flush();
     }
@@ -340,19 +369,24 @@ final class DeviceStream {
         while (inFlight() < params.window() && out.writable()) {
             Map.Entry<Long, Entry> next = pending.firstEntry();
             while (next != null && next.getKey() <= lastSent) {
-                pending.pollFirstEntry();
+                unhold(pending.pollFirstEntry().getValue());
                 next = pending.firstEntry();
             }
             if (next == null || next.getKey() != lastSent + 1) {
                 break;
             }
-            pending.pollFirstEntry();
+            unhold(pending.pollFirstEntry().getValue());
             deliver(next.getValue());
+        }
+        if (!out.writable()) {
+            // A client that does not read must not pin fetched entries: they are read again once it drains.
+            dropPending();
+            return;
         }
         int room = (int) (params.window() - inFlight());
         boolean nextInHand = pending.containsKey(lastSent + 1);
-        if (!fetching && !nextInHand && lastSent < knownHead && room > 0 && out.writable()) {
-            fetch(lastSent, Math.min(params.pageSize(), room));
+        if (!fetching && !awaitingBuffers && !nextInHand && lastSent < knownHead && room > 0) {
+            readPage(lastSent, Math.min(params.pageSize(), room));
         } else if (!caughtUp && !fetching && lastSent >= knownHead) {
             caughtUp = true;
             send(new ServerFrame.CaughtUp(lastSent, epoch));
@@ -369,13 +403,50 @@ final class DeviceStream {
         out.send(EntryFrames.encode(frame), () -> { });
     }
 
-    private void fetch(Long after, int limit) {
+    /**
+     * Reads the next page: entries of at most what this stream may still hold, once the instance has room for them
+     * (else it waits for other streams to hand entries on).
+     */
+    private void readPage(Long after, int limit) {
+        long want = Math.max(1, params.pageBytes() - pendingBytes);
+        if (!buffers.tryTake(want)) {
+            awaitingBuffers = true;
+            buffers.await(want, this::buffersFreed);
+            return;
+        }
         fetching = true;
-        store.read(identity.user(), after, identity.device(), limit).whenComplete(this::onPage);
+        reserved = want;
+        store.read(identity.user(), after, identity.device(), limit, want).whenComplete(this::onPage);
+    }
+
+    private synchronized void buffersFreed() {
+        awaitingBuffers = false;
+        if (closed || fetching) {
+            return;
+        }
+        if (started) {
+            pump();
+        } else {
+            readPage(params.after(), params.pageSize());
+        }
+    }
+
+    private void unhold(Entry e) {
+        long bytes = size(e);
+        pendingBytes -= bytes;
+        buffers.release(bytes);
+    }
+
+    private void dropPending() {
+        pending.clear();
+        buffers.release(pendingBytes);
+        pendingBytes = 0;
     }
 
     private synchronized void onPage(InboxPage page, Throwable error) {
         fetching = false;
+        buffers.release(reserved); // the page's entries are taken one by one below
+        reserved = 0;
         if (closed) {
             return;
         }
@@ -408,7 +479,10 @@ final class DeviceStream {
         boolean progress = page.gap() != null;
         for (Entry e : page.entries()) {
             if (e.seq() > lastSent) {
-                pending.put(e.seq(), e);
+                if (pending.putIfAbsent(e.seq(), e) == null) {
+                    pendingBytes += size(e);
+                    buffers.take(size(e));
+                }
                 progress = true;
             }
         }
@@ -477,13 +551,13 @@ final class DeviceStream {
     }
 
     private synchronized void retryFetch() {
-        if (closed || fetching) {
+        if (closed || fetching || awaitingBuffers) {
             return;
         }
         if (started) {
             pump();
         } else {
-            fetch(params.after(), params.pageSize());
+            readPage(params.after(), params.pageSize());
         }
     }
 

@@ -39,9 +39,9 @@ final class RouterClient implements DeviceStream.Store {
     }
 
     @Override
-    public CompletionStage<InboxPage> read(String user, Long after, String device, int limit) {
+    public CompletionStage<InboxPage> read(String user, Long after, String device, int limit, long maxBytes) {
         StringBuilder uri = new StringBuilder(base).append("/internal/v1/inbox/").append(user)
-                .append("?device=").append(device).append("&limit=").append(limit);
+                .append("?device=").append(device).append("&limit=").append(limit).append("&maxBytes=").append(maxBytes);
         if (after != null) {
             uri.append("&after=").append(after);
         }

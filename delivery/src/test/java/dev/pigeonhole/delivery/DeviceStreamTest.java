@@ -41,21 +41,32 @@ class DeviceStreamTest {
     private final List<Long> readMarks = new ArrayList<>();
     private final List<ServerFrame.Range> skipped = new ArrayList<>();
     private final Queue<Runnable> timers = new ArrayDeque<>();
+    private final List<Long> readBytes = new ArrayList<>();
+    private final Queue<Runnable> wakeups = new ArrayDeque<>();
+    private StreamBuffers buffers = new StreamBuffers(Long.MAX_VALUE / 4, wakeups::add);
     private long now;
 
     private final DeviceStream.Store store = new DeviceStream.Store() {
         @Override
-        public CompletionStage<InboxPage> read(String user, Long after, String device, int limit) {
+        public CompletionStage<InboxPage> read(String user, Long after, String device, int limit, long maxBytes) {
             CompletableFuture<InboxPage> f = new CompletableFuture<>();
             long from = after == null ? storeCursor : after;
             readsAfter.add(from);
+            readBytes.add(maxBytes);
             pendingReads.add(() -> {
                 if (storeDown) {
                     f.completeExceptionally(new IOException("router answered 503"));
                     return;
                 }
                 long start = Math.max(from, trimmedTo);
-                List<Entry> page = inbox.stream().filter(e -> e.seq() > start).limit(limit).toList();
+                List<Entry> page = new ArrayList<>();
+                long bytes = 0;
+                for (Entry e : inbox) {
+                    if (e.seq() > start && page.size() < limit && (page.isEmpty() || bytes + DeviceStream.size(e) <= maxBytes)) {
+                        page.add(e);
+                        bytes += DeviceStream.size(e);
+                    }
+                }
                 InboxPage.Gap gap = from < trimmedTo ? new InboxPage.Gap(from + 1, trimmedTo, "expired") : null;
                 f.complete(new InboxPage(inbox.isEmpty() ? 0 : EPOCH, inbox.size(), from, trimmedTo + 1, gap, page));
             });
@@ -84,7 +95,7 @@ class DeviceStreamTest {
             (read ? readMarks : acked).add(seq);
             skipped.add(skip);
         }, (task, delay) -> timers.add(task),
-                () -> now, new DeliveryMetrics(new SimpleMeterRegistry()));
+                () -> now, new DeliveryMetrics(new SimpleMeterRegistry()), buffers);
     }
 
     private void addEntries(int n) {
@@ -428,14 +439,77 @@ class DeviceStreamTest {
                     public void close(CloseCode code, String reason) {
                         closedWith = code;
                     }
-                }, store, (id, seq, read, skip) -> { }, (t, d) -> { }, () -> now, new DeliveryMetrics(new SimpleMeterRegistry()));
+                }, store, (id, seq, read, skip) -> { }, (t, d) -> { }, () -> now, new DeliveryMetrics(new SimpleMeterRegistry()),
+                buffers);
         start(s);
         serveReads();
         assertThat(messageSeqs()).isEqualTo(range(1, 3));
+        assertThat(buffers.held()).as("a socket that does not read pins no fetched entries").isZero();
+        addEntries(1);
+        s.onPush(new Push.NewEntry("bob", EPOCH, 11, inbox.get(10)));
+        assertThat(buffers.held()).as("nor pushed ones").isZero();
         writable[0] = true;
         s.onWritable();
+        serveReads();
+        assertThat(readsAfter).as("what it dropped is read again").containsExactly(0L, 3L);
+        assertThat(messageSeqs()).isEqualTo(range(1, 11));
+        assertThat(frames.get(frames.size() - 1)).isEqualTo(new ServerFrame.CaughtUp(11, EPOCH));
+    }
+
+    @Test
+    void readsPagesByBytes() {
+        for (int i = 0; i < 20; i++) {
+            long seq = inbox.size() + 1;
+            inbox.add(Entry.message("m-" + seq, "alice", "phone", "bob", seq, false, Json.writeBytes("x".repeat(840)))
+                    .withSeq(seq));
+        }
+        long entry = DeviceStream.size(inbox.get(0));
+        // a page of three entries' bytes per read, though the window and the page size would take more
+        DeviceStream s = stream(new DeviceStream.Params(0L, null, null, 10, 100, 3 * entry, Duration.ofSeconds(30)));
+        start(s);
+        serveReads();
         assertThat(messageSeqs()).isEqualTo(range(1, 10));
-        assertThat(frames.get(frames.size() - 1)).isEqualTo(new ServerFrame.CaughtUp(10, EPOCH));
+        assertThat(readsAfter).containsExactly(0L, 3L, 6L, 9L);
+        assertThat(readBytes).allMatch(b -> b <= 3 * entry);
+        s.onAck(10);
+        serveReads();
+        assertThat(messageSeqs()).isEqualTo(range(1, 20));
+        assertThat(readsAfter).containsExactly(0L, 3L, 6L, 9L, 10L, 13L, 16L, 19L);
+        assertThat(buffers.held()).isZero();
+    }
+
+    @Test
+    void whenTheInstanceHoldsItsLimitReadsWaitForOtherStreamsToHandEntriesOn() {
+        addEntries(10);
+        long entry = DeviceStream.size(inbox.get(0));
+        buffers = new StreamBuffers(4 * entry, wakeups::add);
+        DeviceStream first = stream(new DeviceStream.Params(0L, null, null, 2, 100, 4 * entry, Duration.ofSeconds(30)));
+        start(first);
+        serveReads();
+        assertThat(messageSeqs()).isEqualTo(range(1, 2));
+        assertThat(buffers.held()).as("entries 3 and 4 wait for the window").isEqualTo(2 * entry);
+
+        DeviceStream second = stream(new DeviceStream.Params(0L, null, null, 2, 100, 4 * entry, Duration.ofSeconds(30)));
+        int reads = readsAfter.size();
+        start(second);
+        assertThat(readsAfter).as("no room for another page of four entries: the read waits").hasSize(reads);
+        assertThat(wakeups).isEmpty();
+
+        long most = 0;
+        for (int step = 0; step < 100 && (first.lastSent() < 10 || second.lastSent() < 10); step++) {
+            first.onAck(first.lastSent());
+            second.onAck(second.lastSent());
+            while (!wakeups.isEmpty()) {
+                wakeups.poll().run();
+            }
+            most = Math.max(most, buffers.held());
+            serveReads();
+            most = Math.max(most, buffers.held());
+        }
+        assertThat(first.lastSent()).isEqualTo(10);
+        assertThat(second.lastSent()).as("the waiting stream got its turn").isEqualTo(10);
+        assertThat(most).as("never more than the instance's limit").isLessThanOrEqualTo(4 * entry);
+        assertThat(buffers.held()).isZero();
     }
 
     @Test

@@ -114,9 +114,9 @@ class ChartTest {
             for (Probe probe : new Probe[] {c.getStartupProbe(), c.getReadinessProbe(), c.getLivenessProbe()}) {
                 assertThat(probe).as(c.getName()).isNotNull();
                 assertThat(probe.getHttpGet().getPath()).as(c.getName()).isIn(HEALTH_PATHS);
-                assertThat(probe.getHttpGet().getPort().getStrVal()).isEqualTo("http");
+                assertThat(probe.getHttpGet().getPort().getStrVal()).isEqualTo("management");
             }
-            assertThat(c.getPorts()).extracting(p -> p.getName() + ":" + p.getContainerPort()).containsExactly("http:8080");
+            assertThat(c.getPorts()).extracting(p -> p.getName() + ":" + p.getContainerPort()).containsExactly("http:8080", "management:9000");
         }
     }
 

@@ -17,7 +17,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -41,6 +43,7 @@ class ImagesIT {
     private static final String TAG = "0.1.0-SNAPSHOT";
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final List<GenericContainer<?>> CONTAINERS = new ArrayList<>();
+    private static final Map<Integer, Integer> MANAGEMENT = new HashMap<>();
     private static int gatewayPort;
     private static int deliveryPort;
     private static int routerPort;
@@ -69,6 +72,9 @@ class ImagesIT {
         routerPort = freePort();
         gatewayPort = freePort();
         deliveryPort = freePort();
+        for (int port : new int[] {routerPort, gatewayPort, deliveryPort}) {
+            MANAGEMENT.put(port, freePort());
+        }
         String bootstrap = "127.0.0.1:" + kafkaPort;
         start(container("kafka-dev").withEnv("KAFKA_PORT", Integer.toString(kafkaPort))
                 .waitingFor(Wait.forLogMessage(".*dev Kafka ready.*", 1).withStartupTimeout(Duration.ofMinutes(2))));
@@ -94,7 +100,8 @@ class ImagesIT {
     void theProbesPathsAnswerAndNothingRunsAsRoot() throws Exception {
         for (int port : new int[] {routerPort, gatewayPort, deliveryPort}) {
             for (String path : List.of("/q/health/started", "/q/health/ready", "/q/health/live")) {
-                assertThat(status(port, path)).as(port + path).isEqualTo(200);
+                assertThat(status(management(port), path)).as(port + path).isEqualTo(200);
+                assertThat(status(port, path)).as("not on the public port: " + port + path).isEqualTo(404);
             }
         }
         for (GenericContainer<?> c : CONTAINERS) {
@@ -142,6 +149,8 @@ class ImagesIT {
         return container(component)
                 .withEnv("QUARKUS_HTTP_PORT", Integer.toString(port))
                 .withEnv("QUARKUS_HTTP_HOST", "127.0.0.1")
+                .withEnv("QUARKUS_MANAGEMENT_PORT", Integer.toString(management(port)))
+                .withEnv("QUARKUS_MANAGEMENT_HOST", "127.0.0.1")
                 .withEnv("KAFKA_BOOTSTRAP_SERVERS", bootstrap)
                 .withEnv("PIGEONHOLE_AUTH_DEV_IDENTITY", "true")
                 .withEnv("PIGEONHOLE_INTERNAL_SECRET", "images-it")
@@ -156,7 +165,7 @@ class ImagesIT {
     private static void awaitReady(int port) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (System.nanoTime() < deadline) {
-            if (status(port, "/q/health/ready") == 200) {
+            if (status(management(port), "/q/health/ready") == 200) {
                 return;
             }
             Thread.sleep(250);
@@ -171,6 +180,11 @@ class ImagesIT {
         } catch (IOException e) {
             return -1;
         }
+    }
+
+    /** Each service's management port (health, metrics), paired with its HTTP port. */
+    private static int management(int port) {
+        return MANAGEMENT.get(port);
     }
 
     private static int freePort() throws IOException {

@@ -17,12 +17,14 @@ final class InboxPages {
     /**
      * @param after  read entries after this seq; when null, after the device's acked cursor (no device: from 0)
      * @param limit  at most this many entries
+     * @param maxBytes and entries of at most this many bytes in all (stored size), but always at least one: a
+     *                 reader's memory follows the bytes it asked for, not the count times the largest body
      * @return null when {@code after} is null and the device is not registered yet: its connect has not been
      *         applied, and only that decides where it starts
      */
     static InboxPage read(ReadOnlyKeyValueStore<String, InboxMeta> metaStore,
                           ReadOnlyKeyValueStore<byte[], byte[]> inboxStore,
-                          String user, Long after, String device, int limit) {
+                          String user, Long after, String device, int limit, long maxBytes) {
         InboxMeta meta = metaStore.get(user);
         if (after == null && device != null && (meta == null || !meta.knows(device))) {
             return null;
@@ -42,8 +44,13 @@ final class InboxPages {
         long head = meta.head();
         // The processor writes the entry before the meta, so the range may hold entries past meta.head().
         try (KeyValueIterator<byte[], byte[]> it = inboxStore.range(InboxKeys.of(user, start + 1), InboxKeys.last(user))) {
+            long bytes = 0;
             while (it.hasNext() && entries.size() < limit) {
                 KeyValue<byte[], byte[]> kv = it.next();
+                if (!entries.isEmpty() && bytes + kv.value.length > maxBytes) {
+                    break;
+                }
+                bytes += kv.value.length;
                 Entry e = Entry.decode(kv.value);
                 entries.add(e);
                 head = Math.max(head, e.seq());

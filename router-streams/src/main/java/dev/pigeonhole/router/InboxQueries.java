@@ -48,9 +48,10 @@ public class InboxQueries {
     }
 
     /** Returns an encoded {@link InboxPage}. */
-    public byte[] read(String user, Long after, String device, int limit, boolean localOnly)
+    public byte[] read(String user, Long after, String device, int limit, long maxBytes, boolean localOnly)
             throws UnavailableException {
-        StringBuilder query = new StringBuilder("inbox/").append(user).append("?local=true&limit=").append(limit);
+        StringBuilder query = new StringBuilder("inbox/").append(user).append("?local=true&limit=").append(limit)
+                .append("&maxBytes=").append(maxBytes);
         if (after != null) {
             query.append("&after=").append(after);
         }
@@ -58,7 +59,8 @@ public class InboxQueries {
             query.append("&device=").append(device);
         }
         return query(user, localOnly, query.toString(), (meta, partition) -> {
-            InboxPage page = InboxPages.read(meta, store(RouterTopology.INBOX_STORE, partition), user, after, device, limit);
+            InboxPage page = InboxPages.read(meta, store(RouterTopology.INBOX_STORE, partition), user, after, device, limit,
+                    maxBytes);
             if (page == null) {
                 throw new UnavailableException("device " + device + " is not registered yet (its connect is on the way)");
             }

@@ -20,7 +20,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Internal read API, for delivery instances only (not routed by the ingress):
- * {@code GET /internal/v1/inbox/{user}?after=&device=&limit=} answers an {@code InboxPage} (binary),
+ * {@code GET /internal/v1/inbox/{user}?after=&device=&limit=&maxBytes=} answers an {@code InboxPage} (binary),
  * {@code GET /internal/v1/devices/{user}} a {@code DeviceList}; 503 with
  * {@code Retry-After} while the owning store is not queryable; 401 without the shared secret
  * ({@code pigeonhole.internal.secret}) when one is configured.
@@ -46,6 +46,7 @@ public class InboxResource {
     @Produces({MediaType.APPLICATION_OCTET_STREAM, MediaType.APPLICATION_JSON})
     public Response read(@PathParam("user") String user, @QueryParam("after") Long after,
                          @QueryParam("device") String device, @QueryParam("limit") @DefaultValue("256") int limit,
+                         @QueryParam("maxBytes") Long maxBytes,
                          @QueryParam("local") boolean local, @HeaderParam(SECRET_HEADER) String presented) {
         if (!authorized(presented)) {
             return error(401, ErrorCode.UNAUTHORIZED, "internal API: secret required");
@@ -53,11 +54,13 @@ public class InboxResource {
         if (!Ids.validName(user) || (device != null && !Ids.validName(device))) {
             return error(400, ErrorCode.INVALID_FIELD, "invalid user or device id");
         }
-        if ((after != null && after < 0) || limit < 1 || limit > config.maxPage()) {
-            return error(400, ErrorCode.INVALID_FIELD, "after must be >= 0 and limit in 1.." + config.maxPage());
+        if ((after != null && after < 0) || limit < 1 || limit > config.maxPage() || (maxBytes != null && maxBytes < 1)) {
+            return error(400, ErrorCode.INVALID_FIELD,
+                    "after must be >= 0, limit in 1.." + config.maxPage() + " and maxBytes >= 1");
         }
+        long bytes = maxBytes == null ? config.maxPageBytes() : Math.min(maxBytes, config.maxPageBytes());
         try {
-            return Response.ok(queries.read(user, after, device, limit, local), MediaType.APPLICATION_OCTET_STREAM).build();
+            return Response.ok(queries.read(user, after, device, limit, bytes, local), MediaType.APPLICATION_OCTET_STREAM).build();
         } catch (InboxQueries.UnavailableException e) {
             return unavailable(e);
         }

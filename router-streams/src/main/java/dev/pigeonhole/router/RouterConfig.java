@@ -100,6 +100,10 @@ public interface RouterConfig {
     @WithDefault("1000")
     int maxPage();
 
+    /** The most entry bytes one page of the read API holds (at least one entry): a reader asks for less with {@code maxBytes}. */
+    @WithDefault("1048576")
+    long maxPageBytes();
+
     /** Host other router instances reach this one at (interactive queries); with the HTTP port it is {@code application.server}. */
     @WithDefault("localhost")
     String advertisedHost();

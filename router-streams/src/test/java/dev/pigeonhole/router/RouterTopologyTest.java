@@ -152,7 +152,7 @@ class RouterTopologyTest {
         assertThat(meta().get("bob").cursor("laptop")).isEqualTo(5);
         assertThat(meta().get("bob").cursor("phone")).isEqualTo(10);
         assertThat(meta().get("bob").devices()).containsOnlyKeys("laptop", "phone");
-        InboxPage resumed = InboxPages.read(meta(), entries(), "bob", null, "laptop", 100);
+        InboxPage resumed = InboxPages.read(meta(), entries(), "bob", null, "laptop", 100, Long.MAX_VALUE);
         assertThat(resumed.after()).isEqualTo(5);
         assertThat(resumed.entries()).extracting(Entry::seq).containsExactly(6L, 7L, 8L, 9L, 10L);
     }
@@ -205,11 +205,11 @@ class RouterTopologyTest {
         for (int i = 1; i <= 3; i++) {
             send("alice", "phone", "m-" + i, "bob", "x", T0.plusMillis(i));
         }
-        assertThat(InboxPages.read(meta(), entries(), "bob", null, "phone", 100))
+        assertThat(InboxPages.read(meta(), entries(), "bob", null, "phone", 100, Long.MAX_VALUE))
                 .as("a device the router has not registered (its connect is on the way) cannot read yet").isNull();
         connect("bob", "phone", "delivery-a", "c1");
         assertThat(meta().get("bob").cursor("phone")).as("bob's first device gets everything waiting").isZero();
-        assertThat(InboxPages.read(meta(), entries(), "bob", null, "phone", 100).entries()).hasSize(3);
+        assertThat(InboxPages.read(meta(), entries(), "bob", null, "phone", 100, Long.MAX_VALUE).entries()).hasSize(3);
 
         connect("bob", "tablet", "delivery-a", "c2");
         ops.pipeInput("bob", new InboxOp.Connect("laptop", "delivery-b", "c3", 1L));
@@ -217,7 +217,7 @@ class RouterTopologyTest {
         assertThat(meta().get("bob").cursor("laptop")).as("asked for history after 1").isEqualTo(1);
 
         send("alice", "phone", "m-4", "bob", "x", T0.plusMillis(4));
-        assertThat(InboxPages.read(meta(), entries(), "bob", null, "tablet", 100).entries())
+        assertThat(InboxPages.read(meta(), entries(), "bob", null, "tablet", 100, Long.MAX_VALUE).entries())
                 .extracting(Entry::id).containsExactly("m-4");
         assertThat(InboxPages.devices(meta(), "bob").devices())
                 .extracting(d -> d.device(), d -> d.cursor(), d -> d.connected())
@@ -269,7 +269,7 @@ class RouterTopologyTest {
         retentionRounds(); // two inboxes per check: a few checks reach every inbox
         relay();
         assertThat(meta().get("bob").oldest()).isEqualTo(5);
-        InboxPage behind = InboxPages.read(meta(), entries(), "bob", 0L, null, 100);
+        InboxPage behind = InboxPages.read(meta(), entries(), "bob", 0L, null, 100, Long.MAX_VALUE);
         assertThat(behind.gap()).isEqualTo(new InboxPage.Gap(1, 4, Retention.EXPIRED));
         assertThat(behind.entries()).filteredOn(Entry::isMessage).extracting(Entry::id).containsExactly("new-1");
         // dave never connected a device: bob's message to him expired unreceived, and bob is told
@@ -298,7 +298,7 @@ class RouterTopologyTest {
             send("alice", "phone", "m-" + i, "bob", "x", T0);
         }
         assertThat(meta().get("bob").oldest()).as("the five oldest went as the newest came").isEqualTo(6);
-        assertThat(InboxPages.read(meta(), entries(), "bob", 2L, null, 1).gap())
+        assertThat(InboxPages.read(meta(), entries(), "bob", 2L, null, 1, Long.MAX_VALUE).gap())
                 .isEqualTo(new InboxPage.Gap(3, 5, Retention.TRIMMED));
 
         ops.pipeInput("bob", new InboxOp.Ack("phone", 10));
@@ -308,12 +308,27 @@ class RouterTopologyTest {
         driver.advanceWallClockTime(Duration.ofHours(2));
         retentionRounds();
         assertThat(meta().get("bob").oldest()).isEqualTo(11);
-        assertThat(InboxPages.read(meta(), entries(), "bob", 0L, null, 1).gap())
+        assertThat(InboxPages.read(meta(), entries(), "bob", 0L, null, 1, Long.MAX_VALUE).gap())
                 .as("the reason of the latest range").isEqualTo(new InboxPage.Gap(1, 10, Retention.ACKED));
         relay();
         assertThat(noticesOf("alice", Entry.Kind.UNDELIVERED)).as("m-1..m-5 were never received")
                 .flatExtracting(e -> Json.read(e.body(), Entry.Undelivered.class).messages())
                 .extracting(ServerFrame.Undelivered.Item::id).containsExactly("m-1", "m-2", "m-3", "m-4", "m-5");
+    }
+
+    @Test
+    void aPageHoldsEntriesUpToTheBytesAskedForButAlwaysOne() {
+        connect("bob", "phone", "delivery-a", "c1");
+        for (int i = 1; i <= 10; i++) {
+            send("alice", "phone", "m-" + i, "bob", "x".repeat(1000), T0);
+        }
+        InboxPage all = InboxPages.read(meta(), entries(), "bob", 0L, null, 100, Long.MAX_VALUE);
+        assertThat(all.entries()).hasSize(10);
+        long one = all.entries().get(0).encode().length;
+        assertThat(InboxPages.read(meta(), entries(), "bob", 0L, null, 100, 3 * one + one / 2).entries())
+                .extracting(Entry::seq).containsExactly(1L, 2L, 3L);
+        assertThat(InboxPages.read(meta(), entries(), "bob", 4L, null, 100, 1).entries())
+                .as("one entry even when it is larger than asked").extracting(Entry::seq).containsExactly(5L);
     }
 
     @Test
@@ -548,6 +563,6 @@ class RouterTopologyTest {
     }
 
     InboxPage page(String user, long after) {
-        return InboxPages.read(meta(), entries(), user, after, null, 10_000);
+        return InboxPages.read(meta(), entries(), user, after, null, 10_000, Long.MAX_VALUE);
     }
 }

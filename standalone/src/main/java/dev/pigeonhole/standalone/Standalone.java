@@ -30,6 +30,10 @@ public class Standalone implements Callable<Integer> {
             description = "Interface to listen on (default ${DEFAULT-VALUE}; 0.0.0.0 exposes the dev identity to your network)")
     String host;
 
+    @Option(names = "--management-port", defaultValue = "${sys:quarkus.management.port:-9000}",
+            description = "Port of /q/health and /q/metrics, on the same interface (default ${DEFAULT-VALUE})")
+    int managementPort;
+
     @Option(names = "--data-dir", defaultValue = "./data", description = "Where data is kept (default ${DEFAULT-VALUE})")
     Path dataDir;
 
@@ -65,6 +69,8 @@ public class Standalone implements Callable<Integer> {
         String local = "http://127.0.0.1:" + port;
         System.setProperty("quarkus.http.port", Integer.toString(port));
         System.setProperty("quarkus.http.host", host);
+        System.setProperty("quarkus.management.port", Integer.toString(managementPort));
+        System.setProperty("quarkus.management.host", host);
         System.setProperty("kafka.bootstrap.servers", kafka.bootstrapServers());
         System.setProperty("pigeonhole.router.state-dir", data.resolve("streams").toString());
         System.setProperty("pigeonhole.router.advertised-host", "127.0.0.1");
@@ -111,7 +117,8 @@ public class Standalone implements Callable<Integer> {
                     + http + "/v1/devices?user=bob&device=laptop");
             System.out.println("  tokens:  POST " + http + "/dev/tokens?user=alice&device=phone"
                     + "   (or ./pigeonhole token --user alice --device phone)");
-            System.out.println("  metrics: " + http + "/q/metrics   health: " + http + "/q/health");
+            String management = "http://" + shown + ":" + System.getProperty("quarkus.management.port");
+            System.out.println("  metrics: " + management + "/q/metrics   health: " + management + "/q/health");
             System.out.println("  kafka:   " + System.getProperty("pigeonhole.standalone.kafka")
                     + "   data: " + System.getProperty("pigeonhole.standalone.data-dir"));
             System.out.println("Press Ctrl-C to stop.");

@@ -202,7 +202,7 @@ class OfflineDeliveryIT {
             names.add(m.group());
         }
         assertThat(names).hasSizeGreaterThan(5);
-        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(pigeonhole.http("/q/metrics"))).build(),
+        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(pigeonhole.management("/q/metrics"))).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         assertThat(names).allSatisfy(name -> assertThat(metrics).as(name).containsPattern("(?m)^" + name + "[{ ]"));
     }

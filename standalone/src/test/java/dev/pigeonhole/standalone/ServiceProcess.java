@@ -26,16 +26,20 @@ final class ServiceProcess implements AutoCloseable {
     private final Map<String, String> props;
     private final List<String> args;
     final int port;
+    /** Health and metrics ({@code quarkus.management.*}): not on the public port. */
+    final int managementPort;
 
     private final Path log;
     private Process process;
 
-    private ServiceProcess(String name, Path jar, Map<String, String> props, List<String> args, int port) {
+    private ServiceProcess(String name, Path jar, Map<String, String> props, List<String> args, int port,
+                           int managementPort) {
         this.name = name;
         this.jar = jar;
         this.props = new TreeMap<>(props);
         this.args = args;
         this.port = port;
+        this.managementPort = managementPort;
         this.log = ROOT.resolve("standalone/target/it-logs/" + name + ".log");
     }
 
@@ -45,7 +49,11 @@ final class ServiceProcess implements AutoCloseable {
         props.putAll(config);
         props.put("quarkus.http.port", Integer.toString(port));
         props.put("quarkus.http.host", "127.0.0.1");
-        return new ServiceProcess(name, ROOT.resolve(module + "/target/quarkus-app/quarkus-run.jar"), props, List.of(), port);
+        int management = EmbeddedKafka.freePort();
+        props.put("quarkus.management.port", Integer.toString(management));
+        props.put("quarkus.management.host", "127.0.0.1");
+        return new ServiceProcess(name, ROOT.resolve(module + "/target/quarkus-app/quarkus-run.jar"), props, List.of(), port,
+                management);
     }
 
     /**
@@ -69,8 +77,10 @@ final class ServiceProcess implements AutoCloseable {
 
     /** The standalone launcher with the given system properties (settings). */
     static ServiceProcess standalone(String name, int port, Path dataDir, Map<String, String> props) {
+        int management = EmbeddedKafka.freePort();
         return new ServiceProcess(name, ROOT.resolve("standalone/target/quarkus-app/quarkus-run.jar"), props,
-                List.of("--port", Integer.toString(port), "--data-dir", dataDir.toString()), port);
+                List.of("--port", Integer.toString(port), "--management-port", Integer.toString(management),
+                        "--data-dir", dataDir.toString()), port, management);
     }
 
     ServiceProcess start() {
@@ -107,7 +117,7 @@ final class ServiceProcess implements AutoCloseable {
                 throw new IllegalStateException(name + " exited with " + process.exitValue() + "; log: " + log);
             }
             try {
-                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(http("/q/health/ready")))
+                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(management("/q/health/ready")))
                         .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
                     return this;
@@ -187,6 +197,11 @@ final class ServiceProcess implements AutoCloseable {
         return "http://127.0.0.1:" + port + path;
     }
 
+    /** A URL on the management port: {@code /q/health/*}, {@code /q/metrics}. */
+    String management(String path) {
+        return "http://127.0.0.1:" + managementPort + path;
+    }
+
     String ws(String path) {
         return "ws://127.0.0.1:" + port + path;
     }
@@ -231,7 +246,7 @@ final class ServiceProcess implements AutoCloseable {
     /** The value of one Prometheus sample, e.g. {@code pigeonhole_gateway_connections}; 0 when absent. */
     double metric(String sample) {
         try {
-            String body = HTTP.send(HttpRequest.newBuilder(URI.create(http("/q/metrics"))).build(),
+            String body = HTTP.send(HttpRequest.newBuilder(URI.create(management("/q/metrics"))).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             for (String line : body.split("\n")) {
                 if (line.startsWith(sample + " ")) {

@@ -85,9 +85,10 @@ public final class BacklogDrainBench {
         Files.deleteIfExists(gcLog);
         int port = freePort();
         int kafkaPort = freePort();
+        int managementPort = freePort();
         long maxBacklog = BACKLOGS.stream().mapToLong(Long::longValue).max().orElse(0);
         List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx" + XMX, "-Xlog:gc:file=" + gcLog + ":uptime",
-                "-Dpigeonhole.internal.secret=" + SECRET,
+                "-Dpigeonhole.internal.secret=" + SECRET, "-Dquarkus.management.port=" + managementPort,
                 // nothing may be trimmed: the drain must see 1..N without gaps
                 "-Dpigeonhole.router.retention.max-entries=" + Math.max(100_000, 2 * maxBacklog)));
         for (String opt : System.getProperty("bench.stack.opts", "").split(" ")) {
@@ -98,10 +99,10 @@ public final class BacklogDrainBench {
         cmd.addAll(List.of("-jar", root.resolve("standalone/target/quarkus-app/quarkus-run.jar").toString(),
                 "--port", Integer.toString(port), "--kafka-port", Integer.toString(kafkaPort), "--data-dir", data.toString()));
         Process stack = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(stackLog.toFile()).start();
-        Server server = new Server(port, stack, gcLog);
+        Server server = new Server(port, managementPort, stack, gcLog);
         List<Result> results = new ArrayList<>();
         try {
-            awaitReady(port, stack);
+            awaitReady(managementPort, stack);
             System.out.printf("%nPigeonhole backlog drain benchmark: backlogs %s after a %,d warm-up, %d senders -> 1 recipient,"
                     + " window %d, ack every %d, ~%d-byte bodies%n", BACKLOGS, WARMUP, SENDERS, WINDOW, ACK_EVERY,
                     BODY_PAD.length() + 20);
@@ -483,12 +484,14 @@ public final class BacklogDrainBench {
         private static final Pattern HEAP_SAMPLE = Pattern.compile(
                 "^jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*\\} ([0-9.eE+-]+)");
         final int port;
+        final int managementPort;
         final long pid;
         final Path gcLog;
         private final Process process;
 
-        Server(int port, Process process, Path gcLog) {
+        Server(int port, int managementPort, Process process, Path gcLog) {
             this.port = port;
+            this.managementPort = managementPort;
             this.process = process;
             this.pid = process.pid();
             this.gcLog = gcLog;
@@ -574,7 +577,7 @@ public final class BacklogDrainBench {
 
         /** Number of samples per metric name in /q/metrics (meters registered: cardinality). */
         java.util.Map<String, Integer> seriesByName() throws IOException, InterruptedException {
-            String body = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics"))
+            String body = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/q/metrics"))
                     .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
             java.util.Map<String, Integer> byName = new java.util.TreeMap<>();
             for (String line : body.split("\n")) {
@@ -587,7 +590,7 @@ public final class BacklogDrainBench {
         }
 
         double heapUsed() throws IOException, InterruptedException {
-            String body = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics"))
+            String body = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/q/metrics"))
                     .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
             double sum = 0;
             boolean found = false;

@@ -27,14 +27,17 @@ final class StackProcess implements AutoCloseable {
     final String name;
     final int port;
     final int kafkaPort;
+    /** Health and metrics; a stack jar from before the management port serves them on {@link #port}. */
+    final int managementPort;
     final Path log;
     private final Process process;
     private final Path data;
 
-    private StackProcess(String name, Process process, int port, int kafkaPort, Path data, Path log) {
+    private StackProcess(String name, Process process, int port, int managementPort, int kafkaPort, Path data, Path log) {
         this.name = name;
         this.process = process;
         this.port = port;
+        this.managementPort = managementPort;
         this.kafkaPort = kafkaPort;
         this.data = data;
         this.log = log;
@@ -51,12 +54,13 @@ final class StackProcess implements AutoCloseable {
         Path log = Bench.root().resolve("standalone/target/" + logPrefix + "-" + name + ".log");
         int port = Bench.freePort();
         int kafkaPort = Bench.freePort();
-        List<String> cmd = new ArrayList<>(List.of(javaBin()));
+        int managementPort = Bench.freePort();
+        List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Dquarkus.management.port=" + managementPort));
         cmd.addAll(List.of(options().split(" ")));
         cmd.addAll(List.of("-jar", jar.toString(), "--port", Integer.toString(port), "--kafka-port",
                 Integer.toString(kafkaPort), "--data-dir", data.toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        StackProcess stack = new StackProcess(name, p, port, kafkaPort, data, log);
+        StackProcess stack = new StackProcess(name, p, port, managementPort, kafkaPort, data, log);
         try {
             stack.awaitReady();
         } catch (Exception e) {
@@ -94,9 +98,11 @@ final class StackProcess implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             checkAlive();
             try {
-                if (http.send(HttpRequest.newBuilder(URI.create(http() + "/q/health/ready")).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
+                for (int p : new int[] {managementPort, port}) {
+                    if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + p + "/q/health/ready")).build(),
+                            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                        return;
+                    }
                 }
             } catch (IOException e) {
                 // starting

@@ -1,0 +1,128 @@
+package dev.pigeonhole.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pigeonhole.protocol.CloseCode;
+import dev.pigeonhole.protocol.ServerFrame;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Sockets that never read pin no fetched entries (issue 18, item 1): ten inbox sockets with the largest window and a
+ * 4 KiB receive buffer, for a user with 300 entries of 60 KB, beside a device that reads. The instance's count of
+ * entry bytes held (read or pushed, not yet written to a socket) stays under its limit, goes back to zero, the stuck
+ * sockets are closed as slow consumers, and the reader gets everything in order. Also: health and metrics are on the
+ * management port only (item 4).
+ */
+class SocketMemoryIT {
+    private static final Duration WAIT = Duration.ofSeconds(90);
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final int N = 300;
+    private static final long BUFFERED = 4 << 20;
+    private static final String BUFFERED_SAMPLE = "pigeonhole_delivery_buffered_bytes";
+
+    @RegisterExtension
+    static final StandaloneExtension STACK = new StandaloneExtension("socket-memory-it", props());
+    private static ServiceProcess pigeonhole;
+
+    private static Map<String, String> props() {
+        Map<String, String> p = new HashMap<>(ServiceProcess.GENEROUS_LIMITS);
+        p.put("pigeonhole.delivery.buffered-bytes", Long.toString(BUFFERED));
+        p.put("pigeonhole.limits.slow-consumer-timeout", "PT3S");
+        p.put("pigeonhole.delivery.ping-interval", "PT4S");
+        return p;
+    }
+
+    @BeforeAll
+    static void stack() {
+        pigeonhole = STACK.process();
+    }
+
+    @Test
+    void socketsThatDoNotReadHoldNoFetchedEntriesAndLoseNothing() throws Exception {
+        String big = "\"" + "x".repeat(60_000) + "\"";
+        List<String> ids = IntStream.range(0, N).mapToObj(i -> "mem-" + i).toList();
+        try (TestSender sender = new TestSender(pigeonhole.ws(""), "mem-alice", "phone")) {
+            ids.forEach(id -> sender.send(id, "mem-bob", big));
+            sender.awaitReplies(ids, 1, WAIT);
+            assertThat(ids).allMatch(id -> sender.replies(id).get(0) instanceof ServerFrame.Accepted);
+        }
+        pigeonhole.awaitStored("mem-bob", N, WAIT);
+        assertThat(metricsPage(pigeonhole.management(""))).contains(BUFFERED_SAMPLE);
+
+        List<RawWebSocket> stuck = new ArrayList<>();
+        long most = 0;
+        double heapMost = 0;
+        try (TestInbox reader = new TestInbox(pigeonhole.ws(""), "mem-bob", "reader", "after=0&window=1024", true)) {
+            for (int i = 0; i < 10; i++) {
+                stuck.add(new RawWebSocket(pigeonhole.port, "/v1/inbox?user=mem-bob&device=stuck-" + i + "&after=0&window=1024"));
+            }
+            long until = System.nanoTime() + Duration.ofSeconds(8).toNanos();
+            while (System.nanoTime() < until) {
+                most = Math.max(most, (long) pigeonhole.metric(BUFFERED_SAMPLE));
+                heapMost = Math.max(heapMost, heap());
+                ServiceProcess.sleep(50);
+            }
+            for (RawWebSocket s : stuck) {
+                assertThat(s.readUntilClose(30_000)).isEqualTo(CloseCode.SLOW_CONSUMER.code());
+            }
+            assertThat(reader.awaitCaughtUp(WAIT).seq()).isEqualTo(N);
+            assertThat(reader.seqs()).as("in order, none lost or repeated").isEqualTo(LongStream.rangeClosed(1, N).boxed().toList());
+        } finally {
+            for (RawWebSocket s : stuck) {
+                s.close();
+            }
+        }
+        System.out.printf("SocketMemoryIT: entry bytes held at most %,d (limit %,d); heap used at most %.0f MiB%n",
+                most, BUFFERED, heapMost / (1 << 20));
+        assertThat(most).as("entry bytes held by the instance").isLessThanOrEqualTo(BUFFERED + 61_000);
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (pigeonhole.metric(BUFFERED_SAMPLE) > 0 && System.nanoTime() < deadline) {
+            ServiceProcess.sleep(50);
+        }
+        assertThat(pigeonhole.metric(BUFFERED_SAMPLE)).as("everything held is released once the sockets are gone").isZero();
+    }
+
+    @Test
+    void healthAndMetricsAreOnTheManagementPortOnly() throws Exception {
+        for (String path : List.of("/q/health", "/q/health/ready", "/q/metrics")) {
+            assertThat(status(pigeonhole.http(path))).as("public port " + path).isEqualTo(404);
+            assertThat(status(pigeonhole.management(path))).as("management port " + path).isEqualTo(200);
+        }
+    }
+
+    private static double heap() {
+        double sum = 0;
+        for (String line : metricsPage(pigeonhole.management("")).split("\n")) {
+            if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+
+    private static String metricsPage(String base) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create(base + "/q/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int status(String url) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+}
