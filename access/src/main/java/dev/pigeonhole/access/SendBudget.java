@@ -26,11 +26,15 @@ public final class SendBudget {
         this.coolUntil = nanos.getAsLong();
     }
 
+    public long take(String id) {
+        return take(id, 1);
+    }
+
     /**
-     * Whether the frame carrying message {@code id} (null when the frame has none) may go: 0, else the milliseconds
-     * to wait before sending it again.
+     * Whether the frame carrying message {@code id} (null when the frame has none) may go at {@code cost} tokens (one
+     * per recipient copy): 0, else the milliseconds to wait before sending it again.
      */
-    public synchronized long take(String id) {
+    public synchronized long take(String id, int cost) {
         long now = nanos.getAsLong();
         String held = rateLimited.current(now);
         if (held != null && !held.equals(id)) {
@@ -39,7 +43,7 @@ public final class SendBudget {
         if (now - coolUntil < 0) {
             return millisUntil(coolUntil, now);
         }
-        long wait = bucket.take();
+        long wait = bucket.take(cost);
         if (wait > 0) {
             refuse(id, now, wait);
             return wait;
@@ -63,9 +67,9 @@ public final class SendBudget {
         return notStored.current(nanos.getAsLong());
     }
 
-    /** Another limit (e.g. the user's) refused the frame this budget granted: give the token back, block on it. */
-    public synchronized void refusedElsewhere(String id, long waitMs) {
-        bucket.giveBack();
+    /** Another limit (e.g. the user's) refused the frame this budget granted: give the tokens back, block on it. */
+    public synchronized void refusedElsewhere(String id, long waitMs, int cost) {
+        bucket.giveBack(cost);
         refuse(id, nanos.getAsLong(), waitMs);
     }
 

@@ -22,13 +22,13 @@ public class SendLimiter {
                 System::nanoTime), System::nanoTime);
     }
 
-    /** Takes a token from the user's bucket: 0 when granted, else the milliseconds to wait. */
-    public long takeForUser(String user) {
+    /** Takes {@code cost} tokens from the user's bucket: 0 when granted, else the milliseconds to wait. */
+    public long takeForUser(String user, int cost) {
         if (users.size() > 100_000) {
             users.values().removeIf(TokenBucket::idle); // forget users who stopped sending
         }
         return users.computeIfAbsent(user, u -> new TokenBucket(config.sendsPerSecondPerUser(),
-                config.sendBurstPerUser(), System::nanoTime)).take();
+                config.sendBurstPerUser(), System::nanoTime)).take(cost);
     }
 
     public ConnectionLimiter newConnectionLimiter() {

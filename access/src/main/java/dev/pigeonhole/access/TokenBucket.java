@@ -3,8 +3,10 @@ package dev.pigeonhole.access;
 import java.util.function.LongSupplier;
 
 /**
- * A token bucket: holds up to {@code burst} tokens, refilled at {@code perSecond}. Thread-safe; time comes from
- * an injected nanosecond clock so tests need not sleep.
+ * A token bucket: holds up to {@code burst} tokens, refilled at {@code perSecond}. A cost above the burst is granted
+ * from a full bucket and leaves it in debt (negative), so such a request is possible at all and still pays its full
+ * cost: the next one waits until the debt is refilled. Thread-safe; time comes from an injected nanosecond clock so
+ * tests need not sleep.
  */
 public final class TokenBucket {
     private final double capacity;
@@ -24,19 +26,27 @@ public final class TokenBucket {
         this.last = nanos.getAsLong();
     }
 
-    /** Takes one token: 0 when granted, else the milliseconds until one will be available (at least 1). */
-    public synchronized long take() {
-        refill();
-        if (tokens >= 1) {
-            tokens -= 1;
-            return 0;
-        }
-        return Math.max(1, (long) Math.ceil((1 - tokens) / perNano / 1e6));
+    public long take() {
+        return take(1);
     }
 
-    /** Gives back a token taken for a request that another limit refused. */
-    public synchronized void giveBack() {
-        tokens = Math.min(capacity, tokens + 1);
+    /**
+     * Takes {@code cost} tokens: 0 when granted, else the milliseconds until they will be available (at least 1).
+     * A cost above the burst needs a full bucket.
+     */
+    public synchronized long take(int cost) {
+        refill();
+        double needed = Math.min(cost, capacity);
+        if (tokens >= needed) {
+            tokens -= cost;
+            return 0;
+        }
+        return Math.max(1, (long) Math.ceil((needed - tokens) / perNano / 1e6));
+    }
+
+    /** Gives back the tokens taken for a request that another limit refused. */
+    public synchronized void giveBack(int cost) {
+        tokens = Math.min(capacity, tokens + cost);
     }
 
     /** True when the bucket is full: nothing was taken recently, so it may be forgotten. */

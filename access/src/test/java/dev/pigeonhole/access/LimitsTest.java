@@ -32,6 +32,29 @@ class LimitsTest {
     }
 
     @Test
+    void aSendCostsOneTokenPerRecipientCopyAndACostAboveTheBurstGoesIntoDebt() {
+        TokenBucket bucket = new TokenBucket(10, 20, () -> now);
+        assertThat(bucket.take(9)).isZero();
+        assertThat(bucket.take(9)).isZero();
+        assertThat(bucket.take(9)).as("2 left, 9 needed at 10/s").isEqualTo(700);
+        now += 10_000_000_000L; // full again
+        assertThat(bucket.take(50)).as("more than the burst: granted from a full bucket").isZero();
+        assertThat(bucket.take(1)).as("30 tokens of debt plus one, at 10/s").isEqualTo(3100);
+        assertThat(bucket.take(50)).as("a cost above the burst waits for a full bucket").isEqualTo(5000);
+        now += 5_000_000_000L;
+        assertThat(bucket.take(50)).isZero();
+    }
+
+    @Test
+    void aCostlyRefusalElsewhereGivesAllItsTokensBack() {
+        SendBudget budget = new SendBudget(new TokenBucket(10, 10, () -> now), () -> now);
+        assertThat(budget.take("g", 10)).isZero();
+        budget.refusedElsewhere("g", 100, 10);
+        now += 100_000_000;
+        assertThat(budget.take("g", 10)).as("the bucket is full again").isZero();
+    }
+
+    @Test
     void afterARefusalOnlyTheRefusedMessageMayGoFirst() {
         SendBudget budget = new SendBudget(new TokenBucket(10, 2, () -> now), () -> now);
         assertThat(budget.take("a")).isZero();
@@ -66,7 +89,7 @@ class LimitsTest {
     void aRefusalElsewhereGivesTheTokenBackAndBlocksToo() {
         SendBudget budget = new SendBudget(new TokenBucket(10, 1, () -> now), () -> now);
         assertThat(budget.take("a")).isZero();
-        budget.refusedElsewhere("a", 30);
+        budget.refusedElsewhere("a", 30, 1);
         assertThat(budget.take("b")).isEqualTo(30);
         now += 30_000_000;
         assertThat(budget.take("b")).as("b may not overtake a").isPositive();

@@ -21,6 +21,15 @@ public interface GatewayConfig {
     @WithDefault("1000")
     int groupMaxMembers();
 
+    /**
+     * {@code invite}: users added to a group by someone else are invited and receive nothing until they accept.
+     * {@code open}: they are members at once (membership managed by a trusted backend).
+     */
+    @WithDefault("invite")
+    GroupConsent groupConsent();
+
+    enum GroupConsent { INVITE, OPEN }
+
     /** Extra Kafka producer properties (e.g. {@code compression.type}); the safety settings cannot be overridden. */
     Map<String, String> producer();
 }

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -30,28 +31,47 @@ import org.jboss.logging.Logger;
 /**
  * This gateway's view of the compacted groups topic: it reads the whole topic from the start and follows it.
  * Changes made through this instance are applied to the view once Kafka acknowledged them, so a client reads its
- * own writes; changes made through other instances appear after they are read (milliseconds). The router holds
- * the same data in a global store and makes the final decision at routing time.
+ * own writes; changes made through other instances appear after they are read (milliseconds). A group send fans
+ * out from this view.
  */
 @Startup
 @ApplicationScoped
 public class GroupDirectory {
     private static final Logger LOG = Logger.getLogger(GroupDirectory.class);
 
-    /** A group as the API shows it. */
-    public record Group(String id, String owner, boolean anyoneMayPost, long createdAt, Map<String, GroupRecord.Role> members) {
+    /** A group as the API shows it: its members, joined or invited. */
+    public record Group(String id, String owner, boolean anyoneMayPost, long createdAt, Map<String, GroupRecord.Member> members) {
+        /** Joined: receives the group's messages. */
         boolean isMember(String user) {
+            GroupRecord.Member m = members.get(user);
+            return m != null && !m.invited();
+        }
+
+        boolean isInvited(String user) {
+            GroupRecord.Member m = members.get(user);
+            return m != null && m.invited();
+        }
+
+        /** Members and invitees see the group; to anyone else it does not exist. */
+        boolean isVisibleTo(String user) {
             return members.containsKey(user);
         }
 
         boolean isAdmin(String user) {
-            GroupRecord.Role r = members.get(user);
+            GroupRecord.Role r = isMember(user) ? members.get(user).role() : null;
             return r == GroupRecord.Role.OWNER || r == GroupRecord.Role.ADMIN;
+        }
+
+        /** The joined members: the inboxes a send to the group is written to. */
+        List<String> recipients() {
+            return members.entrySet().stream().filter(e -> !e.getValue().invited()).map(Map.Entry::getKey).toList();
         }
     }
 
     private final Map<String, GroupRecord.Group> groups = new ConcurrentHashMap<>();
-    private final Map<String, Map<String, GroupRecord.Role>> members = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, GroupRecord.Member>> members = new ConcurrentHashMap<>();
+    /** The groups each user is a member of or invited to. */
+    private final Map<String, Set<String>> byUser = new ConcurrentHashMap<>();
     /** Offset of the record each key's state came from: an older record (a late own ack) never overwrites a newer one. */
     private final Map<String, Long> offsets = new HashMap<>();
     private final KafkaProducer<String, GroupRecord> producer;
@@ -92,12 +112,18 @@ public class GroupDirectory {
                 new TreeMap<>(members.getOrDefault(id, Map.of()))));
     }
 
+    /** The groups {@code user} is a member of or invited to, by id. */
+    List<Group> of(String user) {
+        return byUser.getOrDefault(user, Set.of()).stream().sorted().map(this::get).flatMap(Optional::stream)
+                .filter(g -> g.isVisibleTo(user)).toList();
+    }
+
     /**
      * Members recorded for a group id that has no group record (left behind by a deletion that did not complete):
      * a new group of that id must not inherit them.
      */
-    java.util.Set<String> orphanMembers(String id) {
-        return groups.containsKey(id) ? java.util.Set.of() : java.util.Set.copyOf(members.getOrDefault(id, Map.of()).keySet());
+    Set<String> orphanMembers(String id) {
+        return groups.containsKey(id) ? Set.of() : Set.copyOf(members.getOrDefault(id, Map.of()).keySet());
     }
 
     /** Writes the records (null value: delete); each is applied to the view once Kafka acknowledged it. */
@@ -144,8 +170,13 @@ public class GroupDirectory {
                 m.remove(user);
                 return m.isEmpty() ? null : m;
             });
+            byUser.computeIfPresent(user, (u, gs) -> {
+                gs.remove(group);
+                return gs.isEmpty() ? null : gs;
+            });
         } else {
-            members.computeIfAbsent(group, g -> new ConcurrentHashMap<>()).put(user, value.member().role());
+            members.computeIfAbsent(group, g -> new ConcurrentHashMap<>()).put(user, value.member());
+            byUser.computeIfAbsent(user, u -> ConcurrentHashMap.newKeySet()).add(group);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.pigeonhole.gateway;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pigeonhole.access.AuthException;
 import dev.pigeonhole.access.Authenticator;
@@ -24,6 +25,8 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
+import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -34,10 +37,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The group API (S10). Membership is written to the compacted groups topic; a send to {@code group:<id>} fans out
- * to the members of the moment. The creator owns the group; the owner and admins add and remove members; any
- * member may leave; only the owner deletes the group. Errors are {@code error} frames: 400 {@code invalid_field},
- * 401 {@code unauthorized}, 403 {@code forbidden}, 404 {@code not_found}, 409 {@code conflict}, 503
- * {@code unavailable}.
+ * to the joined members of the moment. The creator owns the group; the owner and admins add and remove members;
+ * with {@code group-consent=invite} (default) whoever they add is invited and joins by accepting; any member or
+ * invitee may leave (decline); only the owner deletes the group. To a user who is neither member nor invitee a group
+ * does not exist: every endpoint answers exactly as for a missing group (404 {@code not_found}). Errors are
+ * {@code error} frames: 400 {@code invalid_field}, 401 {@code unauthorized}, 403 {@code forbidden}, 404
+ * {@code not_found}, 409 {@code conflict}, 503 {@code unavailable}.
  */
 @Path("/v1/groups")
 @Produces(MediaType.APPLICATION_JSON)
@@ -47,11 +52,28 @@ public class GroupsResource {
     public record GroupView(String id, String owner, boolean anyoneMayPost, long createdAt, List<MemberView> members) {
         static GroupView of(GroupDirectory.Group g) {
             return new GroupView(g.id(), g.owner(), g.anyoneMayPost(), g.createdAt(), g.members().entrySet().stream()
-                    .map(e -> new MemberView(e.getKey(), e.getValue().name().toLowerCase())).toList());
+                    .map(e -> MemberView.of(e.getKey(), e.getValue())).toList());
         }
     }
 
-    public record MemberView(String user, String role) {}
+    /** {@code status}: {@code joined}, or {@code invited} (by {@code invitedBy}) and not a recipient yet. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record MemberView(String user, String role, String status, String invitedBy) {
+        static MemberView of(String user, GroupRecord.Member m) {
+            return new MemberView(user, m.role().name().toLowerCase(), m.invited() ? "invited" : "joined",
+                    m.invited() ? m.invitedBy() : null);
+        }
+    }
+
+    /** One of the caller's groups in {@code GET /v1/groups}: the caller's own membership. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record MembershipView(String id, String owner, String role, String status, String invitedBy) {}
+
+    public record MembershipsView(List<MembershipView> groups) {}
+
+    /** The one answer for a group the caller may not see, whether it exists or not: no existence oracle. */
+    static final String NOT_FOUND = "no such group";
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final GroupDirectory directory;
     private final Authenticator authenticator;
@@ -63,12 +85,16 @@ public class GroupsResource {
         this.config = config;
     }
 
-    /** {@code {"id":"g1","members":["bob"],"anyoneMayPost":false}}: the caller becomes the owner and a member. */
+    /**
+     * {@code {"id":"g1","members":["bob"],"anyoneMayPost":false}}: the caller becomes the owner and a member, the
+     * others are invited (members at once with {@code group-consent=open}). Without {@code id} the gateway picks an
+     * unguessable one; a chosen id answers 409 when taken, which tells anyone that it exists.
+     */
     @POST
     public Response create(@Context UriInfo uri, @HeaderParam("Authorization") String authorization, String body) {
         return call(uri, authorization, caller -> {
             JsonNode req = parse(body);
-            String id = text(req, "id");
+            String id = req.has("id") ? text(req, "id") : randomId();
             if (!Ids.validName(id)) {
                 throw new ApiError(400, ErrorCode.INVALID_FIELD, "field 'id': 1-64 of A-Z a-z 0-9 . _ @ -");
             }
@@ -103,33 +129,55 @@ public class GroupsResource {
             }
             records.put(GroupRecord.groupKey(id), new GroupRecord(new GroupRecord.Group(caller.user(), anyone.asBoolean(false), now), null));
             for (String u : users) {
-                records.put(GroupRecord.memberKey(id, u), new GroupRecord(null, new GroupRecord.Member(
-                        u.equals(caller.user()) ? GroupRecord.Role.OWNER : GroupRecord.Role.MEMBER, now)));
+                records.put(GroupRecord.memberKey(id, u), new GroupRecord(null, u.equals(caller.user())
+                        ? GroupRecord.Member.joined(GroupRecord.Role.OWNER, now)
+                        : added(GroupRecord.Role.MEMBER, now, caller)));
             }
             write(records);
             return Response.status(201).entity(GroupView.of(directory.get(id).orElseThrow())).build();
         });
     }
 
+    /** The caller's groups, joined or invited to (pending invitations: {@code status} {@code invited}), by id. */
+    @GET
+    public Response list(@Context UriInfo uri, @HeaderParam("Authorization") String authorization) {
+        return call(uri, authorization, caller -> Response.ok(new MembershipsView(directory.of(caller.user()).stream()
+                .map(g -> {
+                    MemberView m = MemberView.of(caller.user(), g.members().get(caller.user()));
+                    return new MembershipView(g.id(), g.owner(), m.role(), m.status(), m.invitedBy());
+                }).toList())).build());
+    }
+
     @GET
     @Path("{id}")
     public Response get(@Context UriInfo uri, @HeaderParam("Authorization") String authorization, @PathParam("id") String id) {
+        return call(uri, authorization, caller -> Response.ok(GroupView.of(visible(id, caller))).build());
+    }
+
+    /** An invitee joins: from now on it receives the group's messages. Accepting again changes nothing. */
+    @POST
+    @Path("{id}/accept")
+    public Response accept(@Context UriInfo uri, @HeaderParam("Authorization") String authorization, @PathParam("id") String id) {
         return call(uri, authorization, caller -> {
-            GroupDirectory.Group g = existing(id);
-            if (!g.isMember(caller.user())) {
-                throw new ApiError(403, ErrorCode.FORBIDDEN, "only members see a group");
+            GroupDirectory.Group g = visible(id, caller);
+            if (g.isInvited(caller.user())) {
+                write(Map.of(GroupRecord.memberKey(id, caller.user()),
+                        new GroupRecord(null, g.members().get(caller.user()).accepted())));
             }
-            return Response.ok(GroupView.of(g)).build();
+            return Response.ok(GroupView.of(directory.get(id).orElseThrow())).build();
         });
     }
 
-    /** Adds a member, or changes its role: body optional, {@code {"role":"admin"|"member"}}. Owner and admins only. */
+    /**
+     * Adds a member (an invitation with {@code group-consent=invite}), or changes its role: body optional,
+     * {@code {"role":"admin"|"member"}}. Owner and admins only.
+     */
     @PUT
     @Path("{id}/members/{user}")
     public Response put(@Context UriInfo uri, @HeaderParam("Authorization") String authorization, @PathParam("id") String id,
                         @PathParam("user") String user, String body) {
         return call(uri, authorization, caller -> {
-            GroupDirectory.Group g = existing(id);
+            GroupDirectory.Group g = visible(id, caller);
             if (!g.isAdmin(caller.user())) {
                 throw new ApiError(403, ErrorCode.FORBIDDEN, "only the owner and admins add members");
             }
@@ -147,28 +195,34 @@ public class GroupsResource {
             if (user.equals(g.owner())) {
                 throw new ApiError(400, ErrorCode.INVALID_FIELD, "the owner's role does not change");
             }
-            if (!g.isMember(user) && g.members().size() >= config.groupMaxMembers()) {
-                throw new ApiError(400, ErrorCode.INVALID_FIELD, "a group has at most " + config.groupMaxMembers() + " members");
+            GroupRecord.Member current = g.members().get(user);
+            if (current == null && g.members().size() >= config.groupMaxMembers()) {
+                throw new ApiError(400, ErrorCode.INVALID_FIELD, "a group has at most " + config.groupMaxMembers()
+                        + " members and invitees");
             }
-            write(Map.of(GroupRecord.memberKey(id, user), new GroupRecord(null, new GroupRecord.Member(role, System.currentTimeMillis()))));
+            write(Map.of(GroupRecord.memberKey(id, user), new GroupRecord(null, current == null
+                    ? added(role, System.currentTimeMillis(), caller) : current.withRole(role))));
             return Response.ok(GroupView.of(directory.get(id).orElseThrow())).build();
         });
     }
 
-    /** Removes a member: the owner and admins remove anyone but the owner; any member may remove itself (leave). */
+    /**
+     * Removes a member or invitation: the owner and admins remove anyone but the owner; any member or invitee may
+     * remove itself (leave, decline).
+     */
     @DELETE
     @Path("{id}/members/{user}")
     public Response removeMember(@Context UriInfo uri, @HeaderParam("Authorization") String authorization,
                                  @PathParam("id") String id, @PathParam("user") String user) {
         return call(uri, authorization, caller -> {
-            GroupDirectory.Group g = existing(id);
+            GroupDirectory.Group g = visible(id, caller);
             if (!caller.user().equals(user) && !g.isAdmin(caller.user())) {
                 throw new ApiError(403, ErrorCode.FORBIDDEN, "only the owner and admins remove other members");
             }
             if (user.equals(g.owner())) {
                 throw new ApiError(400, ErrorCode.INVALID_FIELD, "the owner cannot leave; delete the group instead");
             }
-            if (!g.isMember(user)) {
+            if (!g.isVisibleTo(user)) {
                 throw new ApiError(404, ErrorCode.NOT_FOUND, user + " is not a member of " + id);
             }
             Map<String, GroupRecord> records = new LinkedHashMap<>();
@@ -182,7 +236,7 @@ public class GroupsResource {
     @Path("{id}")
     public Response delete(@Context UriInfo uri, @HeaderParam("Authorization") String authorization, @PathParam("id") String id) {
         return call(uri, authorization, caller -> {
-            GroupDirectory.Group g = existing(id);
+            GroupDirectory.Group g = visible(id, caller);
             if (!caller.user().equals(g.owner())) {
                 throw new ApiError(403, ErrorCode.FORBIDDEN, "only the owner deletes a group");
             }
@@ -228,9 +282,24 @@ public class GroupsResource {
         }
     }
 
-    private GroupDirectory.Group existing(String id) throws ApiError {
+    /** The group, if the caller is a member or invitee; else exactly the answer for a group that does not exist. */
+    private GroupDirectory.Group visible(String id, Identity caller) throws ApiError {
         Optional<GroupDirectory.Group> g = Ids.validName(id) ? directory.get(id) : Optional.empty();
-        return g.orElseThrow(() -> new ApiError(404, ErrorCode.NOT_FOUND, "no group " + id));
+        return g.filter(group -> group.isVisibleTo(caller.user()))
+                .orElseThrow(() -> new ApiError(404, ErrorCode.NOT_FOUND, NOT_FOUND));
+    }
+
+    /** A member added by {@code by}: invited unless consent is {@code open}. */
+    private GroupRecord.Member added(GroupRecord.Role role, long now, Identity by) {
+        return config.groupConsent() == GatewayConfig.GroupConsent.OPEN
+                ? GroupRecord.Member.joined(role, now) : new GroupRecord.Member(role, now, true, by.user());
+    }
+
+    /** 128 random bits, URL-safe: an id nobody can guess. */
+    private static String randomId() {
+        byte[] bytes = new byte[16];
+        RANDOM.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     private void write(Map<String, GroupRecord> records) throws ApiError {

@@ -76,16 +76,17 @@ public class SendService {
             return done(refuse(new ProtocolException(ErrorCode.UNAVAILABLE,
                     "message " + first + " was not stored: send it again first, then this one", send.id())));
         }
-        long wait = connectionBudget.take(send.id());
+        Plan plan = plan(sender, send);
+        long wait = connectionBudget.take(send.id(), plan.cost());
         if (wait > 0) {
             return done(rateLimited(send.id(), wait));
         }
-        long userWait = limiter.takeForUser(sender.user());
+        long userWait = limiter.takeForUser(sender.user(), plan.cost());
         if (userWait > 0) {
-            connectionBudget.refusedElsewhere(send.id(), userWait);
+            connectionBudget.refusedElsewhere(send.id(), userWait, plan.cost());
             return done(rateLimited(send.id(), userWait));
         }
-        return accept(sender, send).thenApply(reply -> {
+        return accept(sender, send, plan).thenApply(reply -> {
             if (reply instanceof ServerFrame.Rejected r && r.code() == ErrorCode.UNAVAILABLE) {
                 connectionBudget.notStored(send.id()); // later sends of this connection wait for it: order kept
             }
@@ -101,8 +102,30 @@ public class SendService {
         } catch (ProtocolException e) {
             return done(refuse(e));
         }
-        long wait = limiter.takeForUser(sender.user());
-        return wait > 0 ? done(rateLimited(send.id(), wait)) : accept(sender, send);
+        Plan plan = plan(sender, send);
+        long wait = limiter.takeForUser(sender.user(), plan.cost());
+        return wait > 0 ? done(rateLimited(send.id(), wait)) : accept(sender, send, plan);
+    }
+
+    /**
+     * Whom a send goes to ({@code members} null: its one recipient), or why it is refused. It costs one token of each
+     * send budget per recipient copy, the sender's own copy being free as in a one-to-one send: a group send to N
+     * other members costs N. A refusal costs one, like a bad frame.
+     */
+    private record Plan(List<String> members, int cost, ProtocolException refusal) {}
+
+    private Plan plan(Identity sender, ClientFrame.Send send) {
+        if (!Ids.isGroup(send.to())) {
+            return new Plan(null, 1, null);
+        }
+        Optional<GroupDirectory.Group> group = groups.get(send.to().substring(Ids.GROUP_PREFIX.length()));
+        ProtocolException refusal = groupRefusal(sender, send, group);
+        if (refusal != null) {
+            return new Plan(null, 1, refusal);
+        }
+        List<String> members = group.get().recipients();
+        int others = (int) members.stream().filter(m -> !m.equals(sender.user())).count();
+        return new Plan(members, Math.max(1, others), null);
     }
 
     private ServerFrame rateLimited(String id, long retryAfterMs) {
@@ -122,18 +145,12 @@ public class SendService {
         return CompletableFuture.completedFuture(frame);
     }
 
-    private CompletionStage<ServerFrame> accept(Identity sender, ClientFrame.Send send) {
-        List<String> members = null;
-        if (Ids.isGroup(send.to())) {
-            ProtocolException refusal = groupRefusal(sender, send);
-            if (refusal != null) {
-                return done(refuse(refusal));
-            }
-            members = groups.get(send.to().substring(Ids.GROUP_PREFIX.length())).map(g -> List.copyOf(g.members().keySet()))
-                    .orElse(List.of());
+    private CompletionStage<ServerFrame> accept(Identity sender, ClientFrame.Send send, Plan plan) {
+        if (plan.refusal() != null) {
+            return done(refuse(plan.refusal()));
         }
         long now = System.currentTimeMillis();
-        List<InboxOpsWriter.Copy> copies = copies(sender, send, members, now);
+        List<InboxOpsWriter.Copy> copies = copies(sender, send, plan.members(), now);
         return writer.write(copies, now).handle((ok, error) -> {
             if (error == null) {
                 accepted.increment();
@@ -171,20 +188,21 @@ public class SendService {
         return copies;
     }
 
-    /** Checks a group send against this gateway's view; the router checks again at routing time. */
-    private ProtocolException groupRefusal(Identity sender, ClientFrame.Send send) {
+    /**
+     * Checks a group send against this gateway's view. A group the sender may not see answers as a missing one
+     * (no existence oracle); an invitee sees it but posts only after accepting (unless anyone may post).
+     */
+    private ProtocolException groupRefusal(Identity sender, ClientFrame.Send send, Optional<GroupDirectory.Group> group) {
         if (!groups.ready()) {
             return new ProtocolException(ErrorCode.UNAVAILABLE, "groups are loading; send it again", send.id());
         }
-        String id = send.to().substring(Ids.GROUP_PREFIX.length());
-        Optional<GroupDirectory.Group> group = groups.get(id);
-        if (group.isEmpty()) {
-            return new ProtocolException(ErrorCode.NOT_FOUND, "no group " + id, send.id());
+        if (group.isPresent() && (group.get().anyoneMayPost() || group.get().isMember(sender.user()))) {
+            return null;
         }
-        if (!group.get().anyoneMayPost() && !group.get().isMember(sender.user())) {
-            return new ProtocolException(ErrorCode.FORBIDDEN, "only members send to " + send.to(), send.id());
+        if (group.isPresent() && group.get().isInvited(sender.user())) {
+            return new ProtocolException(ErrorCode.FORBIDDEN, "accept the invitation to " + send.to() + " first", send.id());
         }
-        return null;
+        return new ProtocolException(ErrorCode.NOT_FOUND, GroupsResource.NOT_FOUND, send.id());
     }
 
     private ServerFrame refuse(ProtocolException e) {

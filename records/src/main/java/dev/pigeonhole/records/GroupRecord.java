@@ -11,8 +11,23 @@ public record GroupRecord(Group group, Member member) {
     /** {@code anyoneMayPost}: false (default) lets only members send to the group. */
     public record Group(String owner, boolean anyoneMayPost, long createdAt) {}
 
-    /** Admins (and the owner) may add and remove members. */
-    public record Member(Role role, long addedAt) {}
+    /**
+     * Admins (and the owner) may add and remove members. {@code invited}: added by {@code invitedBy} and not accepted
+     * yet, so not a recipient. Records written before invitations existed lack both fields: joined members.
+     */
+    public record Member(Role role, long addedAt, boolean invited, String invitedBy) {
+        public static Member joined(Role role, long addedAt) {
+            return new Member(role, addedAt, false, null);
+        }
+
+        public Member accepted() {
+            return new Member(role, addedAt, false, invitedBy);
+        }
+
+        public Member withRole(Role role) {
+            return new Member(role, addedAt, invited, invitedBy);
+        }
+    }
 
     public enum Role { OWNER, ADMIN, MEMBER }
 

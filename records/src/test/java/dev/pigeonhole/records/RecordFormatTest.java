@@ -44,6 +44,16 @@ class RecordFormatTest {
     }
 
     @Test
+    void aMemberRecordFromBeforeInvitationsReadsAsAJoinedMemberAndAnInvitationReadsBack() {
+        var serde = Topics.GROUPS.valueSerde();
+        byte[] old = "{\"member\":{\"role\":\"MEMBER\",\"addedAt\":5}}".getBytes(StandardCharsets.UTF_8);
+        assertThat(serde.deserializer().deserialize("t", old))
+                .isEqualTo(new GroupRecord(null, GroupRecord.Member.joined(GroupRecord.Role.MEMBER, 5)));
+        GroupRecord invited = new GroupRecord(null, new GroupRecord.Member(GroupRecord.Role.ADMIN, 6, true, "alice"));
+        assertThat(serde.deserializer().deserialize("t", serde.serializer().serialize("t", invited))).isEqualTo(invited);
+    }
+
+    @Test
     void unknownFormatsTypesAndKindsAreRefusedByName() {
         assertThatThrownBy(() -> InboxOp.decode(new byte[] {2, 1})).isInstanceOf(RecordFormatException.class)
                 .hasMessageContaining("format version 2");

@@ -145,8 +145,11 @@ class DeliveryContractIT {
     void aGroupSendReachesTheMembersOfTheMomentAndOnlyMembersPost() throws Exception {
         assertThat(http("POST", "/v1/groups?user=g-alice&device=pc", "{\"id\":\"team\",\"members\":[\"g-bob\",\"g-carol\"]}"))
                 .startsWith("201 {\"id\":\"team\",\"owner\":\"g-alice\"");
+        assertThat(http("POST", "/v1/groups/team/accept?user=g-bob&device=pc", "")).startsWith("200 ");
+        assertThat(http("POST", "/v1/groups/team/accept?user=g-carol&device=pc", "")).startsWith("200 ");
         assertThat(http("POST", "/v1/groups?user=g-bob&device=pc", "{\"id\":\"team\"}")).startsWith("409 {\"type\":\"error\",\"code\":\"conflict\"");
-        assertThat(http("GET", "/v1/groups/team?user=g-mallory&device=pc", null)).startsWith("403 {\"type\":\"error\",\"code\":\"forbidden\"");
+        assertThat(http("GET", "/v1/groups/team?user=g-mallory&device=pc", null)).as("hidden from non-members")
+                .startsWith("404 {\"type\":\"error\",\"code\":\"not_found\"");
         assertThat(http("GET", "/v1/groups/nope?user=g-alice&device=pc", null)).startsWith("404 {\"type\":\"error\",\"code\":\"not_found\"");
         assertThat(http("PUT", "/v1/groups/team/members/g-dave?user=g-bob&device=pc", "")).startsWith("403 ");
 
@@ -162,7 +165,7 @@ class DeliveryContractIT {
             assertThat(alice.awaitReply("g-1", WAIT)).isEqualTo(new ServerFrame.Accepted("g-1"));
             mallory.send("x-1", "group:team", "1");
             assertThat(mallory.awaitReply("x-1", WAIT)).isInstanceOfSatisfying(ServerFrame.Rejected.class,
-                    r -> assertThat(r.code()).isEqualTo(ErrorCode.FORBIDDEN));
+                    r -> assertThat(r.code()).isEqualTo(ErrorCode.NOT_FOUND));
             bob.awaitMessages(1, WAIT);
             carol.awaitMessages(1, WAIT);
             aliceTablet.awaitMessages(1, WAIT);
@@ -171,7 +174,9 @@ class DeliveryContractIT {
 
             assertThat(http("DELETE", "/v1/groups/team/members/g-carol?user=g-alice&device=pc", null)).startsWith("200 ");
             assertThat(http("PUT", "/v1/groups/team/members/g-dave?user=g-alice&device=pc", "{\"role\":\"admin\"}"))
-                    .startsWith("200 ").contains("{\"user\":\"g-dave\",\"role\":\"admin\"}");
+                    .startsWith("200 ").contains("{\"user\":\"g-dave\",\"role\":\"admin\",\"status\":\"invited\",\"invitedBy\":\"g-alice\"}");
+            assertThat(http("POST", "/v1/groups/team/accept?user=g-dave&device=pc", "")).startsWith("200 ")
+                    .contains("{\"user\":\"g-dave\",\"role\":\"admin\",\"status\":\"joined\"}");
             try (TestInbox dave = new TestInbox(pigeonhole.ws(""), "g-dave", "phone", "", true)) {
                 dave.awaitCaughtUp(WAIT);
                 alice.send("g-2", "group:team", "2");

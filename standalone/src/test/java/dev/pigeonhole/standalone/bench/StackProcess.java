@@ -43,9 +43,12 @@ final class StackProcess implements AutoCloseable {
         this.log = log;
     }
 
+    /** The benchmark's groups are managed by the benchmark: members join at once, without invitations. */
+    static final String OPEN_GROUPS = "-Dpigeonhole.gateway.group-consent=open";
+
     /** The options every stack JVM gets besides the jar's flags. */
     static String options() {
-        return ("-Xmx1g " + (Bench.boolProp("bench.keepSendLimits", false) ? "" : NO_SEND_LIMITS) + " "
+        return ("-Xmx1g " + OPEN_GROUPS + " " + (Bench.boolProp("bench.keepSendLimits", false) ? "" : NO_SEND_LIMITS) + " "
                 + System.getProperty("bench.stack.opts", "")).trim().replaceAll("\\s+", " ");
     }
 
