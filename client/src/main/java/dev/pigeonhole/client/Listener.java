@@ -52,8 +52,9 @@ public interface Listener {
 
     /**
      * The server refused the connection for a reason that retrying will not fix (WebSocket close code 4100–4199,
-     * e.g. 4100 unauthorized, 4103 displaced by a newer connection of this device, 4104 device removed); the client
-     * stops reconnecting that link.
+     * e.g. 4100 unauthorized, 4103 displaced by a newer connection of this device, 4104 device removed, 4105 too many
+     * devices: the user must remove one, {@code DELETE /v1/devices/{device}}, before this one can register); the
+     * client stops reconnecting that link.
      */
     default void onRefused(int closeCode, String reason) {}
 }

@@ -54,9 +54,12 @@ final class StreamRegistry {
         if (push instanceof Push.Close c) {
             for (DeviceStream s : streams) {
                 if (s.connection().equals(c.connection()) && s.identity().device().equals(c.device())) {
-                    boolean removed = c.reason() == Push.Close.Reason.REMOVED;
-                    s.close(removed ? CloseCode.DEVICE_REMOVED : CloseCode.DISPLACED,
-                            removed ? "this device was removed" : "a newer connection of this device opened");
+                    switch (c.reason()) {
+                        case DISPLACED -> s.close(CloseCode.DISPLACED, "a newer connection of this device opened");
+                        case REMOVED -> s.close(CloseCode.DEVICE_REMOVED, "this device was removed");
+                        case TOO_MANY_DEVICES -> s.close(CloseCode.TOO_MANY_DEVICES,
+                                "too many devices: remove one (DELETE /v1/devices/{device}) to register this one");
+                    }
                 }
             }
         } else {

@@ -41,7 +41,13 @@ public enum CloseCode {
      */
     DISPLACED(4103, false),
     /** The user removed this device ({@code DELETE /v1/devices/{device}}); its cursor is gone. */
-    DEVICE_REMOVED(4104, false);
+    DEVICE_REMOVED(4104, false),
+    /**
+     * This device is not registered and the user already has the maximum number of registered devices
+     * ({@code pigeonhole.router.max-devices-per-user}). Reconnecting fails the same way until the user removes a
+     * device ({@code DELETE /v1/devices/{device}} from a registered one).
+     */
+    TOO_MANY_DEVICES(4105, false);
 
     private final int code;
     private final boolean reconnect;

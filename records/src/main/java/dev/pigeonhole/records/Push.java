@@ -18,9 +18,13 @@ public sealed interface Push {
      */
     record Head(String user, long epoch, long head, String connection) implements Push {}
 
-    /** Close the socket {@code connection} of {@code device}: a newer socket displaced it, or the device was removed. */
+    /**
+     * Close the socket {@code connection} of {@code device}: a newer socket displaced it, the device was removed, or
+     * its connect was refused because the user has the maximum number of registered devices. The reason's ordinal is
+     * its wire value: append new reasons, never reorder.
+     */
     record Close(String user, String device, String connection, Reason reason) implements Push {
-        public enum Reason { DISPLACED, REMOVED }
+        public enum Reason { DISPLACED, REMOVED, TOO_MANY_DEVICES }
     }
 
     static byte[] encode(Push push) {

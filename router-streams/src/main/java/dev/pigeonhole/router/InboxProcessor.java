@@ -30,7 +30,7 @@ final class InboxProcessor implements Processor<String, byte[], String, byte[]> 
     public void init(ProcessorContext<String, byte[]> context) {
         this.out = new Outputs(context, metrics);
         this.inboxes = new Inboxes(context, settings.dedupRetention(), settings.retention(), metrics);
-        this.sessions = new Sessions(inboxes);
+        this.sessions = new Sessions(inboxes, settings.maxDevicesPerUser(), metrics);
         this.acks = new Acks(inboxes);
         this.housekeeping = new Housekeeping(settings.retention(), settings.sessionExpiry(),
                 settings.housekeepingBudget(), settings.nanoClock());

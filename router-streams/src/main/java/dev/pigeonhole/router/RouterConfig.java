@@ -92,6 +92,15 @@ public interface RouterConfig {
         Duration checkBudget();
     }
 
+    /**
+     * Registered devices per user at most (at least 1). A connect of a further device is refused (close 4105
+     * {@code too_many_devices}) until the user removes one; registered devices are never refused, also after the
+     * cap was lowered. Like Signal's cap (6 per account) but higher: Signal unlinks devices idle for 30 days, here a
+     * registration lasts until {@code DELETE /v1/devices/{device}}, so reinstalls and lost devices keep slots.
+     */
+    @WithDefault("16")
+    int maxDevicesPerUser();
+
     /** A device session not refreshed by its delivery instance within this time is forgotten (checked with retention). */
     @WithDefault("PT30M")
     Duration sessionExpiry();

@@ -10,6 +10,7 @@ public final class RouterMetrics {
     private final Counter duplicates;
     private final Counter notices;
     private final Counter deadLetters;
+    private final Counter devicesRefused;
 
     public RouterMetrics(MeterRegistry registry) {
         this.appended = Counter.builder("pigeonhole.router.appends")
@@ -21,6 +22,9 @@ public final class RouterMetrics {
                 .description("Receipts and undelivered notices written for other inboxes").register(registry);
         this.deadLetters = Counter.builder("pigeonhole.router.dead.letters")
                 .description("Records the router could not read, moved to pigeonhole-dead-letters").register(registry);
+        this.devicesRefused = Counter.builder("pigeonhole.router.devices.refused")
+                .description("Connects of a new device refused: the user had max-devices-per-user registered")
+                .register(registry);
     }
 
     public static RouterMetrics detached() {
@@ -41,5 +45,9 @@ public final class RouterMetrics {
 
     void deadLetter() {
         deadLetters.increment();
+    }
+
+    void deviceRefused() {
+        devicesRefused.increment();
     }
 }

@@ -39,7 +39,13 @@ public final class RouterTopology {
 
     /** What the topology needs to know from the deployment. */
     public record Settings(Duration dedupRetention, Duration sessionExpiry, Retention retention,
-                           Duration housekeepingBudget, LongSupplier nanoClock) {}
+                           Duration housekeepingBudget, LongSupplier nanoClock, int maxDevicesPerUser) {
+        public Settings {
+            if (maxDevicesPerUser < 1) {
+                throw new IllegalArgumentException("pigeonhole.router.max-devices-per-user must be at least 1");
+            }
+        }
+    }
 
     private RouterTopology() {}
 

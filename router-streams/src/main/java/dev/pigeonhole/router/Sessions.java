@@ -15,17 +15,30 @@ import dev.pigeonhole.records.Push;
  *   <li>On every connect or refresh it pushes the inbox head to that instance, naming the socket: entries appended
  *       before were read from the store, later ones are pushed, so none is missed between backlog and live.
  *   <li>Removing a device drops its cursor and closes its socket ({@code REMOVED}).
+ *   <li>A user has at most {@code maxDevices} registered devices: the connect of an unknown device beyond them changes
+ *       nothing and closes its socket ({@code TOO_MANY_DEVICES}). The count is in the inbox state, so the decision is
+ *       a function of the log (and the setting).
  * </ul>
  */
 final class Sessions {
     private final Inboxes inboxes;
+    private final int maxDevices;
+    private final RouterMetrics metrics;
 
-    Sessions(Inboxes inboxes) {
+    Sessions(Inboxes inboxes, int maxDevices, RouterMetrics metrics) {
         this.inboxes = inboxes;
+        this.maxDevices = maxDevices;
+        this.metrics = metrics;
     }
 
     void connect(String user, InboxOp.Connect c, long timestamp, Outputs out) {
         InboxMeta m = inboxes.metaOrCreate(user, timestamp);
+        if (!m.knows(c.device()) && m.devices().size() >= maxDevices) {
+            metrics.deviceRefused();
+            out.push(c.instance(), new Push.Close(user, c.device(), c.connection(), Push.Close.Reason.TOO_MANY_DEVICES),
+                    timestamp);
+            return;
+        }
         InboxMeta.Session live = m.live().get(c.device());
         if (live != null && !live.connection().equals(c.connection())) {
             close(user, c.device(), live, Push.Close.Reason.DISPLACED, timestamp, out);

@@ -14,7 +14,7 @@ public class TopologyProducer {
         return RouterTopology.build(new RouterTopology.Settings(config.dedupRetention(), config.sessionExpiry(),
                         new Retention(r.maxAge(), r.maxEntries(), r.ackedMaxAge(), r.checkInterval(), r.maxPerCheck(),
                                 r.inboxesPerCheck()),
-                        r.checkBudget(), System::nanoTime),
+                        r.checkBudget(), System::nanoTime, config.maxDevicesPerUser()),
                 new RouterMetrics(registry));
     }
 }

@@ -39,7 +39,7 @@ class RouterTopologyTest {
     static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
     static final Retention RETENTION = new Retention(Duration.ofDays(7), 1000, Duration.ofDays(1), Duration.ofMinutes(1), 10_000, 2);
     static final RouterTopology.Settings SETTINGS = new RouterTopology.Settings(Duration.ofDays(7), Duration.ofMinutes(30),
-            RETENTION, Duration.ofSeconds(1), System::nanoTime);
+            RETENTION, Duration.ofSeconds(1), System::nanoTime, 16);
 
     private TopologyTestDriver driver;
     private TestInputTopic<String, InboxOp> ops;
@@ -238,6 +238,48 @@ class RouterTopologyTest {
     }
 
     @Test
+    void aNewDeviceBeyondTheCapIsRefusedAndRegisteredOnceAnotherIsRemovedTheSameWayOnEveryReplay() {
+        List<TestRecord<String, InboxOp>> log = List.of(
+                new TestRecord<>("bob", new InboxOp.Connect("d1", "delivery-a", "c1", null), T0),
+                new TestRecord<>("bob", new InboxOp.Connect("d2", "delivery-a", "c2", null), T0),
+                new TestRecord<>("bob", new InboxOp.Connect("d3", "delivery-a", "c3", null), T0),
+                new TestRecord<>("bob", new InboxOp.Connect("d4", "delivery-b", "c4", null), T0), // refused
+                new TestRecord<>("bob", new InboxOp.Ack("d4", 1), T0), // not registered: ignored
+                new TestRecord<>("bob", new InboxOp.Connect("d1", "delivery-b", "c5", null), T0), // known: takes over
+                new TestRecord<>("bob", new InboxOp.Remove("d2"), T0),
+                new TestRecord<>("bob", new InboxOp.Connect("d4", "delivery-b", "c6", null), T0)); // a free slot
+        List<KeyValue<String, Push>> first = null;
+        for (int run = 0; run < 2; run++) {
+            driver.close();
+            driver = driver(new RouterTopology.Settings(Duration.ofDays(7), Duration.ofMinutes(30), RETENTION,
+                    Duration.ofSeconds(1), System::nanoTime, 3));
+            ops.pipeRecordList(log.subList(0, 5));
+            long epoch = epochOf("bob");
+            assertThat(push.readKeyValuesToList()).containsExactly(
+                    KeyValue.pair("delivery-a", new Push.Head("bob", epoch, 0, "c1")),
+                    KeyValue.pair("delivery-a", new Push.Head("bob", epoch, 0, "c2")),
+                    KeyValue.pair("delivery-a", new Push.Head("bob", epoch, 0, "c3")),
+                    KeyValue.pair("delivery-b", new Push.Close("bob", "d4", "c4", Push.Close.Reason.TOO_MANY_DEVICES)));
+            assertThat(meta().get("bob").devices()).containsOnlyKeys("d1", "d2", "d3");
+            assertThat(meta().get("bob").live()).containsOnlyKeys("d1", "d2", "d3");
+
+            ops.pipeRecordList(log.subList(5, log.size()));
+            assertThat(meta().get("bob").devices()).containsOnlyKeys("d1", "d3", "d4");
+            List<KeyValue<String, Push>> all = push.readKeyValuesToList();
+            assertThat(all).containsExactly(
+                    KeyValue.pair("delivery-a", new Push.Close("bob", "d1", "c1", Push.Close.Reason.DISPLACED)),
+                    KeyValue.pair("delivery-b", new Push.Head("bob", epoch, 0, "c5")),
+                    KeyValue.pair("delivery-a", new Push.Close("bob", "d2", "c2", Push.Close.Reason.REMOVED)),
+                    KeyValue.pair("delivery-b", new Push.Head("bob", epoch, 0, "c6")));
+            if (first == null) {
+                first = all;
+            } else {
+                assertThat(all).as("a replay of the log takes the same decisions").isEqualTo(first);
+            }
+        }
+    }
+
+    @Test
     void removingADeviceDropsItsCursorAndClosesItsSocket() {
         send("alice", "phone", "m-1", "bob", "x", T0);
         connect("bob", "laptop", "delivery-a", "c1");
@@ -292,7 +334,7 @@ class RouterTopologyTest {
         driver.close();
         Retention small = new Retention(Duration.ofDays(7), 20, Duration.ofDays(1), Duration.ofMinutes(1), 10_000, 2);
         driver = driver(new RouterTopology.Settings(Duration.ofDays(7), Duration.ofMinutes(30), small,
-                Duration.ofSeconds(1), System::nanoTime));
+                Duration.ofSeconds(1), System::nanoTime, 16));
         connect("bob", "phone", "delivery-a", "c1");
         for (int i = 1; i <= small.maxEntries() + 5; i++) {
             send("alice", "phone", "m-" + i, "bob", "x", T0);
@@ -428,7 +470,7 @@ class RouterTopologyTest {
         // every look at the clock costs 10 ms: a budget of 300 ms allows ~30 inboxes per check
         driver = driver(new RouterTopology.Settings(Duration.ofDays(7), Duration.ofMinutes(30),
                 new Retention(Duration.ofDays(7), 1000, Duration.ofDays(1), Duration.ofMinutes(1), 10_000, 100_000),
-                Duration.ofMillis(300), () -> nanos[0] += 10_000_000));
+                Duration.ofMillis(300), () -> nanos[0] += 10_000_000, 16));
         int users = 300;
         for (int u = 0; u < users; u++) {
             connect("u" + u, "phone", "delivery-a", "c" + u, T0);
