@@ -171,6 +171,7 @@ class HttpLimitsIT {
                 s.getOutputStream().write(ascii("GET /v1/devices?user=edge-dave&device=phone " + version + "\r\n\r\n"));
                 String response = readResponse(s.getInputStream());
                 assertThat(response).as(version).matches("HTTP/1\\.[01] 400 (?s).*").contains("invalid_field");
+                assertThat(closedByServer(s, WAIT)).as("a client that sends no Host is not kept").isTrue();
             }
         }
         assertThat(clientErrors("missing_host") - before).isEqualTo(20);

@@ -60,7 +60,8 @@ final class ServiceProcess implements AutoCloseable {
             "pigeonhole.limits.send-burst-per-connection", "100000",
             "pigeonhole.limits.sends-per-second-per-user", "100000",
             "pigeonhole.limits.send-burst-per-user", "100000",
-            "pigeonhole.limits.connections-per-device", "100");
+            "pigeonhole.limits.connections-per-device", "100",
+            "pigeonhole.limits.connections-per-address", "0");
 
     /** The standalone launcher with {@link #GENEROUS_LIMITS}. */
     static ServiceProcess standalone(String name, int port, Path dataDir) {

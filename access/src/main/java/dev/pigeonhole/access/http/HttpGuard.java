@@ -115,7 +115,8 @@ public class HttpGuard {
         ctx.response().setStatusCode(status);
         if (reason == ClientErrors.Reason.MISSING_HOST) {
             ctx.response().putHeader(HttpHeaders.CONNECTION, "close").putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                    .end(Frames.encode(new ServerFrame.Error(ErrorCode.INVALID_FIELD, "an HTTP/1.x request needs a Host header")));
+                    .end(Frames.encode(new ServerFrame.Error(ErrorCode.INVALID_FIELD, "an HTTP/1.x request needs a Host header")))
+                    .onComplete(sent -> ctx.request().connection().close());
         } else {
             ctx.response().end();
         }
