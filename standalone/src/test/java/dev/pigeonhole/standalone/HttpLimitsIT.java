@@ -87,13 +87,14 @@ class HttpLimitsIT {
 
     @Test
     void aSilentConnectionIsClosedAfterTheIdleTimeoutButAReceivingWebSocketIsNot() throws Exception {
-        try (TestInbox inbox = new TestInbox(pigeonhole.ws(""), "edge-bob", "laptop", "after=0", true);
-             Socket silent = connect("127.0.0.2")) {
+        try (TestInbox inbox = new TestInbox(pigeonhole.ws(""), "edge-bob", "laptop", "after=0", true)) {
             inbox.awaitCaughtUp(WAIT);
+            Socket silent = connect("127.0.0.2");
             assertThat(get(silent, "/q/health/live")).startsWith("HTTP/1.1 200");
             long start = System.nanoTime();
             assertThat(closedByServer(silent, WAIT)).as("a silent keep-alive connection is closed").isTrue();
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(IDLE_TIMEOUT.minusSeconds(1));
+            silent.close();
 
             // the inbox received only pings (and answered them) all that time, longer than both timeouts
             assertThat(inbox.closed()).isNotDone();
