@@ -124,6 +124,10 @@ public class HttpGuard {
 
     @SuppressWarnings("unchecked")
     private void guard(HttpServerOptions options) {
+        if (options.getPort() == 0) {
+            LOG.warn("HTTP on a random port: no connection guard (connection cap, request-head timeout)");
+            return;
+        }
         try {
             Field bound = TCPServerBase.class.getDeclaredField("bindFuture");
             bound.setAccessible(true);
