@@ -46,4 +46,19 @@ public interface LimitsConfig {
     /** A delivery connection that stays at {@code pending-bytes} this long does not read: closed with 4003. */
     @WithDefault("PT20S")
     java.time.Duration slowConsumerTimeout();
+
+    /**
+     * Open TCP connections per peer address on this instance's HTTP port; more are closed at once. 0: no cap. The
+     * peer is whatever connects: behind a proxy or ingress every client shares its address, so raise or disable it
+     * there and let the proxy limit per client.
+     */
+    @WithDefault("1000")
+    int connectionsPerAddress();
+
+    /**
+     * A request head (request line and headers, or a WebSocket upgrade) must be complete within this time of the
+     * connection opening, or of its first byte after the previous response; else the connection is closed. 0: none.
+     */
+    @WithDefault("PT10S")
+    java.time.Duration requestHeadTimeout();
 }

@@ -68,7 +68,8 @@ final class ServiceProcess implements AutoCloseable {
             "pigeonhole.limits.send-burst-per-connection", "100000",
             "pigeonhole.limits.sends-per-second-per-user", "100000",
             "pigeonhole.limits.send-burst-per-user", "100000",
-            "pigeonhole.limits.connections-per-device", "100");
+            "pigeonhole.limits.connections-per-device", "100",
+            "pigeonhole.limits.connections-per-address", "0");
 
     /** The standalone launcher with {@link #GENEROUS_LIMITS}. */
     static ServiceProcess standalone(String name, int port, Path dataDir) {
@@ -243,22 +244,51 @@ final class ServiceProcess implements AutoCloseable {
         throw new AssertionError(user + "'s inbox did not reach " + what + " within " + timeout + "; last page " + seen);
     }
 
-    /** The value of one Prometheus sample, e.g. {@code pigeonhole_gateway_connections}; 0 when absent. */
-    double metric(String sample) {
+    /** Where the process serves its Prometheus metrics. */
+    String metricsUrl() {
+        return management("/q/metrics");
+    }
+
+    /** The Prometheus exposition, all samples. */
+    String metrics() {
         try {
-            String body = HTTP.send(HttpRequest.newBuilder(URI.create(management("/q/metrics"))).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-            for (String line : body.split("\n")) {
-                if (line.startsWith(sample + " ")) {
-                    return Double.parseDouble(line.substring(sample.length() + 1).trim());
-                }
-            }
-            return 0;
+            return HTTP.send(HttpRequest.newBuilder(URI.create(metricsUrl())).build(), HttpResponse.BodyHandlers.ofString()).body();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** The value of one Prometheus sample, e.g. {@code pigeonhole_gateway_connections}; 0 when absent. */
+    double metric(String sample) {
+        for (String line : metrics().split("\n")) {
+            if (line.startsWith(sample + " ")) {
+                return Double.parseDouble(line.substring(sample.length() + 1).trim());
+            }
+        }
+        return 0;
+    }
+
+    /** The length of the process's log (stdout and stderr, appended over runs) so far: a mark for {@link #logSince}. */
+    long logLength() {
+        try {
+            return Files.exists(log) ? Files.size(log) : 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** What the process logged after {@code mark} (a {@link #logLength()}). */
+    String logSince(long mark) {
+        try (var file = new java.io.RandomAccessFile(log.toFile(), "r")) {
+            byte[] tail = new byte[(int) Math.max(0, file.length() - mark)];
+            file.seek(mark);
+            file.readFully(tail);
+            return new String(tail, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
