@@ -94,6 +94,16 @@ class TokenVerifierTest {
     }
 
     @Test
+    void tokensWithAnotherAlgorithmAreRefused() throws Exception {
+        org.jose4j.jws.JsonWebSignature hs256 = new org.jose4j.jws.JsonWebSignature();
+        hs256.setPayload("{\"iss\":\"" + ISSUER + "\",\"sub\":\"alice\",\"device\":\"phone\",\"exp\":"
+                + (Instant.now().getEpochSecond() + 600) + "}");
+        hs256.setAlgorithmHeaderValue(org.jose4j.jws.AlgorithmIdentifiers.HMAC_SHA256);
+        hs256.setKey(new org.jose4j.keys.HmacKey(keys.pair.getPublic().getEncoded())); // the public key as secret
+        assertRefused(hs256.getCompactSerialization(), "token signature not valid");
+    }
+
+    @Test
     void unsignedTokensAreRefused() {
         Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
         String header = b64.encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
