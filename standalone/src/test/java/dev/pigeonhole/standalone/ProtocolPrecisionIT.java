@@ -94,6 +94,29 @@ class ProtocolPrecisionIT {
     }
 
     @Test
+    void otherFramingViolationsCloseWith1002() throws Exception {
+        byte[] frame = "{\"type\":\"ack\",\"seq\":0}".getBytes(StandardCharsets.US_ASCII);
+        for (String endpoint : ENDPOINTS) {
+            try (RawWebSocket ws = new RawWebSocket(pigeonhole.port, endpoint)) {
+                ws.sendFrame(0x81, frame, false); // unmasked
+                assertThat(ws.readClose(READ_MS).code()).as(endpoint + " unmasked").isEqualTo(CloseCode.PROTOCOL_ERROR.code());
+            }
+            try (RawWebSocket ws = new RawWebSocket(pigeonhole.port, endpoint)) {
+                ws.sendFrame(0x89, new byte[126]); // a ping over 125 bytes
+                assertThat(ws.readClose(READ_MS).code()).as(endpoint + " big ping").isEqualTo(CloseCode.PROTOCOL_ERROR.code());
+            }
+            try (RawWebSocket ws = new RawWebSocket(pigeonhole.port, endpoint)) {
+                ws.sendFrame(0x83, frame); // reserved opcode 3
+                assertThat(ws.readClose(READ_MS).code()).as(endpoint + " opcode 3").isEqualTo(CloseCode.PROTOCOL_ERROR.code());
+            }
+            try (RawWebSocket ws = new RawWebSocket(pigeonhole.port, endpoint)) {
+                ws.sendFrame(0x80, frame); // a continuation without a start
+                assertThat(ws.readClose(READ_MS).code()).as(endpoint + " continuation").isEqualTo(CloseCode.PROTOCOL_ERROR.code());
+            }
+        }
+    }
+
+    @Test
     void invalidUtf8InATextFrameClosesWith1007() throws Exception {
         byte[] invalid = {'{', '"', 'x', '"', ':', '"', (byte) 0xC3, 0x28, '"', '}'};
         for (String endpoint : ENDPOINTS) {

@@ -39,19 +39,30 @@ final class RawWebSocket implements AutoCloseable {
      * e.g. {@code 0x81} for a whole text frame.
      */
     void sendFrame(int first, byte[] payload) throws IOException {
+        sendFrame(first, payload, true);
+    }
+
+    /** Sends one frame, masked or (against RFC 6455) not. */
+    void sendFrame(int first, byte[] payload, boolean masked) throws IOException {
         ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
         frame.write(first);
+        int maskBit = masked ? 0x80 : 0;
         if (payload.length < 126) {
-            frame.write(0x80 | payload.length);
+            frame.write(maskBit | payload.length);
         } else if (payload.length < 65536) {
-            frame.write(0x80 | 126);
+            frame.write(maskBit | 126);
             frame.write(payload.length >>> 8);
             frame.write(payload.length & 0xFF);
         } else {
-            frame.write(0x80 | 127);
+            frame.write(maskBit | 127);
             for (int shift = 56; shift >= 0; shift -= 8) {
                 frame.write((int) ((long) payload.length >>> shift) & 0xFF);
             }
+        }
+        if (!masked) {
+            frame.write(payload);
+            socket.getOutputStream().write(frame.toByteArray());
+            return;
         }
         byte[] mask = {0x5A, 0x3C, 0x7E, 0x11};
         frame.write(mask);
