@@ -7,13 +7,16 @@ import io.smallrye.jwt.auth.principal.JWTAuthContextInfo;
 import io.smallrye.jwt.auth.principal.ParseException;
 import java.time.Duration;
 import java.util.Set;
+import org.jose4j.jwt.consumer.ErrorCodes;
+import org.jose4j.jwt.consumer.InvalidJwtException;
+import org.jose4j.lang.InvalidAlgorithmException;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
  * Verifies bearer tokens (signed JWTs, RS256 by default) with SmallRye JWT: signature against the configured key,
- * issuer, expiry (required) within the clock skew, optional audience. The user is {@code sub}, the device the
- * {@code device} claim; both must be valid ids. Tokens marked {@code pigeonhole_dev} (minted by the standalone
- * mode) are refused unless {@code acceptDevTokens}.
+ * issuer, expiry (required) and not-before within the clock skew, optional audience; {@code iat} is optional.
+ * The user is {@code sub}, the device the {@code device} claim; both must be valid ids. Tokens marked
+ * {@code pigeonhole_dev} (minted by the standalone mode) are refused unless {@code acceptDevTokens}.
  */
 public final class TokenVerifier {
     public static final String DEVICE_CLAIM = "device";
@@ -32,7 +35,10 @@ public final class TokenVerifier {
     public TokenVerifier(Settings settings) {
         JWTAuthContextInfo info = new JWTAuthContextInfo(settings.publicKeyLocation(), settings.issuer());
         info.setClockSkew((int) settings.clockSkew().toSeconds());
-        info.setRequiredClaims(Set.of("exp", "sub", DEVICE_CLAIM));
+        // exp is always required; iat is not (RFC 7519 makes it optional): a non-positive time-to-live turns off
+        // SmallRye's iat requirement. sub and device are checked below, with their own reason.
+        info.setMaxTimeToLiveSecs(0L);
+        info.setRequireNamedPrincipal(false);
         if (settings.audience() != null) {
             info.setExpectedAudience(Set.of(settings.audience()));
         }
@@ -68,24 +74,38 @@ public final class TokenVerifier {
         return null;
     }
 
-    /** A short reason for the client; the library's message may quote the token, so only its kind is kept. */
+    /**
+     * A short reason for the client, from jose4j's error codes (never from message text, which quotes the token's
+     * claims). The first that applies: signature, missing exp, expired, not valid yet, issuer, audience.
+     */
     private static String reason(Throwable e) {
-        String all = "";
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            all += " " + t.getClass().getSimpleName() + ":" + t.getMessage();
+        InvalidJwtException invalid = null;
+        for (Throwable t = e; t != null && invalid == null; t = t.getCause()) {
+            if (t instanceof InvalidJwtException i) {
+                invalid = i;
+            }
         }
-        String lower = all.toLowerCase();
-        if (lower.contains("expir")) {
+        if (invalid == null) {
+            return "token not valid";
+        }
+        if (invalid.hasErrorCode(ErrorCodes.SIGNATURE_INVALID) || invalid.hasErrorCode(ErrorCodes.SIGNATURE_MISSING)
+                || invalid.getCause() instanceof InvalidAlgorithmException) {
+            return "token signature not valid";
+        }
+        if (invalid.hasErrorCode(ErrorCodes.EXPIRATION_MISSING)) {
+            return "token has no exp claim";
+        }
+        if (invalid.hasErrorCode(ErrorCodes.EXPIRED)) {
             return "token expired";
         }
-        if (lower.contains("issuer") || lower.contains("iss ")) {
+        if (invalid.hasErrorCode(ErrorCodes.NOT_YET_VALID)) {
+            return "token not valid yet";
+        }
+        if (invalid.hasErrorCode(ErrorCodes.ISSUER_INVALID) || invalid.hasErrorCode(ErrorCodes.ISSUER_MISSING)) {
             return "token issuer not accepted";
         }
-        if (lower.contains("audience") || lower.contains("aud ")) {
+        if (invalid.hasErrorCode(ErrorCodes.AUDIENCE_INVALID) || invalid.hasErrorCode(ErrorCodes.AUDIENCE_MISSING)) {
             return "token audience not accepted";
-        }
-        if (lower.contains("signature") || lower.contains("alg")) {
-            return "token signature not valid";
         }
         return "token not valid";
     }

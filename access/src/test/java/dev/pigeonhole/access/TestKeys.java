@@ -11,6 +11,9 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
+import org.jose4j.jws.AlgorithmIdentifiers;
+import org.jose4j.jws.JsonWebSignature;
+import org.jose4j.lang.JoseException;
 
 /** An RSA key pair for tests: the public half as a PEM file, the private half to sign tokens. */
 final class TestKeys {
@@ -39,5 +42,18 @@ final class TestKeys {
 
     String sign(JwtClaimsBuilder claims) {
         return claims.sign(pair.getPrivate());
+    }
+
+    /** Signs the claims exactly as given (the builder always adds {@code iat}). */
+    String signRaw(String claimsJson) {
+        JsonWebSignature jws = new JsonWebSignature();
+        jws.setPayload(claimsJson);
+        jws.setAlgorithmHeaderValue(AlgorithmIdentifiers.RSA_USING_SHA256);
+        jws.setKey(pair.getPrivate());
+        try {
+            return jws.getCompactSerialization();
+        } catch (JoseException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -10,7 +10,17 @@ public enum CloseCode {
     NORMAL(1000, true),
     /** The server is shutting down or being redeployed. */
     GOING_AWAY(1001, true),
-    /** A WebSocket message exceeded the transport limit ({@code max-message-size}); do not send it again. */
+    /**
+     * The client broke RFC 6455 (e.g. a reserved bit set though no extension was negotiated, an unmasked frame, a
+     * fragmented control frame); the reason names the rule.
+     */
+    PROTOCOL_ERROR(1002, true),
+    /** A text frame was not valid UTF-8. */
+    INVALID_PAYLOAD(1007, true),
+    /**
+     * A WebSocket frame or message exceeded the transport limit ({@code max-frame-size}, {@code max-message-size});
+     * do not send it again.
+     */
     MESSAGE_TOO_BIG(1009, true),
     /** Unexpected server failure. */
     INTERNAL_ERROR(1011, true),

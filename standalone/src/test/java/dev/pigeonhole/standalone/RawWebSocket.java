@@ -31,8 +31,55 @@ final class RawWebSocket implements AutoCloseable {
         }
     }
 
+    /** A close frame as read: its code (-1 if the connection ended without one) and reason. */
+    record Close(int code, String reason) {}
+
+    /**
+     * Sends one frame, masked as a client must: {@code first} is the header's first byte (FIN, RSV bits, opcode),
+     * e.g. {@code 0x81} for a whole text frame.
+     */
+    void sendFrame(int first, byte[] payload) throws IOException {
+        sendFrame(first, payload, true);
+    }
+
+    /** Sends one frame, masked or (against RFC 6455) not. */
+    void sendFrame(int first, byte[] payload, boolean masked) throws IOException {
+        ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
+        frame.write(first);
+        int maskBit = masked ? 0x80 : 0;
+        if (payload.length < 126) {
+            frame.write(maskBit | payload.length);
+        } else if (payload.length < 65536) {
+            frame.write(maskBit | 126);
+            frame.write(payload.length >>> 8);
+            frame.write(payload.length & 0xFF);
+        } else {
+            frame.write(maskBit | 127);
+            for (int shift = 56; shift >= 0; shift -= 8) {
+                frame.write((int) ((long) payload.length >>> shift) & 0xFF);
+            }
+        }
+        if (!masked) {
+            frame.write(payload);
+            socket.getOutputStream().write(frame.toByteArray());
+            return;
+        }
+        byte[] mask = {0x5A, 0x3C, 0x7E, 0x11};
+        frame.write(mask);
+        for (int i = 0; i < payload.length; i++) {
+            frame.write(payload[i] ^ mask[i & 3]);
+        }
+        socket.getOutputStream().write(frame.toByteArray());
+        socket.getOutputStream().flush();
+    }
+
     /** Reads frames until a close frame and returns its code (-1 if the connection ended without one). */
     int readUntilClose(int timeoutMs) throws IOException {
+        return readClose(timeoutMs).code();
+    }
+
+    /** Reads frames until a close frame (the connection ending without one gives code -1). */
+    Close readClose(int timeoutMs) throws IOException {
         socket.setSoTimeout(timeoutMs);
         try {
             while (true) {
@@ -47,11 +94,14 @@ final class RawWebSocket implements AutoCloseable {
                 byte[] payload = new byte[(int) len];
                 in.readFully(payload);
                 if ((b0 & 0x0F) == 0x8) {
-                    return payload.length >= 2 ? ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF) : 1005;
+                    return payload.length >= 2
+                            ? new Close(((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF),
+                                    new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8))
+                            : new Close(1005, "");
                 }
             }
-        } catch (java.io.EOFException e) {
-            return -1;
+        } catch (java.io.EOFException | java.net.SocketException e) {
+            return new Close(-1, String.valueOf(e));
         }
     }
 
