@@ -17,9 +17,15 @@ import java.util.concurrent.TimeUnit;
  * bytes of an oversized frame itself), writes of the application are failed. The TCP connection closes when the
  * client answers with its close frame or after {@link #LINGER_MS}; reading meanwhile means the client's unsent
  * rest of a large frame does not turn the close into a reset that could destroy the close frame.
+ *
+ * <p>It also bounds every close the server starts: Vert.x times the client's answer only once the close frame is
+ * written to the network, which never happens for a client that stopped reading (the frame waits behind its full
+ * queue), so such a connection and its queue would stay. {@link #CLOSE_GRACE_MS} after the server's close frame is
+ * handed on, the TCP connection is closed whatever the client did.
  */
 final class FrameGuard extends ChannelDuplexHandler {
     static final long LINGER_MS = 2000;
+    static final long CLOSE_GRACE_MS = 10_000;
     private static final int MAX_REASON_BYTES = 123;
 
     private boolean closing;
@@ -54,6 +60,9 @@ final class FrameGuard extends ChannelDuplexHandler {
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (!closing) {
+            if (msg instanceof CloseWebSocketFrame) {
+                ctx.executor().schedule(() -> ctx.close(), CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);
+            }
             ctx.write(msg, promise);
             return;
         }

@@ -65,6 +65,19 @@ class FrameGuardTest {
     }
 
     @Test
+    void aCloseTheServerStartsEndsTheConnectionEvenIfTheClientNeverReadsIt() {
+        channel.freezeTime();
+        channel.writeAndFlush(new CloseWebSocketFrame(4003, "client does not read"));
+        assertThat(((CloseWebSocketFrame) channel.readOutbound()).statusCode()).isEqualTo(4003);
+        channel.advanceTimeBy(FrameGuard.CLOSE_GRACE_MS - 1, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(channel.isOpen()).as("time for the client to answer").isTrue();
+        channel.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(channel.isOpen()).isFalse();
+    }
+
+    @Test
     void otherErrorsPassThrough() {
         IllegalStateException other = new IllegalStateException("not a frame error");
         channel.pipeline().fireExceptionCaught(other);

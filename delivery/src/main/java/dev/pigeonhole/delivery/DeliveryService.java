@@ -56,9 +56,16 @@ public class DeliveryService {
         this.limits = limits;
         this.connections = limits.newUserConnectionLimiter();
         this.metrics = new DeliveryMetrics(meters);
+        if (config.pageBytes() < 1 || config.pageBytes() > config.bufferedBytes()) {
+            throw new IllegalArgumentException("pigeonhole.delivery.page-bytes must be in 1..buffered-bytes ("
+                    + config.bufferedBytes() + "): a read never asks for more than the instance may hold");
+        }
         this.buffers = new StreamBuffers(config.bufferedBytes(), timers::execute);
         Gauge.builder("pigeonhole.delivery.buffered", buffers, StreamBuffers::held).baseUnit("bytes")
                 .description("Entry bytes read or pushed and not yet written to a socket, all connections")
+                .register(meters);
+        Gauge.builder("pigeonhole.delivery.buffered.peak", buffers, StreamBuffers::peak).baseUnit("bytes")
+                .description("The most entry bytes held at once since start (high-water mark of the above)")
                 .register(meters);
         this.router = new RouterClient(config.routerUrl(), internalSecret);
         String instanceId = config.instanceId()

@@ -192,7 +192,7 @@ final class DeviceStream {
             knownHead = Math.max(knownHead, h.head());
             if (!confirmed && connection.equals(h.connection())) {
                 confirmed = true;
-                readPage(params.after(), params.pageSize());
+                readPage(params.after(), firstPage());
                 return;
             }
         } else if (push instanceof Push.NewEntry n) {
@@ -202,7 +202,7 @@ final class DeviceStream {
             knownHead = Math.max(knownHead, n.head());
             Entry entry = n.entry();
             long bytes = size(entry);
-            if (confirmed && (!started || entry.seq() > lastSent) && pending.size() < params.window()
+            if (confirmed && (!started || entry.seq() > lastSent) && inFlight() + pending.size() < params.window()
                     && !pending.containsKey(entry.seq()) && pendingBytes + bytes <= params.pageBytes()
                     && out.writable() && buffers.tryTake(bytes)) {
                 pending.put(entry.seq(), entry);
@@ -383,6 +383,9 @@ final class DeviceStream {
             dropPending();
             return;
         }
+        if (inFlight() >= params.window()) {
+            dropPending(); // nor one that does not ack: entries waiting for the window are read again after the ack
+        }
         int room = (int) (params.window() - inFlight());
         boolean nextInHand = pending.containsKey(lastSent + 1);
         if (!fetching && !awaitingBuffers && !nextInHand && lastSent < knownHead && room > 0) {
@@ -427,7 +430,7 @@ final class DeviceStream {
         if (started) {
             pump();
         } else {
-            readPage(params.after(), params.pageSize());
+            readPage(params.after(), firstPage());
         }
     }
 
@@ -445,32 +448,36 @@ final class DeviceStream {
 
     private synchronized void onPage(InboxPage page, Throwable error) {
         fetching = false;
-        buffers.release(reserved); // the page's entries are taken one by one below
+        boolean next = !closed && takePage(page, error);
+        buffers.release(reserved); // what the page's entries did not use
         reserved = 0;
-        if (closed) {
-            return;
+        if (next) {
+            pump();
         }
+    }
+
+    /** Holds the page's new entries (their bytes come out of the read's reservation first); true: pump next. */
+    private boolean takePage(InboxPage page, Throwable error) {
         if (error != null) {
             retry(error);
-            return;
+            return false;
         }
         if (!checkEpoch(page.epoch())) {
-            return;
+            return false;
         }
         if (!started) {
             if (page.after() > page.head() && !sameKnownEpoch(page.epoch())) {
                 // A cursor past the end of this inbox belongs to another history: resuming there would skip
                 // entries silently. Only a client naming this very epoch may be ahead (a store catching up).
                 close(CloseCode.RESYNC, "cursor " + page.after() + " is beyond the inbox head " + page.head());
-                return;
+                return false;
             }
             started = true;
             lastSent = page.after();
             acked = page.after();
             read = page.after();
             if (!begin(page)) {
-                pump();
-                return; // newest-first: this page's entries are older than where the stream starts
+                return true; // newest-first: this page's entries are older than where the stream starts
             }
         } else if (page.gap() != null && page.gap().to() > lastSent) {
             skipGap(page.gap());
@@ -480,19 +487,27 @@ final class DeviceStream {
         for (Entry e : page.entries()) {
             if (e.seq() > lastSent) {
                 if (pending.putIfAbsent(e.seq(), e) == null) {
-                    pendingBytes += size(e);
-                    buffers.take(size(e));
+                    long bytes = size(e);
+                    long reservedFor = Math.min(bytes, reserved);
+                    reserved -= reservedFor;
+                    buffers.take(bytes - reservedFor);
+                    pendingBytes += bytes;
                 }
                 progress = true;
             }
         }
         if (!progress && lastSent < knownHead) {
             retry(new IllegalStateException("the store returned no entry after " + lastSent + " below head " + knownHead));
-            return;
+            return false;
         }
         failingSince = -1;
         retryDelay = FIRST_RETRY;
-        pump();
+        return true;
+    }
+
+    /** The first read: no more entries than the window lets out before the client acks. */
+    private int firstPage() {
+        return Math.min(params.pageSize(), params.window());
     }
 
     /**
@@ -557,7 +572,7 @@ final class DeviceStream {
         if (started) {
             pump();
         } else {
-            readPage(params.after(), params.pageSize());
+            readPage(params.after(), firstPage());
         }
     }
 

@@ -15,12 +15,16 @@ final class StreamBuffers {
     private final long limit;
     private final Executor wakeups;
     private final AtomicLong bytes = new AtomicLong();
+    private final AtomicLong peak = new AtomicLong();
     private final Queue<Waiter> waiting = new ArrayDeque<>();
 
     private record Waiter(long bytes, Runnable retry) {}
 
     /** @param wakeups runs waiting streams' callbacks, never on the caller's thread (which may hold a stream's lock) */
     StreamBuffers(long limit, Executor wakeups) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("buffered-bytes must be at least 1");
+        }
         this.limit = limit;
         this.wakeups = wakeups;
     }
@@ -33,6 +37,7 @@ final class StreamBuffers {
                 return false;
             }
             if (bytes.compareAndSet(held, held + n)) {
+                peak.accumulateAndGet(held + n, Math::max);
                 return true;
             }
         }
@@ -40,7 +45,9 @@ final class StreamBuffers {
 
     /** Takes {@code n} bytes whatever the limit (the rest of a page that held more than was reserved). */
     void take(long n) {
-        bytes.addAndGet(n);
+        if (n > 0) {
+            peak.accumulateAndGet(bytes.addAndGet(n), Math::max);
+        }
     }
 
     void release(long n) {
@@ -50,7 +57,7 @@ final class StreamBuffers {
         }
     }
 
-    /** Runs {@code retry} once there is room for {@code want} bytes (first come, first served). */
+    /** Runs {@code retry} once there is room for {@code want} bytes (waiters are woken in the order they came). */
     void await(long want, Runnable retry) {
         synchronized (waiting) {
             waiting.add(new Waiter(want, retry));
@@ -60,6 +67,11 @@ final class StreamBuffers {
 
     long held() {
         return bytes.get();
+    }
+
+    /** The most held at any time since start. */
+    long peak() {
+        return peak.get();
     }
 
     /** Wakes as many waiters, in order, as the free bytes are enough for; a woken one that loses a race waits again. */

@@ -483,33 +483,46 @@ class DeviceStreamTest {
         addEntries(10);
         long entry = DeviceStream.size(inbox.get(0));
         buffers = new StreamBuffers(4 * entry, wakeups::add);
-        DeviceStream first = stream(new DeviceStream.Params(0L, null, null, 2, 100, 4 * entry, Duration.ofSeconds(30)));
-        start(first);
-        serveReads();
-        assertThat(messageSeqs()).isEqualTo(range(1, 2));
-        assertThat(buffers.held()).as("entries 3 and 4 wait for the window").isEqualTo(2 * entry);
+        DeviceStream.Params params = new DeviceStream.Params(0L, null, null, 4, 100, 4 * entry, Duration.ofSeconds(30));
+        DeviceStream first = start(stream(params));
+        assertThat(buffers.held()).as("the first stream's read is in flight, with its bytes").isEqualTo(4 * entry);
 
-        DeviceStream second = stream(new DeviceStream.Params(0L, null, null, 2, 100, 4 * entry, Duration.ofSeconds(30)));
+        DeviceStream second = stream(params);
         int reads = readsAfter.size();
         start(second);
-        assertThat(readsAfter).as("no room for another page of four entries: the read waits").hasSize(reads);
+        assertThat(readsAfter).as("no room for another read: it waits").hasSize(reads);
         assertThat(wakeups).isEmpty();
+        serveReads();
+        assertThat(first.lastSent()).isEqualTo(4);
+        assertThat(wakeups).as("the first stream handed its entries on: the waiting read is woken").hasSize(1);
 
-        long most = 0;
         for (int step = 0; step < 100 && (first.lastSent() < 10 || second.lastSent() < 10); step++) {
-            first.onAck(first.lastSent());
-            second.onAck(second.lastSent());
             while (!wakeups.isEmpty()) {
                 wakeups.poll().run();
             }
-            most = Math.max(most, buffers.held());
             serveReads();
-            most = Math.max(most, buffers.held());
+            first.onAck(first.lastSent());
+            second.onAck(second.lastSent());
         }
         assertThat(first.lastSent()).isEqualTo(10);
         assertThat(second.lastSent()).as("the waiting stream got its turn").isEqualTo(10);
-        assertThat(most).as("never more than the instance's limit").isLessThanOrEqualTo(4 * entry);
+        assertThat(buffers.peak()).as("never more than the instance's limit").isLessThanOrEqualTo(4 * entry);
         assertThat(buffers.held()).isZero();
+    }
+
+    @Test
+    void aClientThatDoesNotAckHoldsNothingBeyondItsWindow() {
+        addEntries(20);
+        DeviceStream s = start(stream(0L, 5, 100));
+        serveReads();
+        assertThat(readsAfter).as("the first read asks for no more than the window").containsExactly(0L);
+        assertThat(messageSeqs()).isEqualTo(range(1, 5));
+        addEntries(1);
+        s.onPush(new Push.NewEntry("bob", EPOCH, 21, inbox.get(20)));
+        assertThat(buffers.held()).as("nothing waits in memory for an ack that may never come").isZero();
+        s.onAck(5);
+        serveReads();
+        assertThat(messageSeqs()).isEqualTo(range(1, 10));
     }
 
     @Test

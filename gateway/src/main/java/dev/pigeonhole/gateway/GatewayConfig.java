@@ -17,7 +17,10 @@ public interface GatewayConfig {
     @WithDefault("PT30S")
     Duration sendTimeout();
 
-    /** Most members a group may have: a group send writes one copy per member (fan-out at routing time). */
+    /**
+     * Most members and invitees a group may have: a group send writes one copy per joined member, fanned out by the
+     * gateway when it accepts the send.
+     */
     @WithDefault("1000")
     int groupMaxMembers();
 

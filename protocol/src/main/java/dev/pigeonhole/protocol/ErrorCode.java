@@ -16,9 +16,9 @@ public enum ErrorCode {
     INVALID_FIELD("invalid_field", false),
     /** The body is larger than the configured limit. */
     TOO_LARGE("too_large", false),
-    /** The caller may not do this: send to a group it is not a member of, change a group it does not administer. */
+    /** The caller may not do this: send to a group it is invited to but has not joined, change a group it does not administer. */
     FORBIDDEN("forbidden", false),
-    /** The group (or member) named does not exist. */
+    /** The group (or member) named does not exist, or the caller may not see it (the same answer: no existence oracle). */
     NOT_FOUND("not_found", false),
     /** The group to create already exists. */
     CONFLICT("conflict", false),

@@ -31,8 +31,12 @@ public class Standalone implements Callable<Integer> {
     String host;
 
     @Option(names = "--management-port", defaultValue = "${sys:quarkus.management.port:-9000}",
-            description = "Port of /q/health and /q/metrics, on the same interface (default ${DEFAULT-VALUE})")
+            description = "Port of /q/health and /q/metrics (default ${DEFAULT-VALUE})")
     int managementPort;
+
+    @Option(names = "--management-host", defaultValue = "127.0.0.1",
+            description = "Interface of /q/health and /q/metrics (default ${DEFAULT-VALUE}, even with --host 0.0.0.0)")
+    String managementHost;
 
     @Option(names = "--data-dir", defaultValue = "./data", description = "Where data is kept (default ${DEFAULT-VALUE})")
     Path dataDir;
@@ -70,7 +74,7 @@ public class Standalone implements Callable<Integer> {
         System.setProperty("quarkus.http.port", Integer.toString(port));
         System.setProperty("quarkus.http.host", host);
         System.setProperty("quarkus.management.port", Integer.toString(managementPort));
-        System.setProperty("quarkus.management.host", host);
+        System.setProperty("quarkus.management.host", managementHost);
         System.setProperty("kafka.bootstrap.servers", kafka.bootstrapServers());
         System.setProperty("pigeonhole.router.state-dir", data.resolve("streams").toString());
         System.setProperty("pigeonhole.router.advertised-host", "127.0.0.1");
@@ -117,7 +121,9 @@ public class Standalone implements Callable<Integer> {
                     + http + "/v1/devices?user=bob&device=laptop");
             System.out.println("  tokens:  POST " + http + "/dev/tokens?user=alice&device=phone"
                     + "   (or ./pigeonhole token --user alice --device phone)");
-            String management = "http://" + shown + ":" + System.getProperty("quarkus.management.port");
+            String managementHost = System.getProperty("quarkus.management.host");
+            String management = "http://" + ("0.0.0.0".equals(managementHost) ? "127.0.0.1" : managementHost) + ":"
+                    + System.getProperty("quarkus.management.port");
             System.out.println("  metrics: " + management + "/q/metrics   health: " + management + "/q/health");
             System.out.println("  kafka:   " + System.getProperty("pigeonhole.standalone.kafka")
                     + "   data: " + System.getProperty("pigeonhole.standalone.data-dir"));
