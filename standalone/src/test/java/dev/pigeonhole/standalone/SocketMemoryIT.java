@@ -104,9 +104,9 @@ class SocketMemoryIT {
                 heapStuck / (1 << 20), pinned / (1 << 20));
         // A read reserves its bytes before it starts; only a page's one-entry minimum can go past the reservation.
         assertThat(peak).as("entry bytes held by the instance at its peak").isLessThanOrEqualTo(BUFFERED + 11 * 61_000L);
-        // Each stuck socket may cost its outbound queue (1 MiB) and its frames; holding a page of 256 entries per
-        // socket, as before, cost ~15 MiB per socket.
-        assertThat(pinned).as("live heap the stuck sockets pin").isLessThan(48.0 * (1 << 20));
+        // Each stuck socket may cost its outbound queue (1 MiB) and its frames, 2-4 MiB measured; holding a page of
+        // 256 entries per socket, as before, cost ~15 MiB per socket.
+        assertThat(pinned).as("live heap the stuck sockets pin").isLessThan(80.0 * (1 << 20));
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (pigeonhole.metric(BUFFERED_SAMPLE) > 0 && System.nanoTime() < deadline) {
             ServiceProcess.sleep(50);
