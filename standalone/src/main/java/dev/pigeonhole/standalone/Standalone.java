@@ -75,6 +75,11 @@ public class Standalone implements Callable<Integer> {
         System.setProperty("quarkus.http.host", host);
         System.setProperty("quarkus.management.port", Integer.toString(managementPort));
         System.setProperty("quarkus.management.host", managementHost);
+        if (System.getProperty("pigeonhole.limits.connections-per-address") == null
+                && System.getenv("PIGEONHOLE_LIMITS_CONNECTIONS_PER_ADDRESS") == null && ("127.0.0.1".equals(host) || "localhost".equals(host))) {
+            // on loopback every client is 127.0.0.1: a per-address cap would only cap local load tests
+            System.setProperty("pigeonhole.limits.connections-per-address", "0");
+        }
         System.setProperty("kafka.bootstrap.servers", kafka.bootstrapServers());
         System.setProperty("pigeonhole.router.state-dir", data.resolve("streams").toString());
         System.setProperty("pigeonhole.router.advertised-host", "127.0.0.1");

@@ -46,9 +46,12 @@ final class StackProcess implements AutoCloseable {
     /** The benchmark's groups are managed by the benchmark: members join at once, without invitations. */
     static final String OPEN_GROUPS = "-Dpigeonhole.gateway.group-consent=open";
 
+    /** Every benchmark client connects from 127.0.0.1: more than the per-address cap (1,000) of one stack. */
+    static final String ONE_ADDRESS = "-Dpigeonhole.limits.connections-per-address=0";
+
     /** The options every stack JVM gets besides the jar's flags. */
     static String options() {
-        return ("-Xmx1g " + OPEN_GROUPS + " " + (Bench.boolProp("bench.keepSendLimits", false) ? "" : NO_SEND_LIMITS) + " "
+        return ("-Xmx1g " + OPEN_GROUPS + " " + ONE_ADDRESS + " " + (Bench.boolProp("bench.keepSendLimits", false) ? "" : NO_SEND_LIMITS) + " "
                 + System.getProperty("bench.stack.opts", "")).trim().replaceAll("\\s+", " ");
     }
 
