@@ -424,14 +424,7 @@ final class DeviceStream {
 
     private synchronized void buffersFreed() {
         awaitingBuffers = false;
-        if (closed || fetching) {
-            return;
-        }
-        if (started) {
-            pump();
-        } else {
-            readPage(params.after(), firstPage());
-        }
+        retryFetch();
     }
 
     private void unhold(Entry e) {
