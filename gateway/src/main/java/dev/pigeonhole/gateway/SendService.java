@@ -63,7 +63,8 @@ public class SendService {
      * Handles one frame of {@code /v1/send}. Completes with the frame to answer: {@code accepted} only after the
      * Kafka acknowledgement; {@code rejected} (with the id) or {@code error} (without) otherwise. Never fails.
      */
-    public CompletionStage<ServerFrame> handleFrame(Identity sender, String text, SendBudget connectionBudget) {
+    public CompletionStage<ServerFrame> handleFrame(Identity sender, String text, SendBudget connectionBudget,
+                                                    InboxOpsWriter.Lane lane) {
         ClientFrame.Send send;
         try {
             send = frames.parseSend(text);
@@ -86,7 +87,7 @@ public class SendService {
             connectionBudget.refusedElsewhere(send.id(), userWait, plan.cost());
             return done(rateLimited(send.id(), userWait));
         }
-        return accept(sender, send, plan).thenApply(reply -> {
+        return accept(sender, send, plan, lane).thenApply(reply -> {
             if (reply instanceof ServerFrame.Rejected r && r.code() == ErrorCode.UNAVAILABLE) {
                 connectionBudget.notStored(send.id()); // later sends of this connection wait for it: order kept
             }
@@ -104,7 +105,7 @@ public class SendService {
         }
         Plan plan = plan(sender, send);
         long wait = limiter.takeForUser(sender.user(), plan.cost());
-        return wait > 0 ? done(rateLimited(send.id(), wait)) : accept(sender, send, plan);
+        return wait > 0 ? done(rateLimited(send.id(), wait)) : accept(sender, send, plan, null);
     }
 
     /**
@@ -145,13 +146,13 @@ public class SendService {
         return CompletableFuture.completedFuture(frame);
     }
 
-    private CompletionStage<ServerFrame> accept(Identity sender, ClientFrame.Send send, Plan plan) {
+    private CompletionStage<ServerFrame> accept(Identity sender, ClientFrame.Send send, Plan plan, InboxOpsWriter.Lane lane) {
         if (plan.refusal() != null) {
             return done(refuse(plan.refusal()));
         }
         long now = System.currentTimeMillis();
         List<InboxOpsWriter.Copy> copies = copies(sender, send, plan.members(), now);
-        return writer.write(copies, now).handle((ok, error) -> {
+        return writer.write(copies, now, lane).handle((ok, error) -> {
             if (error == null) {
                 accepted.increment();
                 if (Ids.isGroup(send.to())) {

@@ -28,7 +28,8 @@ import java.util.Optional;
 @WebSocket(path = "/v1/send")
 public class SendSocket {
     /** What a connection carries once it was let in. */
-    private record Session(Identity identity, ConnectionLimiter.Lease lease, SendBudget budget, PendingWrites pending) {}
+    private record Session(Identity identity, ConnectionLimiter.Lease lease, SendBudget budget, PendingWrites pending,
+                           InboxOpsWriter.Lane lane) {}
 
     private static final UserData.TypedKey<Session> SESSION = new UserData.TypedKey<>("pigeonhole.session");
 
@@ -58,7 +59,7 @@ public class SendSocket {
             return;
         }
         connection.userData().put(SESSION, new Session(identity, lease.get(), connections.newBudget(),
-                connections.newPendingWrites()));
+                connections.newPendingWrites(), new InboxOpsWriter.Lane()));
         connections.opened();
     }
 
@@ -68,7 +69,8 @@ public class SendSocket {
         if (session == null) {
             return; // refused at open; the close is under way
         }
-        service.handleFrame(session.identity(), text, session.budget()).thenAccept(reply -> reply(connection, session, reply));
+        service.handleFrame(session.identity(), text, session.budget(), session.lane())
+                .thenAccept(reply -> reply(connection, session, reply));
     }
 
     /** Transport errors: a message over the size limit closes with 1009, anything else with 1011. */

@@ -86,8 +86,11 @@ class BrokerFailureIT {
                     ServiceProcess.sleep(100);
                 }
                 ServiceProcess.sleep(1000);
-                assertThat(bobSaw.from("bf-alice")).extracting(m -> m.body().get("text").asText())
-                        .containsExactlyElementsOf(IntStream.range(0, n).mapToObj(i -> "m" + i).toList());
+                List<String> expected = IntStream.range(0, n).mapToObj(i -> "m" + i).toList();
+                List<String> texts = bobSaw.from("bf-alice").stream().map(m -> m.body().get("text").asText()).toList();
+                // Where it went wrong, if it did: what Bob got, and the order the gateway wrote Bob's copies in.
+                String written = texts.equals(expected) ? "" : "; inbox-ops (first copies): " + writtenOrder(cluster, sent);
+                assertThat(texts).as(bobSaw.describe("bf-alice") + written).containsExactlyElementsOf(expected);
                 double unavailable = gateway.metric("pigeonhole_gateway_sends_total{code=\"unavailable\",result=\"rejected\"}");
                 assertThat(unavailable).as("the gateway told the client what it could not store").isPositive();
                 System.out.printf("BrokerFailureIT: %d sent, all accepted and delivered once and in order; %.0f sends"
@@ -97,6 +100,53 @@ class BrokerFailureIT {
                 TestFiles.delete(data);
             }
         }
+    }
+
+    /**
+     * The order in which Bob's copies were written to {@code pigeonhole-inbox-ops} (first copy of each message), as
+     * runs of consecutive message numbers, with the count of later copies (resends) after them.
+     */
+    private static String writtenOrder(Cluster cluster, List<Outgoing> sent) {
+        Map<String, Integer> number = new java.util.HashMap<>();
+        for (int i = 0; i < sent.size(); i++) {
+            number.put(sent.get(i).id(), i);
+        }
+        List<Integer> order = new ArrayList<>();
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        int copies = 0;
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(Map.<String, Object>of(
+                "bootstrap.servers", cluster.bootstrapServers(), "auto.offset.reset", "earliest",
+                "isolation.level", "read_committed"), new org.apache.kafka.common.serialization.StringDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            int partitions = consumer.partitionsFor(Topics.INBOX_OPS.name()).size();
+            var tp = new org.apache.kafka.common.TopicPartition(Topics.INBOX_OPS.name(),
+                    Topics.partitionOf("bf-bob", partitions));
+            consumer.assign(List.of(tp));
+            long end = consumer.endOffsets(List.of(tp)).get(tp);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (consumer.position(tp) < end && System.nanoTime() < deadline) {
+                for (var r : consumer.poll(Duration.ofMillis(500))) {
+                    if ("bf-bob".equals(r.key())
+                            && dev.pigeonhole.records.InboxOp.decode(r.value()) instanceof dev.pigeonhole.records.InboxOp.Append a
+                            && number.containsKey(a.entry().id())) {
+                        copies++;
+                        if (seen.add(number.get(a.entry().id()))) {
+                            order.add(number.get(a.entry().id()));
+                        }
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            return "unreadable: " + e;
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0, start = 0; i < order.size(); i++) {
+            if (i + 1 == order.size() || order.get(i + 1) != order.get(i) + 1) {
+                out.append('m').append(order.get(start)).append("..m").append(order.get(i)).append(' ');
+                start = i + 1;
+            }
+        }
+        return out.append("(").append(order.size()).append(" messages, ").append(copies).append(" copies)").toString();
     }
 
     /** The node (1..3) leading the partition of {@code pigeonhole-inbox-ops} that holds {@code user}'s inbox. */

@@ -98,6 +98,41 @@ final class Recorder implements Listener {
         return messages.stream().filter(m -> !m.own() && m.from().equals(user)).toList();
     }
 
+    /**
+     * What arrived from {@code user}, as runs of consecutive texts "m<i>" with their seqs, then gaps, refusals and
+     * backlogs: short enough to survive a truncated CI log (a list of hundreds does not).
+     */
+    synchronized String describe(String user) {
+        StringBuilder out = new StringBuilder();
+        List<IncomingMessage> got = from(user);
+        int start = 0;
+        for (int i = 1; i <= got.size(); i++) {
+            if (i == got.size() || number(got.get(i)) != number(got.get(i - 1)) + 1
+                    || got.get(i).seq() != got.get(i - 1).seq() + 1) {
+                IncomingMessage a = got.get(start);
+                IncomingMessage b = got.get(i - 1);
+                out.append(text(a)).append("..").append(text(b)).append(" (seq ").append(a.seq()).append("..")
+                        .append(b.seq()).append(") ");
+                start = i;
+            }
+        }
+        return out.append("; ").append(got.size()).append(" messages; gaps ").append(gaps).append("; refusals ")
+                .append(refusals).append("; backlogs ").append(backlogs.size()).toString();
+    }
+
+    private static String text(IncomingMessage m) {
+        return m.body().path("text").asText();
+    }
+
+    private static long number(IncomingMessage m) {
+        String t = text(m);
+        try {
+            return Long.parseLong(t.substring(1));
+        } catch (RuntimeException e) {
+            return -2;
+        }
+    }
+
     synchronized List<StateChange> states() {
         return List.copyOf(states);
     }
