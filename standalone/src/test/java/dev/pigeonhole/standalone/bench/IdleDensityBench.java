@@ -81,7 +81,7 @@ public final class IdleDensityBench {
             for (int target : STEPS) {
                 long start = System.nanoTime();
                 open(clients, stack.port, target);
-                System.out.printf("%d connections opened in %.1f s (%d caught up, %d failed, %d closed by the server%s)%n",
+                System.out.printf("%d connections opened in %.1f s (%d caught up, %d failed, %d closed since%s)%n",
                         opened.get(), (System.nanoTime() - start) / 1e9, caughtUp.get(), failed.get(), closed.get(),
                         lastFailure.get().isEmpty() ? "" : "; last failure: " + lastFailure.get());
                 if (caughtUp.get() < target) {
@@ -124,7 +124,7 @@ public final class IdleDensityBench {
                     }
                 }).closeHandler(v -> {
                     closed.incrementAndGet();
-                    lastFailure.set("closed by the server: " + result.result().closeStatusCode() + " "
+                    lastFailure.set("closed with " + result.result().closeStatusCode() + " "
                             + result.result().closeReason());
                 });
             });
