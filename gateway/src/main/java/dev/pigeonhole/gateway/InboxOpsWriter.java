@@ -124,8 +124,9 @@ public class InboxOpsWriter {
                         });
             }
         } catch (RuntimeException e) {
-            // Not queued (max.block.ms passed, or the producer was just discarded): later sends of the connection
-            // are held back by the refusal, so none is queued behind a gap.
+            // Not queued (the producer was just discarded): later sends of the connection are held back by the
+            // refusal, so none is queued behind a gap. (Kafka reports its own refusals of a send, such as
+            // max.block.ms passing, through the callback, on this thread.)
             done.completeExceptionally(e);
         }
         return done.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
