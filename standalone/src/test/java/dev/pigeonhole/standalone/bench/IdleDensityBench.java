@@ -26,11 +26,13 @@ import java.util.stream.Stream;
  * JVM direct buffers, Netty's direct memory, RSS, threads and file descriptors; and the stack's CPU over
  * {@code idleSeconds} while the connections idle with heartbeats on (the server pings every 15 s, the client's
  * WebSocket answers). Per-connection figures are the differences to the step with no connection, divided by the
- * count. The stack is the standalone jar (embedded broker, router, gateway, delivery in one JVM), so its router
- * state for the registered devices is in the figures too.
+ * count. By default the process measured is the standalone jar (embedded broker, router, gateway, delivery in one
+ * JVM), so its router state for the registered devices is in the figures too; with {@code -Dbench.split=true} it is a
+ * delivery JVM alone, started as the integration tests start services (a broker in the benchmark's JVM, the router in
+ * its own).
  *
  * <p>Run: {@code ./mvnw -B -Pidle-bench -pl standalone -am verify -DskipTests [-Dbench.connections=2000,6000,12000,18000
- * -Dbench.connectRate=1000 -Dbench.idleSeconds=60 -Dbench.addresses=4]}. The ceiling here is the open-file limit
+ * -Dbench.connectRate=1000 -Dbench.idleSeconds=60 -Dbench.addresses=4 -Dbench.split=true]}. The ceiling here is the open-file limit
  * ({@code ulimit -n}, 20,000 on the benchmark machine, and root may not raise it): the stack needs one descriptor per
  * connection, so steps stop below it.
  */
@@ -50,23 +52,42 @@ public final class IdleDensityBench {
     record Sample(int connections, long heap, long direct, long nettyDirect, long rss, int threads, int fds,
                   double idleCores, double loadgenCores) {}
 
+    /** The process measured: the standalone stack, or with {@code bench.split=true} a delivery JVM alone. */
+    private record Target(String what, long pid, int port, int managementPort, Runnable checkAlive) {}
+
     public static void main(String[] args) throws Exception {
-        if (!System.getProperty("bench.stack.opts", "").contains("-Xmx")) {
+        boolean split = Bench.boolProp("bench.split", false);
+        if (!split && !System.getProperty("bench.stack.opts", "").contains("-Xmx")) {
             System.setProperty("bench.stack.opts", "-Xmx4g " + System.getProperty("bench.stack.opts", ""));
         }
         System.out.println(Bench.machineLine());
-        System.out.println("date: " + Bench.date() + "; open-file limit of this JVM: " + openFileLimit()
-                + "; stack options: " + StackProcess.options());
-        Path jar = Bench.stacks().values().iterator().next();
+        System.out.println("date: " + Bench.date() + "; open-file limit of this JVM: " + openFileLimit() + "; measured: "
+                + (split ? "a delivery JVM alone (" + dev.pigeonhole.standalone.SplitStack.serviceJvmOptions()
+                        + "; broker in the benchmark's JVM, router in its own)" : "the standalone stack ("
+                        + StackProcess.options() + ")"));
         try {
-            new IdleDensityBench().run(jar);
-        } finally {
+            if (split) {
+                try (var stack = dev.pigeonhole.standalone.SplitStack.start("idle-split")) {
+                    new IdleDensityBench().run(new Target("delivery", stack.deliveryPid(), stack.deliveryPort(),
+                            stack.deliveryManagementPort(), () -> { }));
+                }
+            } else {
+                try (StackProcess stack = StackProcess.start("idle", Bench.stacks().values().iterator().next(), "idle-bench")) {
+                    new IdleDensityBench().run(new Target("stack", stack.pid(), stack.port, stack.managementPort,
+                            stack::checkAlive));
+                    System.out.println(stack.logSummary());
+                }
+            }
+        } catch (Throwable e) {
+            e.printStackTrace();
             System.out.println("reproduce: " + Bench.command("idle-bench"));
+            System.exit(1); // client threads would keep the JVM (and Maven) waiting
         }
+        System.out.println("reproduce: " + Bench.command("idle-bench"));
         System.exit(0);
     }
 
-    private void run(Path jar) throws Exception {
+    private void run(Target target) throws Exception {
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
         List<WebSocketClient> clients = new ArrayList<>();
         for (int a = 0; a < ADDRESSES; a++) {
@@ -74,29 +95,32 @@ public final class IdleDensityBench {
                     .setMaxConnections(Integer.MAX_VALUE).setConnectTimeout(10_000)));
         }
         List<Sample> samples = new ArrayList<>();
-        try (StackProcess stack = StackProcess.start("idle", jar, "idle-bench")) {
-            System.out.println(stack.awaitQuiet());
-            samples.add(measure(stack, 0));
-            print(samples);
-            for (int target : STEPS) {
+        try {
+            System.out.println(awaitQuiet(target, 30));
+            samples.add(measure(target, 0));
+            print(target, samples);
+            for (int step : STEPS) {
                 long start = System.nanoTime();
-                open(clients, stack.port, target);
+                open(clients, target.port(), step);
                 System.out.printf("%d connections opened in %.1f s (%d caught up, %d failed, %d closed since%s)%n",
                         opened.get(), (System.nanoTime() - start) / 1e9, caughtUp.get(), failed.get(), closed.get(),
                         lastFailure.get().isEmpty() ? "" : "; last failure: " + lastFailure.get());
-                if (caughtUp.get() < target) {
+                if (caughtUp.get() < step) {
                     System.out.println("not every connection caught up: stopping at " + caughtUp.get());
                     break;
                 }
-                System.out.println(stack.awaitQuiet(0.3, 120));
-                samples.add(measure(stack, caughtUp.get() - closed.get()));
-                print(samples);
-                stack.checkAlive();
+                System.out.println(awaitQuiet(target, 120));
+                samples.add(measure(target, caughtUp.get() - closed.get()));
+                print(target, samples);
+                target.checkAlive().run();
             }
-            System.out.println(stack.logSummary());
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
+    }
+
+    private static String awaitQuiet(Target target, int timeoutSeconds) throws InterruptedException {
+        return target.what() + ": " + StackProcess.awaitQuiet(target.pid(), target.checkAlive(), 0.3, timeoutSeconds);
     }
 
     /** Opens connections until {@code target} are open, at most {@link #RATE} per second, 500 handshakes at a time. */
@@ -135,9 +159,9 @@ public final class IdleDensityBench {
         }
     }
 
-    private Sample measure(StackProcess stack, int connections) throws Exception {
+    private Sample measure(Target stack, int connections) throws Exception {
         gc(stack.pid());
-        String metrics = Bench.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.managementPort
+        String metrics = Bench.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.managementPort()
                 + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
         long heap = sum(metrics, "jvm_memory_used_bytes{area=\"heap\"");
         long direct = sum(metrics, "jvm_buffer_memory_used_bytes{id=\"direct\"");
@@ -150,10 +174,11 @@ public final class IdleDensityBench {
                 idle.serverMicros() / 1e6 / idle.seconds(), idle.loadgenMicros() / 1e6 / idle.seconds());
     }
 
-    private static void print(List<Sample> samples) {
+    private static void print(Target target, List<Sample> samples) {
         Sample base = samples.get(0);
         System.out.println("| connections | live heap MiB | JVM direct MiB | Netty direct MiB | RSS MiB | threads | fds"
-                + " | heap KiB/conn | heap+direct KiB/conn | RSS KiB/conn | stack CPU at idle (% of a core) |");
+                + " | heap KiB/conn | heap+direct KiB/conn | RSS KiB/conn | " + target.what()
+                + " CPU at idle (% of a core) |");
         System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
         for (Sample s : samples) {
             int n = s.connections();

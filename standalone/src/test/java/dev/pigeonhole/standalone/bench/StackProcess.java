@@ -127,14 +127,19 @@ final class StackProcess implements AutoCloseable {
     }
 
     String awaitQuiet(double maxCores, int timeoutSeconds) throws InterruptedException {
+        return awaitQuiet(pid(), this::checkAlive, maxCores, timeoutSeconds);
+    }
+
+    /** {@link #awaitQuiet(double, int)} for any process. */
+    static String awaitQuiet(long pid, Runnable checkAlive, double maxCores, int timeoutSeconds) throws InterruptedException {
         long start = System.nanoTime();
         double cores;
         do {
-            checkAlive();
-            long cpu0 = Cpu.processMicros(pid());
+            checkAlive.run();
+            long cpu0 = Cpu.processMicros(pid);
             long t0 = System.nanoTime();
             Thread.sleep(1000);
-            cores = (Cpu.processMicros(pid()) - cpu0) / ((System.nanoTime() - t0) / 1e3);
+            cores = (Cpu.processMicros(pid) - cpu0) / ((System.nanoTime() - t0) / 1e3);
         } while (cores > maxCores && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(timeoutSeconds));
         return String.format("stack at %.2f cores before the run (waited %.0f s%s)", cores, (System.nanoTime() - start) / 1e9,
                 cores > maxCores ? ", still busy: the run starts anyway" : "");
