@@ -163,9 +163,10 @@ public final class IdleDensityBench {
         gc(stack.pid());
         String metrics = Bench.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.managementPort()
                 + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-        long heap = sum(metrics, "jvm_memory_used_bytes{area=\"heap\"");
-        long direct = sum(metrics, "jvm_buffer_memory_used_bytes{id=\"direct\"");
-        long netty = sum(metrics, "netty_allocator_memory_used{") > 0 ? nettyDirect(metrics) : -1;
+        long heap = sum(metrics, "jvm_memory_used_bytes{area=\"heap\"", "");
+        long direct = sum(metrics, "jvm_buffer_memory_used_bytes{id=\"direct\"", "");
+        long netty = metrics.contains("netty_allocator_memory_used{")
+                ? sum(metrics, "netty_allocator_memory_used{", "memory_type=\"direct\"") : -1;
         long[] status = procStatus(stack.pid());
         Cpu.Snapshot before = Cpu.Snapshot.take(stack.pid());
         Thread.sleep(TimeUnit.SECONDS.toMillis(IDLE_SECONDS));
@@ -207,14 +208,9 @@ public final class IdleDensityBench {
         Thread.sleep(1000);
     }
 
-    /** Sum of the values of the Prometheus lines starting with {@code prefix}. */
-    private static long sum(String metrics, String prefix) {
-        return (long) metrics.lines().filter(l -> l.startsWith(prefix))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
-    }
-
-    private static long nettyDirect(String metrics) {
-        return (long) metrics.lines().filter(l -> l.startsWith("netty_allocator_memory_used{") && l.contains("memory_type=\"direct\""))
+    /** Sum of the values of the Prometheus lines starting with {@code prefix} and containing {@code label}. */
+    private static long sum(String metrics, String prefix, String label) {
+        return (long) metrics.lines().filter(l -> l.startsWith(prefix) && l.contains(label))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
