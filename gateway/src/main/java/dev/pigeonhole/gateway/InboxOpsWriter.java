@@ -37,8 +37,8 @@ import org.jboss.logging.Logger;
  * idempotent producer then bumps its epoch and goes on with the records queued behind it. So a failure discards the
  * producer: it is closed at once (everything queued in it fails and is answered {@code unavailable}) and the next
  * write starts a new one. A connection's writes all go to one producer ({@link Lane}): once that one is discarded,
- * the connection's later writes are refused too, and the client resends from its oldest unanswered message on a new
- * connection, in order.
+ * the connection's later writes are refused too ({@link #stale}: the socket closes it with 1013), and the client
+ * resends from its oldest unanswered message on a new connection, in order.
  */
 @io.quarkus.runtime.Startup // a producer that cannot be built fails the start, not the first send
 @ApplicationScoped
@@ -63,8 +63,9 @@ public class InboxOpsWriter {
     private final Supplier<Producer<String, byte[]>> factory;
     private final Duration timeout;
     private final Counter discarded;
-    private Producer<String, byte[]> current;
-    private boolean closed;
+    /** Null between a discard and the next write; read without the lock on every write. */
+    private volatile Producer<String, byte[]> current;
+    private volatile boolean closed;
 
     @jakarta.inject.Inject
     InboxOpsWriter(GatewayConfig config, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap,
@@ -132,23 +133,38 @@ public class InboxOpsWriter {
         return done.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private synchronized Producer<String, byte[]> producerFor(Lane lane) {
+    private Producer<String, byte[]> producerFor(Lane lane) {
+        Producer<String, byte[]> producer = current;
+        if (producer == null || closed) {
+            producer = start();
+        }
+        if (lane == null) {
+            return producer;
+        }
+        synchronized (lane) {
+            if (lane.bound == null) {
+                lane.bound = producer;
+            } else if (lane.bound != producer) {
+                throw new ProducerDiscardedException();
+            }
+            return producer;
+        }
+    }
+
+    private synchronized Producer<String, byte[]> start() {
         if (closed) {
             throw new IllegalStateException("the gateway is shutting down");
         }
         if (current == null) {
             current = factory.get();
         }
-        if (lane == null) {
-            return current;
-        }
+        return current;
+    }
+
+    /** True once the producer the lane's writes went to was discarded: the connection must start over. */
+    public boolean stale(Lane lane) {
         synchronized (lane) {
-            if (lane.bound == null) {
-                lane.bound = current;
-            } else if (lane.bound != current) {
-                throw new ProducerDiscardedException();
-            }
-            return lane.bound;
+            return lane.bound != null && lane.bound != current;
         }
     }
 

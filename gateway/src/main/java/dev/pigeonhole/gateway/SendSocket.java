@@ -6,6 +6,7 @@ import dev.pigeonhole.access.ConnectionLimiter;
 import dev.pigeonhole.access.PendingWrites;
 import dev.pigeonhole.access.SendBudget;
 import dev.pigeonhole.protocol.CloseCode;
+import dev.pigeonhole.protocol.ErrorCode;
 import dev.pigeonhole.protocol.Frames;
 import dev.pigeonhole.protocol.Identity;
 import dev.pigeonhole.protocol.QueryParams;
@@ -36,11 +37,13 @@ public class SendSocket {
     private final SendService service;
     private final Authenticator authenticator;
     private final GatewayConnections connections;
+    private final InboxOpsWriter writer;
 
-    SendSocket(SendService service, Authenticator authenticator, GatewayConnections connections) {
+    SendSocket(SendService service, Authenticator authenticator, GatewayConnections connections, InboxOpsWriter writer) {
         this.service = service;
         this.authenticator = authenticator;
         this.connections = connections;
+        this.writer = writer;
     }
 
     @OnOpen
@@ -69,8 +72,16 @@ public class SendSocket {
         if (session == null) {
             return; // refused at open; the close is under way
         }
-        service.handleFrame(session.identity(), text, session.budget(), session.lane())
-                .thenAccept(reply -> reply(connection, session, reply));
+        service.handleFrame(session.identity(), text, session.budget(), session.lane()).thenAccept(reply -> {
+            reply(connection, session, reply);
+            if (reply instanceof ServerFrame.Rejected r && r.code() == ErrorCode.UNAVAILABLE
+                    && writer.stale(session.lane())) {
+                // Kafka failed a write outright: this connection's sends cannot go on in order; it starts over.
+                connection.close(new CloseReason(CloseCode.TRY_AGAIN_LATER.code(),
+                        "a write failed in Kafka; reconnect and send everything unanswered again"))
+                        .subscribe().with(ok -> { }, failed -> { });
+            }
+        });
     }
 
     /** Transport errors: a message over the size limit closes with 1009, anything else with 1011. */

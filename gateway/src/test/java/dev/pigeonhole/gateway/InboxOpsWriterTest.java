@@ -40,6 +40,7 @@ class InboxOpsWriterTest {
         CompletableFuture<Void> m3 = write(alice, "m3");
         assertThat(m3).as("the connection's next send would go to another producer: refused").isCompletedExceptionally();
         assertThat(failure(m3)).isInstanceOf(InboxOpsWriter.ProducerDiscardedException.class);
+        assertThat(writer.stale(alice)).as("the socket closes such a connection (1013)").isTrue();
         assertThat(first.history()).hasSize(2);
 
         InboxOpsWriter.Lane again = new InboxOpsWriter.Lane(); // the client reconnects and resends, in order
@@ -48,6 +49,7 @@ class InboxOpsWriterTest {
         MockProducer<String, byte[]> second = producers.get(1);
         assertThat(second.completeNext()).isTrue();
         assertThat(resent).isCompleted().isNotCompletedExceptionally();
+        assertThat(writer.stale(again)).isFalse();
         assertThat(m2).isNotDone(); // queued in the discarded producer: the real one fails it as it closes
     }
 
