@@ -49,9 +49,12 @@ public interface DeliveryConfig {
     @WithDefault("PT15S")
     Duration pingInterval();
 
-    /** How often live sessions are re-announced to the router (it forgets them after its session expiry). */
-    @WithDefault("PT5M")
-    Duration sessionRefresh();
+    /**
+     * How often this instance renews all its sessions at once: one {@code Lease} record per inbox-ops partition (the
+     * router ends the sessions of an instance silent for its {@code session-expiry}, 30 min by default).
+     */
+    @WithDefault("PT1M")
+    Duration leaseInterval();
 
     /**
      * A connection's acks and read markers are written to Kafka at most this often (only the latest counts): it

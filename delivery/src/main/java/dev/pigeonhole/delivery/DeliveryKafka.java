@@ -26,8 +26,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
 
 /**
- * Delivery's only Kafka seam. Writes connects, refreshes, disconnects and acks as inbox operations (keyed by user,
- * so they reach the router task that owns the inbox, in order with everything else that happens to it) and reads
+ * Delivery's only Kafka seam. Writes connects, disconnects and acks as inbox operations (keyed by user, so they
+ * reach the router task that owns the inbox, in order with everything else that happens to it), renews this
+ * instance's lease on every partition (one record each keeps all its sessions alive), and reads
  * live entries from the one push partition this instance's id hashes to, starting at its end: no instance reads all
  * traffic. Pushes are read without waiting for the router's commits (read_uncommitted): a push only says what the
  * inbox store holds, and a replay of the router re-makes the same entries under the same seqs.
@@ -40,6 +41,8 @@ final class DeliveryKafka implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DeliveryKafka.class);
 
     private final String instanceId;
+    /** This run's start, in the clock that stamps its connects: sessions announced before it belong to an earlier run. */
+    private final long startedAt = System.currentTimeMillis();
     private final KafkaProducer<String, byte[]> producer;
     private final KafkaConsumer<String, byte[]> consumer;
     private final DeliveryMetrics metrics;
@@ -97,9 +100,26 @@ final class DeliveryKafka implements AutoCloseable {
                 });
     }
 
-    void refresh(DeviceStream stream) {
-        Identity id = stream.identity();
-        send(id.user(), new InboxOp.Refresh(id.device(), instanceId, stream.connection()), this::warn);
+    /**
+     * One {@code Lease} per inbox-ops partition: the router keeps every session this instance announced since it
+     * started while the leases come, and ends them once they stop or a later start is announced.
+     */
+    void renewLease() {
+        if (!running) {
+            return;
+        }
+        try {
+            byte[] lease = encode(new InboxOp.Lease(instanceId, startedAt));
+            for (PartitionInfo p : producer.partitionsFor(Topics.INBOX_OPS.name())) {
+                producer.send(new ProducerRecord<>(Topics.INBOX_OPS.name(), p.partition(), null, lease), (md, error) -> {
+                    if (error != null) {
+                        warn(error);
+                    }
+                });
+            }
+        } catch (RuntimeException e) {
+            warn(e); // the next renewal retries; a session ends only after the router's expiry (30 min)
+        }
     }
 
     void disconnect(DeviceStream stream) {
@@ -201,6 +221,7 @@ final class DeliveryKafka implements AutoCloseable {
                 consumer.position(own); // resolve "end" now, before any session is announced
                 ready = true;
                 LOG.infof("delivery instance %s reads %s", instanceId, own);
+                renewLease(); // announces this run at once: the router ends the sessions of an earlier one
                 return;
             }
             LOG.infof("waiting for topic %s", Topics.PUSH.name());

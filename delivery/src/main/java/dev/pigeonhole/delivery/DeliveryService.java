@@ -26,7 +26,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Opens and closes device streams: registers each with this instance's push dispatch, announces it to the router
- * (and re-announces it every {@code session-refresh}), and closes all with 1001 on shutdown.
+ * (the instance's lease, renewed every {@code lease-interval}, keeps them all alive), and closes all with 1001 on
+ * shutdown.
  */
 @Startup
 @ApplicationScoped
@@ -73,8 +74,8 @@ public class DeliveryService {
                 .orElse("delivery-" + UUID.randomUUID());
         this.kafka = new DeliveryKafka(bootstrap, instanceId, metrics, registry::dispatch, this::pushInterrupted,
                 (task, delay) -> timers.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS));
-        long refresh = config.sessionRefresh().toMillis();
-        timers.scheduleAtFixedRate(this::refreshSessions, refresh, refresh, TimeUnit.MILLISECONDS);
+        long lease = config.leaseInterval().toMillis();
+        timers.scheduleAtFixedRate(kafka::renewLease, lease, lease, TimeUnit.MILLISECONDS); // and once ready
     }
 
     boolean ready() {
@@ -154,14 +155,6 @@ public class DeliveryService {
 
     void every(Duration period, Runnable task) {
         timers.scheduleAtFixedRate(task, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    private void refreshSessions() {
-        try {
-            registry.forEachStream(kafka::refresh);
-        } catch (RuntimeException e) {
-            LOG.warn("session refresh failed", e);
-        }
     }
 
     /**

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
-import java.util.function.Consumer;
 
 /**
  * The device streams open on this instance, by user. Registration changes of one user are atomic together with
@@ -66,16 +65,6 @@ final class StreamRegistry {
             for (DeviceStream s : streams) {
                 s.onPush(push);
             }
-        }
-    }
-
-    /** Runs {@code announce} for each open stream, each user's entry locked meanwhile. */
-    void forEachStream(Consumer<DeviceStream> announce) {
-        for (String user : byUser.keySet()) {
-            byUser.computeIfPresent(user, (u, streams) -> {
-                streams.forEach(announce);
-                return streams;
-            });
         }
     }
 

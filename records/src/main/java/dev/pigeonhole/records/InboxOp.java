@@ -22,8 +22,19 @@ public sealed interface InboxOp {
      */
     record Connect(String device, String instance, String connection, Long after) implements InboxOp {}
 
-    /** The socket is still open (sent every {@code session-refresh}); a session not refreshed expires. */
+    /**
+     * The socket is still open. Written by delivery builds before 0.3 (every socket every 5 minutes); still applied, so
+     * their sessions keep living through a rolling upgrade. Newer instances renew all their sessions at once with a
+     * {@link Lease}.
+     */
     record Refresh(String device, String instance, String connection) implements InboxOp {}
+
+    /**
+     * Delivery instance {@code instance}, running since {@code since} (epoch ms, its own clock), is alive: every
+     * session it announced since then lives on. Written without a key to every partition every {@code lease-interval}
+     * (its sessions are on all of them); the only operation that is not about one user.
+     */
+    record Lease(String instance, long since) implements InboxOp {}
 
     /** The socket closed. */
     record Disconnect(String device, String connection) implements InboxOp {}
@@ -60,6 +71,8 @@ public sealed interface InboxOp {
             return RecordWriter.record(4, 48).string(d.device()).string(d.connection()).toByteArray();
         } else if (op instanceof Remove r) {
             return RecordWriter.record(5, 24).string(r.device()).toByteArray();
+        } else if (op instanceof Lease l) {
+            return RecordWriter.record(7, 32).string(l.instance()).varLong(l.since()).toByteArray();
         } else {
             Ack a = (Ack) op;
             return RecordWriter.record(6, 32).string(a.device()).varLong(a.seq()).bool(a.read())
@@ -78,9 +91,14 @@ public sealed interface InboxOp {
             case 4 -> new Disconnect(r.string(), r.string());
             case 5 -> new Remove(r.string());
             case 6 -> new Ack(r.string(), r.varLong(), r.bool(), r.varLong(), r.varLong());
+            case 7 -> new Lease(r.string(), r.varLong());
             default -> throw new RecordFormatException("unknown inbox operation type " + type + " (written by a newer build?)");
         };
-        if (!(op instanceof Append) && device(op) == null) {
+        if (op instanceof Lease l) {
+            if (l.instance() == null) {
+                throw new RecordFormatException("lease without an instance");
+            }
+        } else if (!(op instanceof Append) && device(op) == null) {
             throw new RecordFormatException("inbox operation without a device");
         }
         return op;

@@ -18,7 +18,7 @@ class RecordFormatTest {
         List<InboxOp> ops = List.of(new InboxOp.Append(MESSAGE), new InboxOp.Connect("laptop", "delivery-0", "c-1", 17L),
                 new InboxOp.Connect("laptop", "delivery-0", "c-2", null), new InboxOp.Refresh("laptop", "delivery-0", "c-1"),
                 new InboxOp.Disconnect("laptop", "c-1"), new InboxOp.Remove("laptop"),
-                new InboxOp.Ack("laptop", Long.MAX_VALUE, true, 3, 9));
+                new InboxOp.Ack("laptop", Long.MAX_VALUE, true, 3, 9), new InboxOp.Lease("delivery-0", 1_795_823_061_360L));
         for (InboxOp op : ops) {
             assertThat(InboxOp.decode(InboxOp.encode(op))).isEqualTo(op);
         }

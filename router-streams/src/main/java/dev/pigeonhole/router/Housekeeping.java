@@ -8,8 +8,8 @@ import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 
 /**
- * The periodic walk over a task's inboxes (a wall-clock punctuation): drops sessions not refreshed within
- * {@code session-expiry} and removes entries by age and by "every device acked it" ({@link Retention}).
+ * The periodic walk over a task's inboxes (a wall-clock punctuation): drops sessions whose delivery instance went
+ * silent or restarted ({@link Leases}) and removes entries by age and by "every device acked it" ({@link Retention}).
  *
  * <p>Bounded twice, so a walk never runs into the transaction timeout (an aborted transaction would restore the
  * stores and run the same walk again, forever): at most {@code inboxesPerRun} inboxes and {@code maxPerRun} removals
@@ -18,15 +18,15 @@ import org.apache.kafka.streams.state.KeyValueIterator;
  */
 final class Housekeeping {
     private final Retention retention;
-    private final Duration sessionExpiry;
+    private final Leases leases;
     private final long budgetNanos;
     private final LongSupplier nanoClock;
     /** The first inbox of the next walk (null: from the first of the task). */
     private String resumeAt;
 
-    Housekeeping(Retention retention, Duration sessionExpiry, Duration budget, LongSupplier nanoClock) {
+    Housekeeping(Retention retention, Leases leases, Duration budget, LongSupplier nanoClock) {
         this.retention = retention;
-        this.sessionExpiry = sessionExpiry;
+        this.leases = leases;
         this.budgetNanos = budget.toNanos();
         this.nanoClock = nanoClock;
     }
@@ -47,13 +47,12 @@ final class Housekeeping {
                 batch.add(kv);
             }
         }
-        long olderThan = now - sessionExpiry.toMillis();
         for (KeyValue<String, InboxMeta> kv : batch) {
             if (nanoClock.getAsLong() - deadline > 0) {
                 resumeAt = kv.key; // out of time: this inbox first, next time
                 return false;
             }
-            InboxMeta m = kv.value.expireSessions(olderThan);
+            InboxMeta m = kv.value.expireSessions(s -> leases.ended(s.instance(), s.announcedAt(), now));
             if (m.oldest() <= m.head()) {
                 m = retention.trim(kv.key, m, now, false, retention.maxPerRun(), inboxes, out);
             }

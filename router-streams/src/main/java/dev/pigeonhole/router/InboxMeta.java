@@ -24,7 +24,7 @@ public record InboxMeta(long epoch, long head, long oldest, Map<String, Device> 
     public record Device(long cursor, long read, long registeredAt) {}
 
     /** The live inbox socket of a device: which delivery instance holds it, and when it last said so. */
-    public record Session(String instance, String connection, long refreshedAt) {}
+    public record Session(String instance, String connection, long announcedAt) {}
 
     /** Entries {@code from..to} were removed for {@code reason}. */
     public record Trim(long from, long to, String reason) {}
@@ -113,13 +113,13 @@ public record InboxMeta(long epoch, long head, long oldest, Map<String, Device> 
         return new InboxMeta(epoch, head, oldest, devices, next, trims);
     }
 
-    /** Drops sessions not refreshed since {@code olderThan}: their instance died without saying so. */
-    InboxMeta expireSessions(long olderThan) {
-        if (live.values().stream().noneMatch(s -> s.refreshedAt() < olderThan)) {
+    /** Drops the sessions {@code ended} says are over: their instance died or restarted without saying so. */
+    InboxMeta expireSessions(java.util.function.Predicate<Session> ended) {
+        if (live.values().stream().noneMatch(ended)) {
             return this;
         }
         Map<String, Session> next = new HashMap<>(live);
-        next.values().removeIf(s -> s.refreshedAt() < olderThan);
+        next.values().removeIf(ended);
         return new InboxMeta(epoch, head, oldest, devices, next, trims);
     }
 
@@ -184,7 +184,7 @@ public record InboxMeta(long epoch, long head, long oldest, Map<String, Device> 
                 .varLong(epoch).varLong(head).varLong(oldest).varLong(devices.size());
         devices.forEach((id, d) -> w.string(id).varLong(d.cursor()).varLong(d.read()).varLong(d.registeredAt()));
         w.varLong(live.size());
-        live.forEach((id, s) -> w.string(id).string(s.instance()).string(s.connection()).varLong(s.refreshedAt()));
+        live.forEach((id, s) -> w.string(id).string(s.instance()).string(s.connection()).varLong(s.announcedAt()));
         w.varLong(trims.size());
         trims.forEach(t -> w.varLong(t.from()).varLong(t.to()).string(t.reason()));
         return w.toByteArray();

@@ -19,6 +19,7 @@ final class InboxProcessor implements Processor<String, byte[], String, byte[]> 
     private Inboxes inboxes;
     private Sessions sessions;
     private Acks acks;
+    private Leases leases;
     private Housekeeping housekeeping;
 
     InboxProcessor(RouterTopology.Settings settings, RouterMetrics metrics) {
@@ -32,19 +33,15 @@ final class InboxProcessor implements Processor<String, byte[], String, byte[]> 
         this.inboxes = new Inboxes(context, settings.dedupRetention(), settings.retention(), metrics);
         this.sessions = new Sessions(inboxes, settings.maxDevicesPerUser(), metrics);
         this.acks = new Acks(inboxes);
-        this.housekeeping = new Housekeeping(settings.retention(), settings.sessionExpiry(),
-                settings.housekeepingBudget(), settings.nanoClock());
+        this.leases = new Leases(settings.sessionExpiry().toMillis(), context.currentSystemTimeMs());
+        this.housekeeping = new Housekeeping(settings.retention(), leases, settings.housekeepingBudget(),
+                settings.nanoClock());
         context.schedule(settings.retention().checkInterval(), PunctuationType.WALL_CLOCK_TIME,
                 now -> housekeeping.run(now, inboxes, out));
     }
 
     @Override
     public void process(Record<String, byte[]> record) {
-        String user = record.key();
-        if (user == null || !Ids.validName(user)) {
-            out.deadLetter(record, "key is not a user id");
-            return;
-        }
         InboxOp op;
         try {
             op = InboxOp.decode(record.value());
@@ -53,6 +50,15 @@ final class InboxProcessor implements Processor<String, byte[], String, byte[]> 
             return;
         }
         long ts = record.timestamp();
+        if (op instanceof InboxOp.Lease l) {
+            leases.renew(l.instance(), l.since(), ts);
+            return;
+        }
+        String user = record.key();
+        if (user == null || !Ids.validName(user)) {
+            out.deadLetter(record, "key is not a user id");
+            return;
+        }
         if (op instanceof InboxOp.Append a) {
             inboxes.append(user, a.entry(), ts, out);
         } else if (op instanceof InboxOp.Connect c) {

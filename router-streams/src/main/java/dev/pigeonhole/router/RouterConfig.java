@@ -101,7 +101,10 @@ public interface RouterConfig {
     @WithDefault("16")
     int maxDevicesPerUser();
 
-    /** A device session not refreshed by its delivery instance within this time is forgotten (checked with retention). */
+    /**
+     * A session ends when its delivery instance has not renewed its lease for this long, or restarted (checked with
+     * retention); keep it well above the instances' {@code lease-interval}.
+     */
     @WithDefault("PT30M")
     Duration sessionExpiry();
 

@@ -12,8 +12,10 @@ import dev.pigeonhole.records.Push;
  *   <li>One socket per device (S7): of two sockets of one device the one whose connect came later in the log wins —
  *       an order every replica and replay agrees on, whatever the instances' clocks say. The router orders the
  *       instance of the loser to close it ({@code DISPLACED}); a refresh from a displaced socket gets the same order.
- *   <li>On every connect or refresh it pushes the inbox head to that instance, naming the socket: entries appended
- *       before were read from the store, later ones are pushed, so none is missed between backlog and live.
+ *   <li>On every connect (and refresh, from instances older than leases) it pushes the inbox head to that instance,
+ *       naming the socket: entries appended before were read from the store, later ones are pushed, so none is missed
+ *       between backlog and live.
+ *   <li>A session lives until its socket disconnects or its instance's lease ends ({@link Leases}).
  *   <li>Removing a device drops its cursor and closes its socket ({@code REMOVED}).
  *   <li>A user has at most {@code maxDevices} registered devices: the connect of an unknown device beyond them changes
  *       nothing and closes its socket ({@code TOO_MANY_DEVICES}). The count is in the inbox state, so the decision is

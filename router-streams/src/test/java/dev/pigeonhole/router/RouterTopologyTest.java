@@ -201,6 +201,46 @@ class RouterTopologyTest {
     }
 
     @Test
+    void sessionsLiveWhileTheirInstanceRenewsItsLeaseAndEndWhenItGoesSilentOrRestarts() {
+        lease("delivery-a", T0, T0);
+        lease("delivery-b", T0, T0);
+        connect("bob", "laptop", "delivery-a", "c1", T0.plusSeconds(1));
+        connect("bob", "phone", "delivery-b", "c2", T0.plusSeconds(1));
+        push.readKeyValuesToList();
+        for (int minute = 1; minute <= 40; minute++) { // 40 minutes: both renew, then only delivery-a
+            Instant now = T0.plus(Duration.ofMinutes(minute));
+            lease("delivery-a", T0, now);
+            if (minute <= 5) {
+                lease("delivery-b", T0, now);
+            }
+            driver.advanceWallClockTime(Duration.ofMinutes(1));
+        }
+        send("alice", "phone", "m-1", "bob", "x", T0.plus(Duration.ofMinutes(40)));
+        assertThat(push.readKeyValuesToList()).as("delivery-b has been silent for 35 min (expiry 30)")
+                .extracting(kv -> kv.key).containsExactly("delivery-a");
+
+        // delivery-a restarts under the same id: the sessions of its previous run are gone at the next walk
+        Instant restart = T0.plus(Duration.ofMinutes(41));
+        lease("delivery-a", restart, restart);
+        connect("carol", "tablet", "delivery-a", "c3", restart.plusSeconds(1));
+        driver.advanceWallClockTime(Duration.ofMinutes(1));
+        assertThat(meta().get("bob").live()).isEmpty();
+        assertThat(meta().get("carol").live()).containsOnlyKeys("tablet");
+        assertThat(meta().get("bob").devices()).as("registrations stay").containsOnlyKeys("laptop", "phone");
+    }
+
+    @Test
+    void aLeaseIsNotAboutAUserAndNeedsNoKey() {
+        TestOutputTopic<String, byte[]> dead = driver.createOutputTopic(Topics.DEAD_LETTERS.name(),
+                Topics.DEAD_LETTERS.keySerde().deserializer(), Topics.DEAD_LETTERS.valueSerde().deserializer());
+        ops.pipeInput((String) null, new InboxOp.Lease("delivery-a", T0.toEpochMilli()), T0);
+        assertThat(dead.readRecordsToList()).isEmpty();
+        assertThat(meta().approximateNumEntries()).isZero();
+        assertThat(push.readKeyValuesToList()).isEmpty();
+        assertThat(outbox.readKeyValuesToList()).isEmpty();
+    }
+
+    @Test
     void aNewDeviceStartsAtTheTailUnlessItIsTheFirstOrAsksForHistory() {
         for (int i = 1; i <= 3; i++) {
             send("alice", "phone", "m-" + i, "bob", "x", T0.plusMillis(i));
@@ -548,6 +588,10 @@ class RouterTopologyTest {
 
     void connect(String user, String device, String instance, String connection, Instant at) {
         ops.pipeInput(user, new InboxOp.Connect(device, instance, connection, null), at);
+    }
+
+    void lease(String instance, Instant since, Instant at) {
+        ops.pipeInput((String) null, new InboxOp.Lease(instance, since.toEpochMilli()), at);
     }
 
     void disconnect(String user, String device, String connection) {

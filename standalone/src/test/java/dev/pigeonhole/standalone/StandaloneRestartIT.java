@@ -2,17 +2,29 @@ package dev.pigeonhole.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pigeonhole.protocol.Json;
 import dev.pigeonhole.protocol.ServerFrame;
+import dev.pigeonhole.records.DeviceList;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
-/** Messages accepted before a restart of the standalone process are delivered after it, with the same history. */
+/**
+ * Messages accepted before a restart of the standalone process are delivered after it, with the same history; the
+ * sessions of a run that was killed end when the next one starts.
+ */
 class StandaloneRestartIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @Test
     void acceptedMessagesSurviveARestartAndSeqsContinue() throws Exception {
@@ -68,5 +80,51 @@ class StandaloneRestartIT {
             second.stop();
             TestFiles.delete(data);
         }
+    }
+
+    @Test
+    void theSessionsOfAKilledRunEndAsSoonAsTheNextRunAnnouncesItself() throws Exception {
+        Path data = Files.createTempDirectory("pigeonhole-restart-it");
+        int port = EmbeddedKafka.freePort();
+        Map<String, String> props = new TreeMap<>(ServiceProcess.GENEROUS_LIMITS);
+        props.put("pigeonhole.router.retention.check-interval", "PT1S");
+        ServiceProcess first = ServiceProcess.standalone("restart-it-kill-1", port, data, props).start()
+                .awaitReady(Duration.ofSeconds(90));
+        try (TestInbox open = new TestInbox(first.ws(""), "kz", "phone", "", true)) {
+            open.awaitCaughtUp(WAIT);
+            assertThat(connected(first, "kz")).containsEntry("phone", true);
+            first.kill(); // no disconnect written: the router still holds the session
+        } finally {
+            first.kill();
+        }
+        ServiceProcess second = ServiceProcess.standalone("restart-it-kill-2", port, data, props).start()
+                .awaitReady(Duration.ofSeconds(90));
+        try {
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (connected(second, "kz").getOrDefault("phone", true) && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertThat(connected(second, "kz")).as("the killed run's socket is gone: the new run's lease ends it")
+                    .containsEntry("phone", false);
+            try (TestInbox back = new TestInbox(second.ws(""), "kz", "phone", "", true)) {
+                back.awaitCaughtUp(WAIT);
+                assertThat(connected(second, "kz")).containsEntry("phone", true);
+            }
+        } finally {
+            second.stop();
+            TestFiles.delete(data);
+        }
+    }
+
+    /** Device → connected, from {@code GET /v1/devices}. */
+    private static Map<String, Boolean> connected(ServiceProcess p, String user) throws Exception {
+        HttpResponse<byte[]> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create(p.http("/v1/devices?user=" + user + "&device=admin")))
+                        .build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(r.statusCode()).isEqualTo(200);
+        Map<String, Boolean> out = new TreeMap<>();
+        Json.read(r.body(), DeviceList.class).devices()
+                .forEach(d -> out.put(d.device(), d.connected()));
+        return out;
     }
 }
