@@ -45,6 +45,14 @@ public interface DeliveryConfig {
     @WithDefault("67108864")
     long bufferedBytes();
 
+    /**
+     * At most this many sockets of the instance may be opening at once (announced, waiting for the router to take
+     * them and for their first page); beyond it {@code /v1/inbox} answers the upgrade with 503 and
+     * {@code Retry-After} (1–5 s, random), so a reconnect storm is let in as fast as it is served.
+     */
+    @WithDefault("1000")
+    int maxOpening();
+
     /** The server pings every interval; a connection silent for two intervals is closed (4000). */
     @WithDefault("PT15S")
     Duration pingInterval();

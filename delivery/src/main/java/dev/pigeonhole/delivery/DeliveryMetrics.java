@@ -11,6 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** Delivery's meters. Plain class so {@link DeviceStream} tests can use a simple registry. */
 public final class DeliveryMetrics {
     private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger opening = new AtomicInteger();
+    private final Counter shed;
     private final Counter delivered;
     private final Timer liveLatency;
     private final Timer backlogAge;
@@ -22,6 +24,11 @@ public final class DeliveryMetrics {
     public DeliveryMetrics(MeterRegistry registry) {
         Gauge.builder("pigeonhole.delivery.connections", connections, AtomicInteger::get)
                 .description("Open /v1/inbox connections").register(registry);
+        Gauge.builder("pigeonhole.delivery.opening", opening, AtomicInteger::get)
+                .description("Connections announced and still waiting for the router or their first page").register(registry);
+        shed = Counter.builder("pigeonhole.delivery.shed")
+                .description("/v1/inbox upgrades refused with 503 + Retry-After: too many connections were opening")
+                .register(registry);
         delivered = Counter.builder("pigeonhole.delivery.entries").description("Entries written to sockets")
                 .register(registry);
         liveLatency = Timer.builder("pigeonhole.delivery.latency").tag("phase", "live")
@@ -43,8 +50,23 @@ public final class DeliveryMetrics {
                 .register(registry);
     }
 
+    /** A socket opened; it counts as opening until {@link #openingEnded()}. */
     void opened() {
         connections.incrementAndGet();
+        opening.incrementAndGet();
+    }
+
+    /** The socket's first page was read, or it closed before. */
+    void openingEnded() {
+        opening.decrementAndGet();
+    }
+
+    int opening() {
+        return opening.get();
+    }
+
+    void shed() {
+        shed.increment();
     }
 
     void closed() {

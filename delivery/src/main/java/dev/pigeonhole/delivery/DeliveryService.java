@@ -82,6 +82,18 @@ public class DeliveryService {
         return kafka.ready();
     }
 
+    /**
+     * Whether a new socket may open now: not while {@code max-opening} sockets still wait for the router or their
+     * first page (a reconnecting fleet is let in as fast as they are served, the rest come back later).
+     */
+    boolean admitsOpening() {
+        if (metrics.opening() < config.maxOpening()) {
+            return true;
+        }
+        metrics.shed();
+        return false;
+    }
+
     Identity authenticate(String authorization, Map<String, String> query) throws AuthException {
         return authenticator.authenticate(authorization, query);
     }
@@ -119,13 +131,14 @@ public class DeliveryService {
         DeviceStream.Scheduler scheduler = (task, delay) -> timers.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
         DeviceStream stream = new DeviceStream(identity, params, out, router,
                 new AckCoalescer(kafka::ack, scheduler, config.ackInterval()), scheduler, System::currentTimeMillis, metrics, buffers);
+        metrics.opened();
         try {
             registry.add(stream, () -> kafka.connect(stream));
         } catch (RuntimeException e) {
             registry.remove(stream, () -> { });
+            closed(stream);
             throw e;
         }
-        metrics.opened();
         stream.start();
         return stream;
     }

@@ -114,6 +114,8 @@ final class DeviceStream {
     /** The router applied this socket's connect: live entries reach it, and the device is registered. */
     private boolean confirmed;
     private boolean started;
+    /** Counted in {@link DeliveryMetrics#opening()} until its first page is read or it closes. */
+    private boolean opening = true;
     private boolean fetching;
     private boolean caughtUp;
     private boolean closed;
@@ -336,6 +338,7 @@ final class DeviceStream {
                 return;
             }
             closed = true;
+            endOpening();
             if (code == CloseCode.DISPLACED || code == CloseCode.DEVICE_REMOVED) {
                 metrics.displaced();
             }
@@ -349,9 +352,17 @@ final class DeviceStream {
     void closed() {
         synchronized (this) {
             closed = true;
+            endOpening();
             dropPending();
         }
         acks.flush();
+    }
+
+    private void endOpening() {
+        if (opening) {
+            opening = false;
+            metrics.openingEnded();
+        }
     }
 
     synchronized boolean isOpen() {
@@ -466,6 +477,7 @@ final class DeviceStream {
                 return false;
             }
             started = true;
+            endOpening();
             lastSent = page.after();
             acked = page.after();
             read = page.after();

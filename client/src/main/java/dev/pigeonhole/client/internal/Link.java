@@ -32,6 +32,8 @@ abstract class Link {
     private Timers.Cancellable connectGuard;
     private boolean connecting;
     private boolean stopped;
+    /** The server refused the last handshake with {@code Retry-After}: the next attempt waits at least this. */
+    private Duration retryAfter;
 
     Link(HttpClient http, Executor loop, Timers timers, Duration connectTimeout, Duration pingInterval, Backoff backoff) {
         this.http = http;
@@ -117,6 +119,7 @@ abstract class Link {
                     connection.abort();
                 }
             } else if (error != null) {
+                retryAfter = WsConnection.retryAfter(error);
                 down(gen, FAILED, String.valueOf(error));
             } else {
                 up(gen, connection, dog);
@@ -163,10 +166,15 @@ abstract class Link {
         if (stopped || retry != null) {
             return;
         }
+        Duration delay = backoff.next();
+        if (retryAfter != null && retryAfter.compareTo(delay) > 0) {
+            delay = retryAfter;
+        }
+        retryAfter = null;
         retry = timers.schedule(() -> {
             retry = null;
             connect();
-        }, backoff.next());
+        }, delay);
     }
 
     final void stop() {

@@ -5,6 +5,7 @@ import dev.pigeonhole.protocol.ServerFrame;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -60,6 +61,20 @@ public final class WsConnection implements AutoCloseable {
     }
 
     /** Queues a text frame; completes when the JDK handed it to the socket. */
+    /**
+     * The {@code Retry-After} (seconds, at most 300) of a handshake the server refused — delivery answers 503 with
+     * it while it sheds a reconnect storm — or null (no such header, or an HTTP date).
+     */
+    public static Duration retryAfter(Throwable error) {
+        for (Throwable e = error; e != null; e = e.getCause()) {
+            if (e instanceof WebSocketHandshakeException h && h.getResponse() != null) {
+                String value = h.getResponse().headers().firstValue("Retry-After").orElse("").strip();
+                return value.matches("\\d{1,9}") ? Duration.ofSeconds(Math.min(300, Long.parseLong(value))) : null;
+            }
+        }
+        return null;
+    }
+
     public synchronized CompletableFuture<Void> send(String text) {
         CompletableFuture<Void> sent = lastSend.handle((ok, error) -> null)
                 .thenCompose(ignored -> socket.sendText(text, true)).thenApply(ws -> null);
