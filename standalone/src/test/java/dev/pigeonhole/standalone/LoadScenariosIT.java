@@ -61,7 +61,7 @@ class LoadScenariosIT {
 
     @Test
     void idleMeasuresTheServerPerConnection() throws Exception {
-        Report r = run(new Idle(new Idle.Spec(List.of(30, 60), 200, 2, 1)).run(standalone()));
+        Report r = run(new Idle(new Idle.Spec(List.of(30, 60), 200, 1, 0.5)).run(standalone()));
         Report.Table table = r.tables().get(0);
         assertThat(table.rows()).hasSize(3); // the baseline and two steps
         List<Object> last = table.rows().get(2);
@@ -82,13 +82,16 @@ class LoadScenariosIT {
             Cluster.startAll(a, b);
             Target target = new Target(URI.create(gateway.ws("")), List.of(URI.create(a.ws("")), URI.create(b.ws(""))),
                     null, -1, 4, dev.pigeonhole.load.Auth.devIdentity());
-            Storm.Spec spec = new Storm.Spec(20, 3, 0.5, 30, 200, 128, 200, 2, 45, 1, 200, 2000);
+            Storm.Spec spec = new Storm.Spec(20, 3, 0.5, 30, 200, 128, 200, 1, 45, 0.5, 200, 2000);
             Report r = run(new Storm(spec, a::kill).run(target));
             // clients 0, 2, 4, … started on a: those (at least) dropped, and all of them came back via b
             assertThat((int) r.figures().get("dropped by the fault")).isGreaterThanOrEqualTo(10);
             assertThat(r.figures().get("back and caught up")).isEqualTo(r.figures().get("dropped by the fault"));
             assertThat((double) r.figures().get("time to 100 % back s")).isPositive();
             assertThat(r.verdict().received()).isEqualTo(r.verdict().expected()).isPositive();
+            Report.Series open = r.series().stream().filter(s -> s.name().equals("connections open")).findFirst().orElseThrow();
+            double[] last = open.points().get(open.points().size() - 1);
+            assertThat(last[1]).as("connections open at the end: 20 inboxes and 3 send sockets").isEqualTo(23);
         }
     }
 

@@ -163,7 +163,7 @@ public final class InboxClient {
                 state = State.STREAMING;
                 ws.textMessageHandler(text -> onText(ws, text));
                 ws.exceptionHandler(e -> { }); // a close follows
-                ws.closeHandler(v -> onClose(ws));
+                wire.whenClosed(ws, () -> onClose(ws));
             }
         });
     }

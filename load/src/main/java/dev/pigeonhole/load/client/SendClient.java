@@ -108,7 +108,7 @@ public final class SendClient {
                 socket = ws;
                 ws.textMessageHandler(text -> onText(ws, text));
                 ws.exceptionHandler(e -> { });
-                ws.closeHandler(v -> onClose(ws));
+                wire.whenClosed(ws, () -> onClose(ws));
                 refused.clear();
                 pending.values().forEach(ws::writeTextMessage); // everything unanswered, in order
             }

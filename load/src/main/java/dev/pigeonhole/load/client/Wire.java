@@ -68,6 +68,17 @@ public final class Wire implements AutoCloseable {
         });
     }
 
+    /**
+     * Sets {@code ws}'s close handler (a WebSocket has one: setting it replaces the one {@link #connect} set to keep
+     * {@link #open} right, so clients set theirs through here).
+     */
+    public void whenClosed(WebSocket ws, Runnable then) {
+        ws.closeHandler(v -> {
+            open.decrementAndGet();
+            then.run();
+        });
+    }
+
     @Override
     public void close() {
         try {
