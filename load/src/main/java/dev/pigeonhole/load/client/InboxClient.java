@@ -33,6 +33,9 @@ public final class InboxClient {
 
         /** A close code that forbids reconnecting: the client stops. */
         default void onGiveUp(InboxClient client, int code, String reason) { }
+
+        /** The server refused the upgrade with 503 and {@code Retry-After} (shedding a storm); the client waits it. */
+        default void onShed(InboxClient client, long retryAfterMs) { }
     }
 
     private final Wire wire;
@@ -154,7 +157,11 @@ public final class InboxClient {
                 }
                 if (result.failed()) {
                     lastCloseCode = -1;
-                    retry();
+                    long retryAfterMs = retryAfterMs(result.cause());
+                    if (retryAfterMs > 0) {
+                        listener.onShed(this, retryAfterMs);
+                    }
+                    retry(retryAfterMs);
                     return;
                 }
                 WebSocket ws = result.result();
@@ -267,7 +274,7 @@ public final class InboxClient {
             }
             gaveUp = state == State.GAVE_UP;
             if (!gaveUp) {
-                retry();
+                retry(0);
             }
         }
         listener.onDrop(this, code, reason);
@@ -276,11 +283,22 @@ public final class InboxClient {
         }
     }
 
-    /** Next URL, after a full-jitter backoff delay. */
-    private void retry() {
+    /** The {@code Retry-After} of a refused upgrade in ms (0: none), as the SDK reads it. */
+    private static long retryAfterMs(Throwable error) {
+        if (error instanceof io.vertx.core.http.UpgradeRejectedException r && r.getHeaders() != null) {
+            String v = r.getHeaders().get("Retry-After");
+            if (v != null && v.strip().matches("\\d{1,9}")) {
+                return Math.min(300, Long.parseLong(v.strip())) * 1000;
+            }
+        }
+        return 0;
+    }
+
+    /** Next URL, after a full-jitter backoff delay (at least {@code minDelayMs}). */
+    private void retry(long minDelayMs) {
         state = State.WAITING;
         urlIndex = (urlIndex + 1) % deliveries.size();
-        long delay = backoff.nextMs();
+        long delay = Math.max(minDelayMs, backoff.nextMs());
         reconnectTimer = wire.vertx().setTimer(Math.max(1, delay), id -> {
             synchronized (InboxClient.this) {
                 reconnectTimer = -1;

@@ -42,6 +42,8 @@ final class Traffic implements AutoCloseable {
     final List<SendClient> senders = new ArrayList<>();
     final List<InboxClient> inboxes = new ArrayList<>();
     final LongAdder reconnects = new LongAdder();
+    /** Upgrades the server refused with 503 + Retry-After (it sheds a storm). */
+    final LongAdder shed = new LongAdder();
     final LongAdder drops = new LongAdder();
     final Map<String, LongAdder> refusals = new ConcurrentHashMap<>();
     final Map<Integer, LongAdder> closeCodes = new ConcurrentHashMap<>();
@@ -129,6 +131,11 @@ final class Traffic implements AutoCloseable {
                     reconnects.increment();
                 }
                 extra.onCaughtUp(client, sinceConnectNanos);
+            }
+
+            @Override
+            public void onShed(InboxClient client, long retryAfterMs) {
+                shed.increment();
             }
 
             @Override
