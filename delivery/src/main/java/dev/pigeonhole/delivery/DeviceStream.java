@@ -194,7 +194,14 @@ final class DeviceStream {
             knownHead = Math.max(knownHead, h.head());
             if (!confirmed && connection.equals(h.connection())) {
                 confirmed = true;
-                readPage(params.after(), firstPage());
+                if (h.startsAt() != null) {
+                    // nothing waits: the (empty) first page is the push itself, no read of the store
+                    if (takePage(new InboxPage(h.epoch(), h.head(), h.startsAt(), h.head() + 1, null, List.of()), null)) {
+                        pump();
+                    }
+                } else {
+                    readPage(params.after(), firstPage());
+                }
                 return;
             }
         } else if (push instanceof Push.NewEntry n) {

@@ -137,6 +137,25 @@ class DeviceStreamTest {
         assertThat(closedWith).isNull();
     }
 
+    @Test
+    void aConfirmationSayingNothingWaitsStartsTheStreamWithoutReadingTheStoreAndLiveEntriesFollow() {
+        addEntries(3);
+        DeviceStream s = stream(null, 100, 100);
+        s.start();
+        s.onPush(new Push.Head("bob", EPOCH, 3, s.connection(), 3L));
+        assertThat(readsAfter).as("the push is the first page").isEmpty();
+        assertThat(frames).containsExactly(new ServerFrame.Backlog(0, null, null, 3, EPOCH, null),
+                new ServerFrame.CaughtUp(3, EPOCH));
+        assertThat(s.lastSent()).isEqualTo(3);
+
+        addEntries(1);
+        s.onPush(new Push.NewEntry("bob", EPOCH, 4, inbox.get(3)));
+        assertThat(messageSeqs()).containsExactly(4L);
+        assertThat(readsAfter).isEmpty();
+        s.onAck(4);
+        assertThat(acked).containsExactly(4L);
+    }
+
     private void serveReads() {
         while (!pendingReads.isEmpty()) {
             pendingReads.poll().run();

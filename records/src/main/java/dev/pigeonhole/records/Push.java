@@ -15,8 +15,15 @@ public sealed interface Push {
     /**
      * The inbox head, sent when the router takes a socket's session ({@code connection}): entries appended before
      * are read from the store, later ones are pushed, so the switch from backlog to live loses nothing.
+     * {@code startsAt} (null when unknown or when entries wait) is the device's start position when it equals the
+     * head: nothing waits, and the stream starts there without reading the store — the common reconnect of a device
+     * that was caught up, which a reconnect storm is made of. Appended in 0.3 (older readers skip it).
      */
-    record Head(String user, long epoch, long head, String connection) implements Push {}
+    record Head(String user, long epoch, long head, String connection, Long startsAt) implements Push {
+        public Head(String user, long epoch, long head, String connection) {
+            this(user, epoch, head, connection, null);
+        }
+    }
 
     /**
      * Close the socket {@code connection} of {@code device}: a newer socket displaced it, the device was removed, or
@@ -34,7 +41,7 @@ public sealed interface Push {
             return w.nested(e.entry()::write).toByteArray();
         } else if (push instanceof Head h) {
             return RecordWriter.record(2, 64).string(h.user()).varLong(h.epoch()).varLong(h.head())
-                    .string(h.connection()).toByteArray();
+                    .string(h.connection()).optLong(h.startsAt()).toByteArray();
         } else {
             Close c = (Close) push;
             return RecordWriter.record(3, 64).string(c.user()).string(c.device()).string(c.connection())
@@ -47,7 +54,13 @@ public sealed interface Push {
         int type = r.u8();
         Push push = switch (type) {
             case 1 -> new NewEntry(r.string(), r.varLong(), r.varLong(), Entry.read(r.nested()));
-            case 2 -> new Head(r.string(), r.varLong(), r.varLong(), r.string());
+            case 2 -> {
+                String user = r.string();
+                long epoch = r.varLong();
+                long head = r.varLong();
+                String connection = r.string();
+                yield new Head(user, epoch, head, connection, r.more() ? r.optLong() : null);
+            }
             case 3 -> {
                 String user = r.string();
                 String device = r.string();

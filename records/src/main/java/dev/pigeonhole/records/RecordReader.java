@@ -57,6 +57,11 @@ public final class RecordReader {
         throw new RecordFormatException("varint longer than 10 bytes at " + pos);
     }
 
+    /** Whether bytes are left: a field a newer writer appended (read it only if this build knows it). */
+    public boolean more() {
+        return pos < end;
+    }
+
     public Long optLong() {
         return u8() == 0 ? null : varLong();
     }

@@ -22,7 +22,7 @@ class RecordFormatTest {
         for (InboxOp op : ops) {
             assertThat(InboxOp.decode(InboxOp.encode(op))).isEqualTo(op);
         }
-        List<Push> pushes = List.of(new Push.NewEntry("bob", 99, 42, MESSAGE), new Push.Head("bob", 99, 42, "c-1"),
+        List<Push> pushes = List.of(new Push.NewEntry("bob", 99, 42, MESSAGE), new Push.Head("bob", 99, 42, "c-1"), new Push.Head("bob", 99, 42, "c-1", 42L),
                 new Push.Close("bob", "laptop", "c-1", Push.Close.Reason.REMOVED),
                 new Push.Close("bob", "laptop", "c-1", Push.Close.Reason.TOO_MANY_DEVICES));
         for (Push p : pushes) {

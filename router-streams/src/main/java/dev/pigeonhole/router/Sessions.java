@@ -14,7 +14,8 @@ import dev.pigeonhole.records.Push;
  *       instance of the loser to close it ({@code DISPLACED}); a refresh from a displaced socket gets the same order.
  *   <li>On every connect (and refresh, from instances older than leases) it pushes the inbox head to that instance,
  *       naming the socket: entries appended before were read from the store, later ones are pushed, so none is missed
- *       between backlog and live.
+ *       between backlog and live. When nothing waits for the device (it starts at the head) the push says so, and
+ *       delivery starts the stream without reading the store.
  *   <li>A session lives until its socket disconnects or its instance's lease ends ({@link Leases}).
  *   <li>Removing a device drops its cursor and closes its socket ({@code REMOVED}).
  *   <li>A user has at most {@code maxDevices} registered devices: the connect of an unknown device beyond them changes
@@ -50,7 +51,9 @@ final class Sessions {
             m = m.register(c.device(), c.after() != null ? c.after() : m.newDevicePosition(), timestamp);
         }
         inboxes.meta.put(user, m);
-        out.push(c.instance(), new Push.Head(user, m.epoch(), m.head(), c.connection()), timestamp);
+        long from = c.after() != null ? c.after() : m.cursor(c.device());
+        out.push(c.instance(), new Push.Head(user, m.epoch(), m.head(), c.connection(), from == m.head() ? from : null),
+                timestamp);
     }
 
     /** A refresh never registers a device (a removed one stays removed) and never displaces the live socket. */

@@ -163,10 +163,11 @@ class RouterTopologyTest {
         connect("bob", "laptop", "delivery-a", "c1");
         connect("carol", "phone", "delivery-b", "c2");
 
-        // On connect the instance learns the head, naming the socket: it reads m-1 from the store.
+        // On connect the instance learns the head, naming the socket: it reads m-1 from the store; carol has nothing
+        // waiting, and the push says so (her stream starts without a read).
         assertThat(push.readKeyValuesToList()).containsExactly(
                 KeyValue.pair("delivery-a", new Push.Head("bob", epochOf("bob"), 1, "c1")),
-                KeyValue.pair("delivery-b", new Push.Head("carol", epochOf("carol"), 0, "c2")));
+                KeyValue.pair("delivery-b", new Push.Head("carol", epochOf("carol"), 0, "c2", 0L)));
 
         send("alice", "phone", "m-2", "bob", "live", T0.plusSeconds(1));
         List<KeyValue<String, Push>> pushed = push.readKeyValuesToList();
@@ -296,9 +297,9 @@ class RouterTopologyTest {
             ops.pipeRecordList(log.subList(0, 5));
             long epoch = epochOf("bob");
             assertThat(push.readKeyValuesToList()).containsExactly(
-                    KeyValue.pair("delivery-a", new Push.Head("bob", epoch, 0, "c1")),
-                    KeyValue.pair("delivery-a", new Push.Head("bob", epoch, 0, "c2")),
-                    KeyValue.pair("delivery-a", new Push.Head("bob", epoch, 0, "c3")),
+                    KeyValue.pair("delivery-a", new Push.Head("bob", epoch, 0, "c1", 0L)),
+                    KeyValue.pair("delivery-a", new Push.Head("bob", epoch, 0, "c2", 0L)),
+                    KeyValue.pair("delivery-a", new Push.Head("bob", epoch, 0, "c3", 0L)),
                     KeyValue.pair("delivery-b", new Push.Close("bob", "d4", "c4", Push.Close.Reason.TOO_MANY_DEVICES)));
             assertThat(meta().get("bob").devices()).containsOnlyKeys("d1", "d2", "d3");
             assertThat(meta().get("bob").live()).containsOnlyKeys("d1", "d2", "d3");
@@ -308,9 +309,9 @@ class RouterTopologyTest {
             List<KeyValue<String, Push>> all = push.readKeyValuesToList();
             assertThat(all).containsExactly(
                     KeyValue.pair("delivery-a", new Push.Close("bob", "d1", "c1", Push.Close.Reason.DISPLACED)),
-                    KeyValue.pair("delivery-b", new Push.Head("bob", epoch, 0, "c5")),
+                    KeyValue.pair("delivery-b", new Push.Head("bob", epoch, 0, "c5", 0L)),
                     KeyValue.pair("delivery-a", new Push.Close("bob", "d2", "c2", Push.Close.Reason.REMOVED)),
-                    KeyValue.pair("delivery-b", new Push.Head("bob", epoch, 0, "c6")));
+                    KeyValue.pair("delivery-b", new Push.Head("bob", epoch, 0, "c6", 0L)));
             if (first == null) {
                 first = all;
             } else {

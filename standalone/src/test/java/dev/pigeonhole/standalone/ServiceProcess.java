@@ -94,10 +94,18 @@ final class ServiceProcess implements AutoCloseable {
         return this;
     }
 
-    /** {@code java} with the heap and collector every child JVM of the tests runs with (a pod's share of 2 cores). */
+    /**
+     * {@code java} with the heap and collector every child JVM of the tests runs with (a pod's share of 2 cores), then
+     * the options of {@code -Dpigeonhole.service.jvm-opts} (benchmarks: e.g. a larger heap).
+     */
     static List<String> javaCommand() {
-        return new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx384m",
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx384m",
                 "-XX:+UseSerialGC"));
+        String extra = System.getProperty("pigeonhole.service.jvm-opts", "").strip();
+        if (!extra.isEmpty()) {
+            cmd.addAll(List.of(extra.split("\\s+")));
+        }
+        return cmd;
     }
 
     /** Starts {@code cmd} with stdout and stderr appended to {@code log}. */

@@ -1,27 +1,47 @@
 package dev.pigeonhole.standalone;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
- * For benchmarks outside this package: a broker (in this JVM), one router and one delivery instance, each service in
- * its own JVM as a pod would run it ({@link ServiceProcess#javaCommand()}), so a delivery JVM can be measured alone.
+ * For benchmarks outside this package: a broker (in this JVM), one router, optionally a gateway, and delivery
+ * instances, each service in its own JVM as a pod would run it ({@link ServiceProcess#javaCommand()}), so a delivery
+ * JVM can be measured alone or killed.
  */
 public final class SplitStack implements AutoCloseable {
     private final Cluster cluster;
     private final ServiceProcess router;
-    private final ServiceProcess delivery;
+    private final ServiceProcess gateway;
+    private final List<ServiceProcess> deliveries;
 
-    private SplitStack(Cluster cluster, ServiceProcess router, ServiceProcess delivery) {
+    private SplitStack(Cluster cluster, ServiceProcess router, ServiceProcess gateway, List<ServiceProcess> deliveries) {
         this.cluster = cluster;
         this.router = router;
-        this.delivery = delivery;
+        this.gateway = gateway;
+        this.deliveries = deliveries;
     }
 
+    /** A router and one delivery instance (no gateway). */
     public static SplitStack start(String name) {
+        return start(name, 1, false);
+    }
+
+    public static SplitStack start(String name, int deliveryCount, boolean withGateway) {
         Cluster cluster = Cluster.start(name);
         try {
             ServiceProcess router = cluster.router(name + "-router");
-            ServiceProcess delivery = cluster.delivery(name + "-delivery", router);
-            Cluster.startAll(router, delivery);
-            return new SplitStack(cluster, router, delivery);
+            ServiceProcess gateway = withGateway ? cluster.gateway(name + "-gateway") : null;
+            List<ServiceProcess> deliveries = new ArrayList<>();
+            for (int i = 0; i < deliveryCount; i++) {
+                deliveries.add(cluster.delivery(name + "-delivery-" + i, router));
+            }
+            List<ServiceProcess> all = new ArrayList<>(deliveries);
+            all.add(router);
+            if (gateway != null) {
+                all.add(gateway);
+            }
+            Cluster.startAll(all.toArray(ServiceProcess[]::new));
+            return new SplitStack(cluster, router, gateway, deliveries);
         } catch (RuntimeException e) {
             cluster.close();
             throw e;
@@ -29,19 +49,33 @@ public final class SplitStack implements AutoCloseable {
     }
 
     public long deliveryPid() {
-        return delivery.pid();
+        return deliveries.get(0).pid();
     }
 
     public int deliveryPort() {
-        return delivery.port;
+        return deliveries.get(0).port;
     }
 
     public int deliveryManagementPort() {
-        return delivery.managementPort;
+        return deliveries.get(0).managementPort;
+    }
+
+    /** {@code ws://127.0.0.1:port} of each delivery instance. */
+    public List<String> deliveryUrls() {
+        return deliveries.stream().map(d -> d.ws("")).toList();
+    }
+
+    public String gatewayUrl() {
+        return gateway.ws("");
     }
 
     public long routerPid() {
         return router.pid();
+    }
+
+    /** SIGKILL to delivery instance {@code i}: its sockets drop without a close frame. */
+    public void killDelivery(int i) {
+        deliveries.get(i).kill();
     }
 
     /** The JVM options every service JVM gets. */
