@@ -105,6 +105,26 @@ public final class Ledger {
         return Arrays.stream(groups[-1 - target]).filter(m -> m != s).toArray();
     }
 
+    /** Deliveries owed for messages accepted with an intended send time before {@code intendedNanos} and not read yet. */
+    public long undeliveredBefore(long intendedNanos) {
+        long missing = 0;
+        for (int s = 0; s < senders.length; s++) {
+            Sender sender = senders[s];
+            synchronized (sender) {
+                for (int n = 0; n < sender.count; n++) {
+                    if (sender.accepted.get(n) && sender.intended[n] < intendedNanos) {
+                        for (int r : recipientsOf(s, sender.targets[n])) {
+                            if (!recipients[r].has(s, n)) {
+                                missing++;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return missing;
+    }
+
     /** The correctness counters as of now. */
     public Verdict verdict() {
         long expected = 0;

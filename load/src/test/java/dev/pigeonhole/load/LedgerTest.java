@@ -28,6 +28,23 @@ class LedgerTest {
     }
 
     @Test
+    void undeliveredBeforeCountsOnlyAcceptedMessagesIntendedBeforeTheCutoff() {
+        Ledger ledger = new Ledger(1, 2, new int[0][]);
+        for (int n = 0; n < 4; n++) {
+            ledger.sent(0, 1, 100 + n); // intended at 100..103
+        }
+        ledger.accepted(0, 0);
+        ledger.accepted(0, 1);
+        ledger.accepted(0, 3); // 2 is unanswered: not owed yet
+        assertThat(ledger.undeliveredBefore(103)).isEqualTo(2);
+        ledger.received(1, 0, 1);
+        assertThat(ledger.undeliveredBefore(103)).isEqualTo(1);
+        ledger.received(1, 0, 0);
+        assertThat(ledger.undeliveredBefore(103)).isZero();
+        assertThat(ledger.undeliveredBefore(104)).as("3 was sent at the cutoff's side that counts").isEqualTo(1);
+    }
+
+    @Test
     void aGroupSendIsOwedToEveryOtherMemberAndARefusalToNobody() {
         Ledger ledger = new Ledger(3, 3, new int[][] {{0, 1, 2}});
         long group = ledger.sent(0, -1, 10);
