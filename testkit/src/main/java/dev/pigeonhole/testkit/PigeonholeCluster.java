@@ -1,9 +1,7 @@
 package dev.pigeonhole.testkit;
 
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -227,7 +225,8 @@ public final class PigeonholeCluster implements AutoCloseable {
             Map<Component, List<Node>> nodes = new EnumMap<>(Component.class);
             PigeonholeCluster cluster = new PigeonholeCluster(nodes);
             try {
-                nodes.put(Component.KAFKA, kafka());
+                nodes.put(Component.KAFKA, Layout.kafka(counts.get(Component.KAFKA), replication(),
+                        images.get(Component.KAFKA), env.get(Component.KAFKA)));
                 startAll(nodes.get(Component.KAFKA));
                 String bootstrap = cluster.bootstrapServers();
                 String id = UUID.randomUUID().toString().substring(0, 8);
@@ -270,58 +269,12 @@ public final class PigeonholeCluster implements AutoCloseable {
             }
         }
 
+        private Node service(Component component, int i, String bootstrap, Map<String, String> own) {
+            return Layout.service(component, i, images.get(component), bootstrap, own, env.get(component));
+        }
+
         private int replication() {
             return counts.get(Component.KAFKA) >= 3 ? 3 : 1;
-        }
-
-        /** The KRaft quorum: every node a voter, one cluster id (as {@code standalone}'s BrokerProcess does). */
-        private List<Node> kafka() {
-            int n = counts.get(Component.KAFKA);
-            int[] ports = new int[n];
-            int[] controllers = new int[n];
-            List<String> voters = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                ports[i] = Loopback.freePort();
-                controllers[i] = Loopback.freePort();
-                voters.add((i + 1) + "@" + Loopback.HOST + ":" + controllers[i]);
-            }
-            String clusterId = kafkaClusterId();
-            List<Node> kafka = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                GenericContainer<?> c = container(Component.KAFKA)
-                        .withEnv("KAFKA_PORT", Integer.toString(ports[i]))
-                        .withEnv("KAFKA_ARGS", "--node-id " + (i + 1) + " --controller-port " + controllers[i]
-                                + " --voters " + String.join(",", voters) + " --cluster-id " + clusterId
-                                + " --replication " + replication());
-                env.get(Component.KAFKA).forEach(c::withEnv);
-                kafka.add(new Node(Component.KAFKA, i + 1, c, ports[i], 0));
-            }
-            return kafka;
-        }
-
-        private Node service(Component component, int i, String bootstrap, Map<String, String> own) {
-            int port = Loopback.freePort();
-            int management = Loopback.freePort();
-            GenericContainer<?> c = container(component)
-                    .withEnv("QUARKUS_HTTP_HOST", Loopback.HOST)
-                    .withEnv("QUARKUS_HTTP_PORT", Integer.toString(port))
-                    .withEnv("QUARKUS_MANAGEMENT_HOST", Loopback.HOST)
-                    .withEnv("QUARKUS_MANAGEMENT_PORT", Integer.toString(management))
-                    .withEnv("KAFKA_BOOTSTRAP_SERVERS", bootstrap)
-                    .withEnv("PIGEONHOLE_AUTH_DEV_IDENTITY", "true")
-                    // the routers' read API is open to whoever holds it; every instance of this cluster does
-                    .withEnv("PIGEONHOLE_INTERNAL_SECRET", "pigeonhole-testkit")
-                    // on loopback every client is 127.0.0.1: a per-address cap would cap the whole test
-                    .withEnv("PIGEONHOLE_LIMITS_CONNECTIONS_PER_ADDRESS", "0");
-            own.forEach(c::withEnv);
-            env.get(component).forEach(c::withEnv);
-            return new Node(component, i, c, port, management);
-        }
-
-        private GenericContainer<?> container(Component component) {
-            return new GenericContainer<>(images.get(component))
-                    .withNetworkMode("host")
-                    .withImagePullPolicy(Images.pullPolicy());
         }
 
         private static void startAll(List<Node> nodes) {
@@ -331,14 +284,6 @@ public final class PigeonholeCluster implements AutoCloseable {
                 throw e.getCause() instanceof RuntimeException r ? r : e;
             }
             nodes.forEach(Node::markStarted);
-        }
-
-        /** Kafka's cluster id format: 16 random bytes, URL-safe base64 without padding. */
-        private static String kafkaClusterId() {
-            UUID uuid = UUID.randomUUID();
-            ByteBuffer bytes = ByteBuffer.allocate(16).putLong(uuid.getMostSignificantBits())
-                    .putLong(uuid.getLeastSignificantBits());
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
         }
     }
 }
