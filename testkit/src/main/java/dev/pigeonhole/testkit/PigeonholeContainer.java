@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.testcontainers.containers.GenericContainer;
@@ -73,8 +74,15 @@ public class PigeonholeContainer extends GenericContainer<PigeonholeContainer> {
      * {@code docker volume rm} it when done). A new container on the same volume continues where the last stopped.
      */
     public PigeonholeContainer withDataVolume(String volume) {
-        getBinds().add(new Bind(volume, new Volume(DATA_DIR)));
-        return self();
+        // Set on the create command, not through Testcontainers' binds: with any bind there, Testcontainers first
+        // checks that file mounting works by running a helper image, which it pulls (a long hang without a registry).
+        Bind data = new Bind(volume, new Volume(DATA_DIR));
+        return withCreateContainerCmdModifier(cmd -> {
+            Bind[] binds = cmd.getHostConfig().getBinds();
+            Bind[] all = binds == null ? new Bind[1] : Arrays.copyOf(binds, binds.length + 1);
+            all[all.length - 1] = data;
+            cmd.getHostConfig().withBinds(all);
+        });
     }
 
     /** Base WebSocket URL, {@code ws://127.0.0.1:<port>}: what the Java SDK's {@code ClientOptions} take. */
