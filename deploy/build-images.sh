@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the service images pigeonhole/{router-streams,gateway,delivery}:$TAG from the packaged apps,
-# and with --kafka also pigeonhole/kafka-dev:$TAG (a single-node broker for tests).
+# with --kafka also pigeonhole/kafka-dev:$TAG (a KRaft node for tests) and with --standalone also
+# pigeonhole/standalone:$TAG (embedded Kafka + all services in one container: the testkit's PigeonholeContainer).
 #   BASE_IMAGE  JRE 17 image to build on (default eclipse-temurin:17-jre-jammy; without a registry:
 #               deploy/build-local-base.sh makes pigeonhole/jre17-base:local)
 #   TAG         image tag (default: the project version)
@@ -14,8 +15,15 @@ fi
 for svc in router-streams gateway delivery; do
   docker build -q --build-arg BASE_IMAGE="$BASE_IMAGE" -f "$svc/src/main/docker/Dockerfile" -t "pigeonhole/$svc:$TAG" "$svc"
 done
-if [ "${1:-}" = "--kafka" ]; then
-  docker build -q --build-arg BASE_IMAGE="$BASE_IMAGE" -f standalone/src/main/docker/Dockerfile.kafka \
-    -t "pigeonhole/kafka-dev:$TAG" standalone
-fi
+for flag in "$@"; do
+  case "$flag" in
+    --kafka)
+      docker build -q --build-arg BASE_IMAGE="$BASE_IMAGE" -f standalone/src/main/docker/Dockerfile.kafka \
+        -t "pigeonhole/kafka-dev:$TAG" standalone ;;
+    --standalone)
+      docker build -q --build-arg BASE_IMAGE="$BASE_IMAGE" -f standalone/src/main/docker/Dockerfile \
+        -t "pigeonhole/standalone:$TAG" standalone ;;
+    *) echo "unknown option $flag (--kafka, --standalone)" >&2; exit 2 ;;
+  esac
+done
 docker images "pigeonhole/*"

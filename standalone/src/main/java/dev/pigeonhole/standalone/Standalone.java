@@ -44,6 +44,10 @@ public class Standalone implements Callable<Integer> {
     @Option(names = "--kafka-port", defaultValue = "0", description = "Port of the embedded Kafka broker (default: any free port)")
     int kafkaPort;
 
+    @Option(names = "--dev-identity", defaultValue = "true", arity = "1",
+            description = "Accept ?user=&device= with no proof (default ${DEFAULT-VALUE}); false: dev tokens only")
+    boolean devIdentity;
+
     /** The broker logs through JUL until Quarkus configures logging; keep it to warnings. */
     private static final java.util.logging.Logger[] QUIET = {java.util.logging.Logger.getLogger("kafka"),
             java.util.logging.Logger.getLogger("org.apache.kafka"), java.util.logging.Logger.getLogger("state.change.logger")};
@@ -86,7 +90,7 @@ public class Standalone implements Callable<Integer> {
         System.setProperty("pigeonhole.delivery.router-url", local);
         System.setProperty("pigeonhole.delivery.instance-id", "standalone");
         DevKeys keys = DevKeys.loadOrCreate(data);
-        System.setProperty("pigeonhole.auth.dev-identity", "true");
+        System.setProperty("pigeonhole.auth.dev-identity", Boolean.toString(devIdentity));
         System.setProperty("pigeonhole.auth.issuer", DevKeys.ISSUER);
         System.setProperty("pigeonhole.auth.public-key-location", keys.publicKeyPem().toString());
         System.setProperty("pigeonhole.auth.accept-dev-tokens", "true");
@@ -118,7 +122,9 @@ public class Standalone implements Callable<Integer> {
             String http = "http://" + shown + ":" + port;
             String ws = "ws://" + shown + ":" + port;
             System.out.println();
-            System.out.println("Pigeonhole standalone is running. DEV mode: ?user=&device= or dev tokens (never in production).");
+            System.out.println("Pigeonhole standalone is running. DEV mode: "
+                    + ("true".equals(System.getProperty("pigeonhole.auth.dev-identity")) ? "?user=&device= or " : "")
+                    + "dev tokens (never in production).");
             System.out.println("  send:    " + ws + "/v1/send?user=alice&device=phone");
             System.out.println("  inbox:   " + ws + "/v1/inbox?user=bob&device=laptop&after=0");
             System.out.println("  http:    POST " + http + "/v1/messages?user=alice&device=phone");
