@@ -4,9 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * For benchmarks outside this package: a broker (in this JVM), one router, optionally a gateway, and delivery
- * instances, each service in its own JVM as a pod would run it ({@link ServiceProcess#javaCommand()}), so a delivery
- * JVM can be measured alone or killed.
+ * For benchmarks outside this package: a broker, one router, optionally a gateway, and delivery instances, each in
+ * its own JVM as a pod would run it ({@link ServiceProcess#javaCommand()}), so a delivery JVM can be measured alone or
+ * killed, and the benchmark's JVM holds only the load generator (its collections never pause the broker).
  */
 public final class SplitStack implements AutoCloseable {
     private final Cluster cluster;
@@ -27,7 +27,7 @@ public final class SplitStack implements AutoCloseable {
     }
 
     public static SplitStack start(String name, int deliveryCount, boolean withGateway) {
-        Cluster cluster = Cluster.start(name);
+        Cluster cluster = Cluster.startWithBrokers(name, 1);
         try {
             ServiceProcess router = cluster.router(name + "-router");
             ServiceProcess gateway = withGateway ? cluster.gateway(name + "-gateway") : null;

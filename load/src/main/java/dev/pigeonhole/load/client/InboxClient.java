@@ -36,6 +36,9 @@ public final class InboxClient {
 
         /** The server refused the upgrade with 503 and {@code Retry-After} (shedding a storm); the client waits it. */
         default void onShed(InboxClient client, long retryAfterMs) { }
+
+        /** A connection attempt failed before the WebSocket opened (refused, reset, timed out, rejected upgrade). */
+        default void onConnectFailed(InboxClient client, Throwable cause) { }
     }
 
     private final Wire wire;
@@ -160,6 +163,8 @@ public final class InboxClient {
                     long retryAfterMs = retryAfterMs(result.cause());
                     if (retryAfterMs > 0) {
                         listener.onShed(this, retryAfterMs);
+                    } else {
+                        listener.onConnectFailed(this, result.cause());
                     }
                     retry(retryAfterMs);
                     return;

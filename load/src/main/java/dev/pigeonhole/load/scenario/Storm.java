@@ -120,6 +120,7 @@ public final class Storm implements Scenario {
                     .figure("time to 100 % back s", quantile(backSeconds, dropped, 1.0))
                     .figure("reconnects", traffic.reconnects.sum())
                     .figure("upgrades shed (503 + Retry-After)", traffic.shed.sum())
+                    .figure("connect failures", traffic.connectFailureCounts())
                     .figure("close codes seen", traffic.closeCodeCounts())
                     .figure("messages sent during the run", traffic.ledger.sent())
                     .figure("all messages delivered", complete)

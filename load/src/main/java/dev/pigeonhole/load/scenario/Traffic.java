@@ -44,6 +44,8 @@ final class Traffic implements AutoCloseable {
     final LongAdder reconnects = new LongAdder();
     /** Upgrades the server refused with 503 + Retry-After (it sheds a storm). */
     final LongAdder shed = new LongAdder();
+    /** Connection attempts that failed before the WebSocket opened, by exception class and message. */
+    final Map<String, LongAdder> connectFailures = new ConcurrentHashMap<>();
     final LongAdder drops = new LongAdder();
     final Map<String, LongAdder> refusals = new ConcurrentHashMap<>();
     final Map<Integer, LongAdder> closeCodes = new ConcurrentHashMap<>();
@@ -136,6 +138,13 @@ final class Traffic implements AutoCloseable {
             @Override
             public void onShed(InboxClient client, long retryAfterMs) {
                 shed.increment();
+            }
+
+            @Override
+            public void onConnectFailed(InboxClient client, Throwable cause) {
+                String why = cause.getClass().getSimpleName() + ": " + String.valueOf(cause.getMessage())
+                        .replaceAll("[0-9.:]+", "#");
+                connectFailures.computeIfAbsent(why, k -> new LongAdder()).increment();
             }
 
             @Override
@@ -282,6 +291,12 @@ final class Traffic implements AutoCloseable {
         return String.format("stream anomalies: %d entries repeated across connections, %d seq jumps without a gap,"
                 + " %d error frames", inboxCounter(InboxClient::seqRepeats), inboxCounter(InboxClient::seqJumps),
                 inboxCounter(InboxClient::errors));
+    }
+
+    Map<String, Long> connectFailureCounts() {
+        Map<String, Long> m = new java.util.TreeMap<>();
+        connectFailures.forEach((k, v) -> m.put(k, v.sum()));
+        return m;
     }
 
     Map<String, Long> refusalCounts() {
