@@ -31,6 +31,11 @@ final class BrokerProcess implements AutoCloseable {
     }
 
     /** {@code count} nodes forming one cluster (replication 3 when there are three or more: min ISR 2). */
+    /** The running broker's process id, or -1. */
+    long pid() {
+        return process != null && process.isAlive() ? process.pid() : -1;
+    }
+
     static List<BrokerProcess> cluster(String name, Path root, int count) {
         List<int[]> ports = new ArrayList<>();
         StringBuilder voters = new StringBuilder();

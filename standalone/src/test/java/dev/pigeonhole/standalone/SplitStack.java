@@ -73,6 +73,20 @@ public final class SplitStack implements AutoCloseable {
         return router.pid();
     }
 
+    /** Process ids by role: broker, router, gateway (if any), delivery-0, delivery-1, … (for CPU accounting). */
+    public java.util.Map<String, Long> pids() {
+        java.util.Map<String, Long> pids = new java.util.LinkedHashMap<>();
+        pids.put("broker", cluster.broker(1).pid());
+        pids.put("router", router.pid());
+        if (gateway != null) {
+            pids.put("gateway", gateway.pid());
+        }
+        for (int i = 0; i < deliveries.size(); i++) {
+            pids.put("delivery-" + i, deliveries.get(i).pid());
+        }
+        return pids;
+    }
+
     /** SIGKILL to delivery instance {@code i}: its sockets drop without a close frame. */
     public void killDelivery(int i) {
         deliveries.get(i).kill();
