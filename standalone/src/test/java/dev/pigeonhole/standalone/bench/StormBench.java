@@ -18,7 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * instances, each in its own JVM; {@code bench.clients} inbox clients of pigeonhole-load spread over the deliveries,
  * all caught up; then delivery 0 is killed (SIGKILL) and the scenario measures until every dropped client is back and
  * caught up on the others, with messages flowing to a sample of the clients throughout. Before it, a churn of
- * {@code bench.warmupSeconds} (2,000 clients, 300 reconnects/s, not reported) warms the fresh JVMs' connect paths: a
+ * {@code bench.warmupSeconds} (2,000 clients, 100 reconnects/s, its report in {@code warm-up/}) warms the fresh JVMs' connect paths: a
  * pod in production has run for hours, and on two cores a cold stack spends the storm JIT-compiling (measured: a
  * quarter of every service's CPU in the first minute). Writes the reports (JSON,
  * HTML, text) to {@code standalone/target/load-reports/storm-bench/} and prints the summary; exits 1 if the scenario
@@ -31,6 +31,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * </pre>
  */
 public final class StormBench {
+    private static Path reports() {
+        return Path.of(System.getProperty("pigeonhole.root", ".")).resolve("standalone/target/load-reports/storm-bench");
+    }
+
     /** The sample taken closest to {@code nanos}. */
     private static long[] nearest(List<long[]> samples, long nanos) {
         long[] best = samples.get(0);
@@ -59,10 +63,11 @@ public final class StormBench {
             Target target = new Target(URI.create(stack.gatewayUrl()),
                     stack.deliveryUrls().stream().map(URI::create).toList(), null, -1, addresses, Auth.devIdentity());
             if (warmupSeconds > 0) {
-                Report warm = new Churn(new Churn.Spec(2000, 10, 200, warmupSeconds, 300, 500, 200, 128, 1000, 30))
+                Report warm = new Churn(new Churn.Spec(2000, 10, 100, warmupSeconds, 100, 500, 200, 128, 500, 120))
                         .run(target);
                 System.out.printf("warm-up (churn, not reported): %s, %s%n", warm.passed() ? "passed" : "FAILED",
                         warm.verdict());
+                ReportWriter.write(warm, reports().resolve("warm-up"));
             }
             Storm.Spec spec = new Storm.Spec(clients, 10, share, rate, 200, 128, connectRate, 10, 180, 10, 500, 30_000);
             Map<String, Long> pids = stack.pids();
@@ -113,8 +118,7 @@ public final class StormBench {
                 }
             }
         }
-        Path dir = Path.of(System.getProperty("pigeonhole.root", ".")).resolve("standalone/target/load-reports/storm-bench");
-        List<Path> written = ReportWriter.write(report, dir);
+        List<Path> written = ReportWriter.write(report, reports());
         System.out.println(ReportWriter.text(report));
         System.out.println("reports: " + written);
         System.exit(report.passed() ? 0 : 1);
