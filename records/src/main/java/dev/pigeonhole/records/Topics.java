@@ -75,6 +75,30 @@ public final class Topics {
      */
     public static void ensure(Admin admin, List<Topic<?, ?>> topics, int partitions, int pushPartitions,
                               short replicationFactor, int minInsyncReplicas, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                ensureOnce(admin, topics, partitions, pushPartitions, replicationFactor, minInsyncReplicas, timeout);
+                return;
+            } catch (IllegalStateException e) {
+                // e.g. a topic another service just created is not known to every broker yet: ask again
+                if (!(e.getCause() instanceof ExecutionException ee
+                        && ee.getCause() instanceof org.apache.kafka.common.errors.RetriableException)
+                        || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void ensureOnce(Admin admin, List<Topic<?, ?>> topics, int partitions, int pushPartitions,
+                                   short replicationFactor, int minInsyncReplicas, Duration timeout) {
         try {
             Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             List<NewTopic> missing = new ArrayList<>();

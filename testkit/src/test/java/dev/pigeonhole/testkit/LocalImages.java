@@ -35,7 +35,8 @@ public final class LocalImages implements BeforeAllCallback {
         build();
     }
 
-    private static synchronized void build() throws Exception {
+    /** Builds the images once per JVM ({@link ChaosRun} too). */
+    static synchronized void build() throws Exception {
         if (built == null) {
             ProcessBuilder build = new ProcessBuilder(ROOT.resolve("deploy/build-images.sh").toString(), "--kafka",
                     "--standalone").directory(ROOT.toFile()).inheritIO();

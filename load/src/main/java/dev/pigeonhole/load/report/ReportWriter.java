@@ -52,6 +52,13 @@ public final class ReportWriter {
         if (r.verdict() != null) {
             s.append("  ").append(r.verdict()).append('\n');
         }
+        for (Report.Table t : r.tables()) {
+            s.append("  ").append(t.name()).append(": ").append(String.join(" | ", t.columns())).append('\n');
+            for (List<Object> row : t.rows()) {
+                s.append("    ").append(row.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(" | ")))
+                        .append('\n');
+            }
+        }
         r.notes().forEach(n -> s.append("  note: ").append(n).append('\n'));
         return s.toString();
     }

@@ -15,7 +15,7 @@ import java.util.List;
  * held {@code faultSeconds}, healed, then given until {@code recoverTimeoutSeconds} for every inbox to be back and every
  * accepted message delivered. Per fault: messages accepted and delivered during its window, lost (accepted, not
  * delivered once recovered), duplicated, reordered (deltas of the whole run's ledger, so nothing can hide in between)
- * and the time from the heal until recovered. Passes when every fault recovered with nothing lost, duplicated or
+ * and the time from the end of the heal (a restarted container is ready again) until recovered. Passes when every fault recovered with nothing lost, duplicated or
  * reordered.
  */
 public final class Chaos implements Scenario {
@@ -72,7 +72,7 @@ public final class Chaos implements Scenario {
             }
             boolean complete = traffic.awaitComplete(Duration.ofSeconds((long) spec.recoverTimeoutSeconds()));
             report.table(new Report.Table("faults", List.of("fault", "accepted", "delivered", "lost", "duplicated",
-                    "reordered", "recovered", "seconds to recover"), rows));
+                    "reordered", "recovered", "seconds to recover after the heal"), rows));
             report.figure("faults", faults.size())
                     .figure("complete at the end", complete)
                     .latency(traffic.accepted).latency(traffic.delivered);

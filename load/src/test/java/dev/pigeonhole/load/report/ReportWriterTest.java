@@ -75,7 +75,8 @@ class ReportWriterTest {
     void textSummaryLeadsWithTheVerdict() {
         String text = ReportWriter.text(sample(false));
         assertThat(text.lines().findFirst().orElseThrow()).startsWith("pigeonhole-load steady: PASSED");
-        assertThat(text).contains("latency intended send → delivered (ms, n=1000): p50 500", "lost 0, duplicated 0");
+        assertThat(text).contains("latency intended send → delivered (ms, n=1000): p50 500", "lost 0, duplicated 0",
+                "  t: a | b<\n    1 | x&y\n");
     }
 
     @Test
