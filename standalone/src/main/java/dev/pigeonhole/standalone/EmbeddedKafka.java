@@ -124,11 +124,36 @@ public final class EmbeddedKafka implements AutoCloseable {
         server.awaitShutdown();
     }
 
+    /**
+     * A free loopback port, below the kernel's ephemeral range when there is room: a port the kernel hands out for
+     * {@code bind(0)} can also be taken by any outgoing connection before the caller listens on it (seen under load
+     * tests that open thousands of connections: "Address already in use").
+     */
     public static int freePort() {
+        int high = ephemeralLow();
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; high > 21_000 && attempt < 100; attempt++) {
+            int port = random.nextInt(20_000, high);
+            try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                return s.getLocalPort();
+            } catch (IOException taken) {
+                // try another
+            }
+        }
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The first port of the kernel's ephemeral range (32768 when unknown). */
+    private static int ephemeralLow() {
+        try {
+            String range = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range"));
+            return Integer.parseInt(range.trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return 32_768;
         }
     }
 }
