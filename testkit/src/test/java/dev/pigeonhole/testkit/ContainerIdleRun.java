@@ -30,9 +30,9 @@ public final class ContainerIdleRun {
         try (PigeonholeContainer pigeonhole = new PigeonholeContainer().withDevIdentity()) {
             pigeonhole.start();
             long pid = pigeonhole.getContainerInfo().getState().getPidLong();
-            Target target = Target.standalone(URI.create(pigeonhole.wsUrl()))
-                    .withManagement(URI.create(pigeonhole.managementUrl()), pid);
-            target = new Target(target.gateway(), target.deliveries(), target.management(), pid, 8, Auth.devIdentity());
+            URI ws = URI.create(pigeonhole.wsUrl());
+            Target target = new Target(ws, List.of(ws), URI.create(pigeonhole.managementUrl()), pid, 8,
+                    Auth.devIdentity());
             report = new Idle(new Idle.Spec(steps, 500, seconds, 5)).run(target);
         }
         Path dir = LocalImages.ROOT.resolve("testkit/target/load-reports/idle-container");
