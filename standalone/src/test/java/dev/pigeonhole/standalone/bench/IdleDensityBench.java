@@ -1,10 +1,7 @@
 package dev.pigeonhole.standalone.bench;
 
-import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
-import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.http.WebSocketClientOptions;
-import io.vertx.core.http.WebSocketConnectOptions;
+import dev.pigeonhole.load.client.Wire;
+import io.vertx.core.http.WebSocket;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -88,14 +85,8 @@ public final class IdleDensityBench {
     }
 
     private void run(Target target) throws Exception {
-        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
-        List<WebSocketClient> clients = new ArrayList<>();
-        for (int a = 0; a < ADDRESSES; a++) {
-            clients.add(vertx.createWebSocketClient(new WebSocketClientOptions().setLocalAddress("127.0.0." + (2 + a))
-                    .setMaxConnections(Integer.MAX_VALUE).setConnectTimeout(10_000)));
-        }
         List<Sample> samples = new ArrayList<>();
-        try {
+        try (Wire clients = new Wire(ADDRESSES, 1)) {
             System.out.println(awaitQuiet(target, 30));
             samples.add(measure(target, 0));
             print(target, samples);
@@ -114,8 +105,6 @@ public final class IdleDensityBench {
                 print(target, samples);
                 target.checkAlive().run();
             }
-        } finally {
-            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
     }
 
@@ -124,7 +113,7 @@ public final class IdleDensityBench {
     }
 
     /** Opens connections until {@code target} are open, at most {@link #RATE} per second, 500 handshakes at a time. */
-    private void open(List<WebSocketClient> clients, int port, int target) throws InterruptedException {
+    private void open(Wire clients, int port, int target) throws InterruptedException {
         Semaphore handshakes = new Semaphore(500);
         long interval = TimeUnit.SECONDS.toNanos(1) / RATE;
         long next = System.nanoTime();
@@ -133,25 +122,25 @@ public final class IdleDensityBench {
             Bench.sleepUntil(next);
             next += interval;
             handshakes.acquire();
-            WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
-                    .setURI("/v1/inbox?user=idle-" + i + "&device=d").setTimeout(30_000);
-            clients.get(i % clients.size()).connect(options).onComplete(result -> {
-                handshakes.release();
-                if (result.failed()) {
-                    failed.incrementAndGet();
-                    lastFailure.set(String.valueOf(result.cause()));
-                    return;
-                }
-                result.result().textMessageHandler(text -> {
-                    if (text.contains("\"type\":\"caught_up\"")) {
-                        caughtUp.incrementAndGet();
-                    }
-                }).closeHandler(v -> {
-                    closed.incrementAndGet();
-                    lastFailure.set("closed with " + result.result().closeStatusCode() + " "
-                            + result.result().closeReason());
-                });
-            });
+            clients.connect(URI.create("ws://127.0.0.1:" + port), "/v1/inbox?user=idle-" + i + "&device=d", null)
+                    .onComplete(result -> {
+                        handshakes.release();
+                        if (result.failed()) {
+                            failed.incrementAndGet();
+                            lastFailure.set(String.valueOf(result.cause()));
+                            return;
+                        }
+                        WebSocket ws = result.result();
+                        ws.textMessageHandler(text -> {
+                            if (text.contains("\"type\":\"caught_up\"")) {
+                                caughtUp.incrementAndGet();
+                            }
+                        });
+                        clients.whenClosed(ws, () -> {
+                            closed.incrementAndGet();
+                            lastFailure.set("closed with " + ws.closeStatusCode() + " " + ws.closeReason());
+                        });
+                    });
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (caughtUp.get() + failed.get() < target && System.nanoTime() < deadline) {
