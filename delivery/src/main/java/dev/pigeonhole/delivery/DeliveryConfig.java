@@ -53,6 +53,13 @@ public interface DeliveryConfig {
     @WithDefault("1000")
     int maxOpening();
 
+    /**
+     * While sockets lately took longer than this to open (announced to first page, averaged over about the last 20),
+     * at most 100 may be opening at once and further upgrades get the same 503 + {@code Retry-After}.
+     */
+    @WithDefault("PT5S")
+    Duration maxOpeningWait();
+
     /** The server pings every interval; a connection silent for two intervals is closed (4000). */
     @WithDefault("PT15S")
     Duration pingInterval();

@@ -13,6 +13,9 @@ public final class DeliveryMetrics {
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger opening = new AtomicInteger();
     private final Counter shed;
+    private final Timer openingTime;
+    /** How long sockets took to open lately (ms): an exponentially weighted average, weight 1/20 for the newest. */
+    private double recentOpeningMillis;
     private final Counter delivered;
     private final Timer liveLatency;
     private final Timer backlogAge;
@@ -29,6 +32,10 @@ public final class DeliveryMetrics {
         shed = Counter.builder("pigeonhole.delivery.shed")
                 .description("/v1/inbox upgrades refused with 503 + Retry-After: too many connections were opening")
                 .register(registry);
+        openingTime = Timer.builder("pigeonhole.delivery.opening.time")
+                .description("Announced -> first page (or closed by the server before): how long a socket takes to open")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(60)).register(registry);
         delivered = Counter.builder("pigeonhole.delivery.entries").description("Entries written to sockets")
                 .register(registry);
         liveLatency = Timer.builder("pigeonhole.delivery.latency").tag("phase", "live")
@@ -56,9 +63,19 @@ public final class DeliveryMetrics {
         opening.incrementAndGet();
     }
 
-    /** The socket's first page was read, or it closed before. */
-    void openingEnded() {
+    /** The socket's first page was read, or it closed before; {@code millis} it took, or -1 when not telling. */
+    void openingEnded(long millis) {
         opening.decrementAndGet();
+        if (millis >= 0) {
+            openingTime.record(millis, TimeUnit.MILLISECONDS);
+            synchronized (this) {
+                recentOpeningMillis += (millis - recentOpeningMillis) / 20;
+            }
+        }
+    }
+
+    synchronized double recentOpeningMillis() {
+        return recentOpeningMillis;
     }
 
     int opening() {

@@ -84,14 +84,24 @@ public class DeliveryService {
 
     /**
      * Whether a new socket may open now: not while {@code max-opening} sockets still wait for the router or their
-     * first page (a reconnecting fleet is let in as fast as they are served, the rest come back later).
+     * first page (a reconnecting fleet is let in as fast as they are served, the rest come back later); and while
+     * sockets lately took longer than {@code max-opening-wait} to open, not beyond {@link #SLOW_OPENING}: under
+     * sustained overload the instance lets in what it serves promptly, the others wait their {@code Retry-After}
+     * instead of queueing toward the store timeout.
      */
     boolean admitsOpening() {
-        if (metrics.opening() < config.maxOpening()) {
+        if (admits(metrics.opening(), metrics.recentOpeningMillis(), config.maxOpening(),
+                config.maxOpeningWait().toMillis())) {
             return true;
         }
         metrics.shed();
         return false;
+    }
+
+    static final int SLOW_OPENING = 100;
+
+    static boolean admits(int opening, double recentOpeningMillis, int maxOpening, long maxOpeningWaitMillis) {
+        return opening < maxOpening && (opening < SLOW_OPENING || recentOpeningMillis <= maxOpeningWaitMillis);
     }
 
     Identity authenticate(String authorization, Map<String, String> query) throws AuthException {

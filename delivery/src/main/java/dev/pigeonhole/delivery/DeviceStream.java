@@ -345,7 +345,7 @@ final class DeviceStream {
                 return;
             }
             closed = true;
-            endOpening();
+            endOpening(true);
             if (code == CloseCode.DISPLACED || code == CloseCode.DEVICE_REMOVED) {
                 metrics.displaced();
             }
@@ -359,16 +359,17 @@ final class DeviceStream {
     void closed() {
         synchronized (this) {
             closed = true;
-            endOpening();
+            endOpening(false);
             dropPending();
         }
         acks.flush();
     }
 
-    private void endOpening() {
+    /** {@code measured}: how long it took says how fast this instance opens sockets (not so when the client left). */
+    private void endOpening(boolean measured) {
         if (opening) {
             opening = false;
-            metrics.openingEnded();
+            metrics.openingEnded(measured ? clock.getAsLong() - connectedAt : -1);
         }
     }
 
@@ -484,7 +485,7 @@ final class DeviceStream {
                 return false;
             }
             started = true;
-            endOpening();
+            endOpening(true);
             lastSent = page.after();
             acked = page.after();
             read = page.after();

@@ -45,6 +45,7 @@ class DeviceStreamTest {
     private final Queue<Runnable> wakeups = new ArrayDeque<>();
     private StreamBuffers buffers = new StreamBuffers(Long.MAX_VALUE / 4, wakeups::add);
     private long now;
+    private final DeliveryMetrics metrics = new DeliveryMetrics(new SimpleMeterRegistry());
 
     private final DeviceStream.Store store = new DeviceStream.Store() {
         @Override
@@ -95,7 +96,7 @@ class DeviceStreamTest {
             (read ? readMarks : acked).add(seq);
             skipped.add(skip);
         }, (task, delay) -> timers.add(task),
-                () -> now, new DeliveryMetrics(new SimpleMeterRegistry()), buffers);
+                () -> now, metrics, buffers);
     }
 
     private void addEntries(int n) {
@@ -135,6 +136,38 @@ class DeviceStreamTest {
         closedWith = null;
         timers.poll().run();
         assertThat(closedWith).isNull();
+    }
+
+    @Test
+    void howLongASocketTookToOpenCountsToItsFirstPageOrTheServersCloseButNotWhenTheClientLeftFirst() {
+        addEntries(3);
+        DeviceStream slow = stream(null, 100, 100);
+        metrics.opened(); // as DeliveryService does
+        slow.start();
+        now += 8_000;
+        slow.onPush(new Push.Head("bob", EPOCH, 3, slow.connection()));
+        assertThat(metrics.opening()).as("announced, confirmed, first page not read yet").isEqualTo(1);
+        serveReads();
+        assertThat(metrics.opening()).isZero();
+        assertThat(metrics.recentOpeningMillis()).as("8,000 ms, weighted 1/20").isEqualTo(400.0);
+
+        DeviceStream left = stream(null, 100, 100);
+        metrics.opened();
+        left.start();
+        now += 60_000;
+        left.closed();
+        assertThat(metrics.recentOpeningMillis()).as("the client went away: says nothing about this instance")
+                .isEqualTo(400.0);
+
+        timers.clear();
+        DeviceStream unconfirmed = stream(null, 100, 100);
+        metrics.opened();
+        unconfirmed.start();
+        now += 30_000;
+        timers.poll().run();
+        assertThat(closedWith).isEqualTo(CloseCode.STORE_UNAVAILABLE);
+        assertThat(metrics.recentOpeningMillis()).as("the store timeout counts").isEqualTo(400.0 + (30_000 - 400.0) / 20);
+        assertThat(metrics.opening()).isZero();
     }
 
     @Test

@@ -85,6 +85,8 @@ public final class Churn implements Scenario {
                     .figure("connects in all", traffic.inboxCounter(InboxClient::connects))
                     .figure("drops not asked for", traffic.drops.sum())
                     .figure("close codes seen", traffic.closeCodeCounts())
+                    .figure("upgrades shed (503 + Retry-After)", traffic.shed.sum())
+                    .figure("connect failures", traffic.connectFailureCounts())
                     .figure("sent", traffic.ledger.sent())
                     .figure("all delivered", complete)
                     .figure("refusals", traffic.refusalCounts());

@@ -18,7 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * instances, each in its own JVM; {@code bench.clients} inbox clients of pigeonhole-load spread over the deliveries,
  * all caught up; then delivery 0 is killed (SIGKILL) and the scenario measures until every dropped client is back and
  * caught up on the others, with messages flowing to a sample of the clients throughout. Before it, a churn of
- * {@code bench.warmupSeconds} (2,000 clients, 100 reconnects/s, its report in {@code warm-up/}) warms the fresh JVMs' connect paths: a
+ * {@code bench.warmupSeconds} (2,000 clients, {@code bench.warmupChurn} reconnects/s (100), its report in {@code warm-up/}) warms the fresh JVMs' connect paths: a
  * pod in production has run for hours, and on two cores a cold stack spends the storm JIT-compiling (measured: a
  * quarter of every service's CPU in the first minute). Writes the reports (JSON,
  * HTML, text) to {@code standalone/target/load-reports/storm-bench/} and prints the summary; exits 1 if the scenario
@@ -54,6 +54,7 @@ public final class StormBench {
         double share = Double.parseDouble(System.getProperty("bench.sampleShare", "0.05"));
         int addresses = Integer.getInteger("bench.addresses", 8);
         int warmupSeconds = Integer.getInteger("bench.warmupSeconds", 60);
+        double warmupChurn = Double.parseDouble(System.getProperty("bench.warmupChurn", "100"));
         String serviceOpts = System.getProperty("bench.service.opts", "-Xmx1g");
         System.setProperty("pigeonhole.service.jvm-opts", serviceOpts);
         System.out.printf("storm bench: %d clients over %d delivery JVMs (%s), kill delivery 0%n", clients, deliveries,
@@ -63,7 +64,7 @@ public final class StormBench {
             Target target = new Target(URI.create(stack.gatewayUrl()),
                     stack.deliveryUrls().stream().map(URI::create).toList(), null, -1, addresses, Auth.devIdentity());
             if (warmupSeconds > 0) {
-                Report warm = new Churn(new Churn.Spec(2000, 10, 100, warmupSeconds, 100, 500, 200, 128, 500, 120))
+                Report warm = new Churn(new Churn.Spec(2000, 10, 100, warmupSeconds, warmupChurn, 500, 200, 128, 500, 120))
                         .run(target);
                 System.out.printf("warm-up (churn, not reported): %s, %s%n", warm.passed() ? "passed" : "FAILED",
                         warm.verdict());
