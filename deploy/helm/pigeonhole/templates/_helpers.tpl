@@ -27,6 +27,31 @@ app.kubernetes.io/component: {{ .component }}
 {{- if .Values.internalSecret.existingSecret -}}{{ .Values.internalSecret.existingSecret }}{{- else -}}{{ .Release.Name }}-internal{{- end -}}
 {{- end }}
 
+{{/* The internal secret the chart manages: the value given, else (on upgrade) the one already in the cluster, else random. */}}
+{{- define "pigeonhole.internalSecretValue" -}}
+{{- if .Values.internalSecret.value -}}
+{{- .Values.internalSecret.value -}}
+{{- else -}}
+{{- $existing := dict -}}
+{{- if .Release.IsUpgrade -}}
+{{- $existing = lookup "v1" "Secret" .Release.Namespace (printf "%s-internal" .Release.Name) -}}
+{{- end -}}
+{{- if and $existing $existing.data (hasKey $existing.data "internal-secret") -}}
+{{- index $existing.data "internal-secret" | b64dec -}}
+{{- else -}}
+{{- randAlphaNum 40 -}}
+{{- end -}}
+{{- end -}}
+{{- end }}
+
+{{/* Pod annotations that roll the pods when a setting they read at start changes. */}}
+{{- define "pigeonhole.rollOn" -}}
+checksum/config: {{ include (print .Template.BasePath "/030-ConfigMap-config.yaml") . | sha256sum }}
+{{- if .Values.internalSecret.value }}
+checksum/internal-secret: {{ .Values.internalSecret.value | sha256sum }}
+{{- end }}
+{{- end }}
+
 {{/* Restricted pod security: non-root, no privilege escalation, read-only root, no capabilities. */}}
 {{- define "pigeonhole.podSecurityContext" -}}
 runAsNonRoot: true

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPath;
@@ -192,6 +193,46 @@ class ChartTest {
         Set<String> unknown = provided.stream().filter(k -> k.startsWith("PIGEONHOLE_") && !k.equals("PIGEONHOLE_INTERNAL_SECRET"))
                 .filter(k -> !declared.contains(k)).collect(Collectors.toCollection(java.util.TreeSet::new));
         assertThat(unknown).as("chart values no service reads").isEmpty();
+    }
+
+    @Test
+    void theInternalSecretIsTheValueGivenAndPodsRollWhenThatValueChanges() {
+        List<Chart.Doc> first = Chart.renderDocs(null, Map.of("internalSecret.value", "first-secret"));
+        List<Chart.Doc> again = Chart.renderDocs(null, Map.of("internalSecret.value", "first-secret"));
+        List<Chart.Doc> changed = Chart.renderDocs(null, Map.of("internalSecret.value", "second-secret"));
+        assertThat(internalSecret(first)).isEqualTo("first-secret").isEqualTo(internalSecret(again));
+        assertThat(internalSecret(changed)).isEqualTo("second-secret");
+        Map<String, String> rollFirst = rollAnnotations(first);
+        assertThat(rollFirst).as("router, gateway and delivery").hasSize(3)
+                .allSatisfy((pod, checksum) -> assertThat(checksum).isNotBlank());
+        assertThat(rollAnnotations(again)).as("the same value: no rollout").isEqualTo(rollFirst);
+        rollAnnotations(changed).forEach((pod, checksum) ->
+                assertThat(checksum).as(pod + " rolls").isNotEqualTo(rollFirst.get(pod)));
+
+        List<Chart.Doc> generated = Chart.renderDocs(null, Map.of());
+        assertThat(internalSecret(generated)).as("no value and none in the cluster: a random one").hasSize(40);
+        assertThat(rollAnnotations(generated)).as("a kept or generated value never rolls the pods").isEmpty();
+        assertThat(Chart.all(Chart.renderDocs(null, Map.of("internalSecret.existingSecret", "mine")), Secret.class))
+                .as("an existing Secret is the user's").noneMatch(s -> s.getMetadata().getName().endsWith("-internal"));
+    }
+
+    private static String internalSecret(List<Chart.Doc> docs) {
+        return new String(java.util.Base64.getDecoder().decode(
+                Chart.one(docs, Secret.class, Chart.RELEASE + "-internal").getData().get("internal-secret")),
+                java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** checksum/internal-secret of each workload's pod template that has one. */
+    private static Map<String, String> rollAnnotations(List<Chart.Doc> docs) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        for (Chart.Doc doc : docs) {
+            io.fabric8.kubernetes.api.model.PodTemplateSpec pod = doc.resource() instanceof StatefulSet s ? s.getSpec().getTemplate()
+                    : doc.resource() instanceof Deployment d ? d.getSpec().getTemplate() : null;
+            if (pod != null && pod.getMetadata().getAnnotations().containsKey("checksum/internal-secret")) {
+                out.put(doc.resource().getMetadata().getName(), pod.getMetadata().getAnnotations().get("checksum/internal-secret"));
+            }
+        }
+        return out;
     }
 
     @Test
