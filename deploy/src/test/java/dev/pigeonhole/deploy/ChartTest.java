@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPath;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
@@ -193,6 +194,32 @@ class ChartTest {
         Set<String> unknown = provided.stream().filter(k -> k.startsWith("PIGEONHOLE_") && !k.equals("PIGEONHOLE_INTERNAL_SECRET"))
                 .filter(k -> !declared.contains(k)).collect(Collectors.toCollection(java.util.TreeSet::new));
         assertThat(unknown).as("chart values no service reads").isEmpty();
+    }
+
+    @Test
+    void deliveryScalesOnCpuAndOptionallyOnOpenConnectionsNeverOnMemory() {
+        HorizontalPodAutoscaler cpuOnly = Chart.one(Chart.renderDocs(null, Map.of()), HorizontalPodAutoscaler.class,
+                Chart.RELEASE + "-delivery");
+        assertThat(cpuOnly.getSpec().getMetrics()).singleElement()
+                .satisfies(m -> assertThat(m.getResource().getName()).isEqualTo("cpu"));
+
+        HorizontalPodAutoscaler withConnections = Chart.one(Chart.renderDocs(null,
+                Map.of("delivery.hpa.connectionsPerPod", 15000)), HorizontalPodAutoscaler.class, Chart.RELEASE + "-delivery");
+        assertThat(withConnections.getSpec().getMetrics()).extracting(m -> m.getType()).containsExactly("Resource", "Pods");
+        var pods = withConnections.getSpec().getMetrics().get(1).getPods();
+        assertThat(pods.getMetric().getName()).isEqualTo("pigeonhole_delivery_connections");
+        assertThat(pods.getTarget().getType()).isEqualTo("AverageValue");
+        assertThat(pods.getTarget().getAverageValue().getAmount()).isEqualTo("15000");
+
+        List<Chart.Doc> keda = Chart.renderDocs(null, Map.of("delivery.keda.enabled", true));
+        assertThat(Chart.all(keda, HorizontalPodAutoscaler.class)).as("KEDA makes the delivery HPA itself")
+                .extracting(h -> h.getMetadata().getName()).containsExactly(Chart.RELEASE + "-gateway");
+        Chart.Doc scaled = keda.stream().filter(d -> d.template().equals("064-ScaledObject-delivery.yaml")).findFirst()
+                .orElseThrow();
+        assertThat(scaled.yaml()).contains("kind: ScaledObject", "name: " + Chart.RELEASE + "-delivery",
+                "type: cpu", "type: prometheus", "threshold: \"10000\"",
+                "sum(pigeonhole_delivery_connections{namespace=\\\"" + Chart.RELEASE + "\\\",service=\\\""
+                        + Chart.RELEASE + "-delivery\\\"})");
     }
 
     @Test
