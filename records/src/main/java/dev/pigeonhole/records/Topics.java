@@ -76,58 +76,18 @@ public final class Topics {
     public static void ensure(Admin admin, List<Topic<?, ?>> topics, int partitions, int pushPartitions,
                               short replicationFactor, int minInsyncReplicas, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            try {
-                ensureOnce(admin, topics, partitions, pushPartitions, replicationFactor, minInsyncReplicas, timeout);
-                return;
-            } catch (IllegalStateException e) {
-                // e.g. a topic another service just created is not known to every broker yet: ask again
-                if (!(e.getCause() instanceof ExecutionException ee
-                        && ee.getCause() instanceof org.apache.kafka.common.errors.RetriableException)
-                        || System.nanoTime() > deadline) {
-                    throw e;
-                }
-                try {
-                    Thread.sleep(500);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
-        }
-    }
-
-    private static void ensureOnce(Admin admin, List<Topic<?, ?>> topics, int partitions, int pushPartitions,
-                                   short replicationFactor, int minInsyncReplicas, Duration timeout) {
         try {
-            Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            List<NewTopic> missing = new ArrayList<>();
-            for (Topic<?, ?> t : topics) {
-                if (!existing.contains(t.name())) {
-                    int n = t == PUSH ? pushPartitions : t == DEAD_LETTERS ? 1 : partitions;
-                    Map<String, String> config = new java.util.HashMap<>(t.config());
-                    config.put("min.insync.replicas", Integer.toString(minInsyncReplicas));
-                    missing.add(new NewTopic(t.name(), n, replicationFactor).configs(config));
-                }
-            }
-            for (var f : admin.createTopics(missing).values().values()) {
+            while (true) {
                 try {
-                    f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                    ensureOnce(admin, topics, partitions, pushPartitions, replicationFactor, minInsyncReplicas, timeout);
+                    return;
                 } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
+                    // e.g. a topic another service just created is not known to every broker yet: ask again
+                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.RetriableException)
+                            || System.nanoTime() > deadline) {
                         throw e;
                     }
-                }
-            }
-            Set<String> copartitioned = topics.stream().filter(Topic::copartitioned).map(Topic::name)
-                    .collect(Collectors.toSet());
-            Map<String, TopicDescription> described = admin.describeTopics(copartitioned).allTopicNames()
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            for (TopicDescription d : described.values()) {
-                if (d.partitions().size() != partitions) {
-                    throw new IllegalStateException("topic " + d.name() + " has " + d.partitions().size()
-                            + " partitions; the router is configured for " + partitions
-                            + " (pigeonhole.router.partitions): they must match");
+                    Thread.sleep(500);
                 }
             }
         } catch (InterruptedException e) {
@@ -135,6 +95,41 @@ public final class Topics {
             throw new IllegalStateException("interrupted while creating topics", e);
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot create topics: " + e.getMessage(), e);
+        }
+    }
+
+    private static void ensureOnce(Admin admin, List<Topic<?, ?>> topics, int partitions, int pushPartitions,
+                                   short replicationFactor, int minInsyncReplicas, Duration timeout)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        List<NewTopic> missing = new ArrayList<>();
+        for (Topic<?, ?> t : topics) {
+            if (!existing.contains(t.name())) {
+                int n = t == PUSH ? pushPartitions : t == DEAD_LETTERS ? 1 : partitions;
+                Map<String, String> config = new java.util.HashMap<>(t.config());
+                config.put("min.insync.replicas", Integer.toString(minInsyncReplicas));
+                missing.add(new NewTopic(t.name(), n, replicationFactor).configs(config));
+            }
+        }
+        for (var f : admin.createTopics(missing).values().values()) {
+            try {
+                f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw e;
+                }
+            }
+        }
+        Set<String> copartitioned = topics.stream().filter(Topic::copartitioned).map(Topic::name)
+                .collect(Collectors.toSet());
+        Map<String, TopicDescription> described = admin.describeTopics(copartitioned).allTopicNames()
+                .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        for (TopicDescription d : described.values()) {
+            if (d.partitions().size() != partitions) {
+                throw new IllegalStateException("topic " + d.name() + " has " + d.partitions().size()
+                        + " partitions; the router is configured for " + partitions
+                        + " (pigeonhole.router.partitions): they must match");
+            }
         }
     }
 
