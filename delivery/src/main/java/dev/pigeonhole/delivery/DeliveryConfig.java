@@ -81,4 +81,27 @@ public interface DeliveryConfig {
     /** How long reads from the store may keep failing before the connection is closed (4001). */
     @WithDefault("PT30S")
     Duration storeTimeout();
+
+    /**
+     * On shutdown, sockets are closed (1001, {@code draining; reconnect with backoff}) at most this many per second,
+     * so their clients do not all reconnect to the other instances in the same instant; 0: all at once. Meanwhile
+     * the instance is not ready and answers upgrades with 503 + {@code Retry-After}.
+     */
+    @WithDefault("500")
+    int drainRate();
+
+    /**
+     * The most a drain takes: what is still open then is closed at once. The pod's
+     * {@code terminationGracePeriodSeconds} must exceed it plus the Kafka clients' close (docs/operations.md).
+     */
+    @WithDefault("PT15S")
+    Duration drainTimeout();
+
+    /**
+     * How often the pod's {@code controller.kubernetes.io/pod-deletion-cost} is set to its open sockets, so a scale-in
+     * removes the emptiest pods first (needs the pod's service account token and {@code patch} on its pod:
+     * the chart's {@code delivery.podDeletionCost}); 0: never.
+     */
+    @WithDefault("PT0S")
+    Duration podDeletionCostInterval();
 }

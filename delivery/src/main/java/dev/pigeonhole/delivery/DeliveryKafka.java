@@ -3,6 +3,7 @@ package dev.pigeonhole.delivery;
 import dev.pigeonhole.protocol.Identity;
 import dev.pigeonhole.protocol.ServerFrame;
 import dev.pigeonhole.records.InboxOp;
+import dev.pigeonhole.records.KafkaClientSettings;
 import dev.pigeonhole.records.Push;
 import dev.pigeonhole.records.RecordFormatException;
 import dev.pigeonhole.records.Topics;
@@ -56,23 +57,23 @@ final class DeliveryKafka implements AutoCloseable {
         this.retries = retries;
         this.instanceId = instanceId;
         this.metrics = metrics;
-        this.producer = new KafkaProducer<>(Map.of(
+        this.producer = new KafkaProducer<>(KafkaClientSettings.with(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.LINGER_MS_CONFIG, 5,
                 // announcements run under the registry's per-user lock: never block long
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000,
-                ProducerConfig.CLIENT_ID_CONFIG, "pigeonhole-delivery-" + instanceId),
+                ProducerConfig.CLIENT_ID_CONFIG, "pigeonhole-delivery-" + instanceId)),
                 new StringSerializer(), new ByteArraySerializer());
-        this.consumer = new KafkaConsumer<>(Map.of(
+        this.consumer = new KafkaConsumer<>(KafkaClientSettings.with(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 // fuller fetches (the broker pays per request), at most 5 ms later than the first push
                 ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 64 * 1024,
                 ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5,
-                ConsumerConfig.CLIENT_ID_CONFIG, "pigeonhole-delivery-push-" + instanceId),
+                ConsumerConfig.CLIENT_ID_CONFIG, "pigeonhole-delivery-push-" + instanceId)),
                 new StringDeserializer(), new ByteArrayDeserializer());
         this.pollThread = new Thread(() -> poll(onPush, onInterrupted), "push-consumer");
         this.pollThread.setDaemon(true);

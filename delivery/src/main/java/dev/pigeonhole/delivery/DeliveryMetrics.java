@@ -90,6 +90,10 @@ public final class DeliveryMetrics {
         connections.decrementAndGet();
     }
 
+    int connections() {
+        return connections.get();
+    }
+
     void delivered(boolean live, long sentAt) {
         delivered.increment();
         long age = Math.max(0, System.currentTimeMillis() - sentAt);

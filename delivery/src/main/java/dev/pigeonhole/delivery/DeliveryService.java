@@ -3,6 +3,7 @@ package dev.pigeonhole.delivery;
 import dev.pigeonhole.access.AuthException;
 import dev.pigeonhole.access.Authenticator;
 import dev.pigeonhole.access.ConnectionLimiter;
+import dev.pigeonhole.access.Drain;
 import dev.pigeonhole.access.PendingWrites;
 import dev.pigeonhole.access.SendLimiter;
 import dev.pigeonhole.protocol.CloseCode;
@@ -12,6 +13,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
+import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.OpenConnections;
+import io.quarkus.websockets.next.WebSocketConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
@@ -26,8 +30,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Opens and closes device streams: registers each with this instance's push dispatch, announces it to the router
- * (the instance's lease, renewed every {@code lease-interval}, keeps them all alive), and closes all with 1001 on
- * shutdown.
+ * (the instance's lease, renewed every {@code lease-interval}, keeps them all alive), and on shutdown drains them:
+ * closes all with 1001 at {@code drain-rate}.
  */
 @Startup
 @ApplicationScoped
@@ -43,6 +47,9 @@ public class DeliveryService {
     private final RouterClient router;
     private final DeliveryKafka kafka;
     private final StreamBuffers buffers;
+    private final OpenConnections sockets;
+    private final Drain<WebSocketConnection> drain;
+    private volatile boolean draining;
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "delivery-timers");
         t.setDaemon(true);
@@ -51,8 +58,11 @@ public class DeliveryService {
 
     DeliveryService(DeliveryConfig config, MeterRegistry meters, Authenticator authenticator, SendLimiter limits,
                     @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap,
-                    @ConfigProperty(name = "pigeonhole.internal.secret") Optional<String> internalSecret) {
+                    @ConfigProperty(name = "pigeonhole.internal.secret") Optional<String> internalSecret,
+                    OpenConnections sockets) {
         this.config = config;
+        this.sockets = sockets;
+        this.drain = new Drain<>(config.drainRate(), config.drainTimeout());
         this.authenticator = authenticator;
         this.limits = limits;
         this.connections = limits.newUserConnectionLimiter();
@@ -76,10 +86,29 @@ public class DeliveryService {
                 (task, delay) -> timers.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS));
         long lease = config.leaseInterval().toMillis();
         timers.scheduleAtFixedRate(kafka::renewLease, lease, lease, TimeUnit.MILLISECONDS); // and once ready
+        publishDeletionCost(config.podDeletionCostInterval());
     }
 
+    private void publishDeletionCost(Duration every) {
+        if (every.isZero()) {
+            return;
+        }
+        String pod = Optional.ofNullable(System.getenv("POD_NAME")).orElse(System.getenv("HOSTNAME"));
+        try {
+            PodDeletionCost cost = PodDeletionCost.inCluster(pod);
+            timers.scheduleAtFixedRate(() -> cost.update(metrics.connections()), 0, every.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+            LOG.warnf("pod-deletion-cost is not published: %s", e.getMessage());
+        }
+    }
+
+    /** Reads its push partition and is not draining. */
     boolean ready() {
-        return kafka.ready();
+        return kafka.ready() && !draining;
+    }
+
+    boolean draining() {
+        return draining;
     }
 
     /**
@@ -90,6 +119,9 @@ public class DeliveryService {
      * instead of queueing toward the store timeout.
      */
     boolean admitsOpening() {
+        if (draining) {
+            return false; // not counted as shed: the clients are sent elsewhere, not away from an overload
+        }
         if (admits(metrics.opening(), metrics.recentOpeningMillis(), config.maxOpening(),
                 config.maxOpeningWait().toMillis())) {
             return true;
@@ -181,11 +213,26 @@ public class DeliveryService {
     }
 
     /**
-     * Pre-shutdown ({@code quarkus.shutdown.delay-enabled}): closes every socket with 1001 while the WebSocket
-     * server still runs — by {@link ShutdownEvent} it has already closed them without a code clients can act on.
+     * Pre-shutdown ({@code quarkus.shutdown.delay-enabled}): from now on not ready and upgrades get 503; every socket
+     * is closed with 1001 at {@code drain-rate} while the WebSocket server still runs — by {@link ShutdownEvent} it
+     * has already closed them without a code clients can act on. Returns once all are closed (at most
+     * {@code drain-timeout}): Quarkus stops only then.
      */
     void preShutdown(@Observes ShutdownDelayInitiatedEvent event) {
-        closeAll();
+        draining = true;
+        Drain.Result r = drain.run(() -> sockets.findByEndpointId(InboxSocket.class.getName()),
+                DeliveryService::closeDraining, DeliveryService::closeDraining);
+        LOG.infof("Drained /v1/inbox in %s: %d sockets closed at up to %d/s, %d at once at the drain timeout",
+                r.took(), r.closed(), config.drainRate(), r.forced());
+        // the sockets' @OnClose (registry, metrics, the disconnect record) must run before the container stops
+        Drain.awaitEmpty(() -> registry.all().isEmpty(), CLOSE_CALLBACKS);
+    }
+
+    /** How long the drain waits for the close callbacks of the sockets it closed (a client answers a close at once). */
+    static final Duration CLOSE_CALLBACKS = Duration.ofSeconds(5);
+
+    static void closeDraining(WebSocketConnection connection) {
+        connection.close(new CloseReason(CloseCode.GOING_AWAY.code(), Drain.REASON)).subscribe().with(ok -> { }, failed -> { });
     }
 
     void shutdown(@Observes ShutdownEvent event) {

@@ -41,6 +41,10 @@ public class InboxSocket {
 
     @OnOpen
     void open(WebSocketConnection connection) {
+        if (service.draining()) { // upgraded just before the drain began
+            DeliveryService.closeDraining(connection);
+            return;
+        }
         if (!service.ready()) {
             close(connection, CloseCode.TRY_AGAIN_LATER, "starting");
             return;

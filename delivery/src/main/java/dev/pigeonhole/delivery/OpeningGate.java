@@ -10,7 +10,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Sheds reconnect storms before they cost anything: while {@code max-opening} sockets of this instance are still
  * opening, the {@code /v1/inbox} upgrade is answered with 503 and a random {@code Retry-After} of 1–5 s (spreading
- * the retries), before any authentication, Kafka write or router read.
+ * the retries), before any authentication, Kafka write or router read. The same while the instance drains its
+ * sockets on shutdown (the clients go to the other instances).
  */
 @ApplicationScoped
 public class OpeningGate implements HttpUpgradeCheck {

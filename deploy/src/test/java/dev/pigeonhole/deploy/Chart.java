@@ -6,9 +6,6 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResource;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
-import io.strimzi.api.kafka.model.kafka.Kafka;
-import io.strimzi.api.kafka.model.nodepool.KafkaNodePool;
-import io.strimzi.api.kafka.model.topic.KafkaTopic;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.file.Path;
@@ -35,7 +32,12 @@ final class Chart {
     private Chart() {}
 
     static String render(Path valuesFile, Map<String, Object> sets) {
-        TemplateCommand template = new Helm(DIR).template().withName(RELEASE).withNamespace(RELEASE).withKubeVersion("1.30.0");
+        return render(RELEASE, RELEASE, valuesFile, sets);
+    }
+
+    /** Renders as the release {@code release} installed into {@code namespace}. */
+    static String render(String release, String namespace, Path valuesFile, Map<String, Object> sets) {
+        TemplateCommand template = new Helm(DIR).template().withName(release).withNamespace(namespace).withKubeVersion("1.30.0");
         if (valuesFile != null) {
             template = template.withValuesFile(valuesFile);
         }
@@ -51,9 +53,6 @@ final class Chart {
 
     static KubernetesSerialization serialization() {
         KubernetesSerialization s = new KubernetesSerialization();
-        s.registerKubernetesResource(Kafka.class);
-        s.registerKubernetesResource(KafkaNodePool.class);
-        s.registerKubernetesResource(KafkaTopic.class);
         s.registerKubernetesResource(ServiceMonitor.class);
         s.registerKubernetesResource(io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule.class);
         return s;
@@ -101,7 +100,7 @@ final class Chart {
         }
         String pkg = value.getClass().getPackageName();
         if (!(pkg.startsWith("io.fabric8.kubernetes.api.model") || pkg.startsWith("io.fabric8.openshift.api.model")
-                || pkg.startsWith("io.strimzi.api"))) {
+                )) {
             return;
         }
         for (Method getter : value.getClass().getMethods()) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import dev.pigeonhole.records.KafkaAcls;
 import dev.pigeonhole.records.Topic;
 import dev.pigeonhole.records.Topics;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -17,7 +18,7 @@ import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPath;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
-import io.strimzi.api.kafka.model.topic.KafkaTopic;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import java.lang.reflect.Method;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -56,34 +57,45 @@ class ChartTest {
         List<Chart.Doc> docs = render(values);
         assertThat(docs).hasSizeGreaterThan(15);
         for (Chart.Doc doc : docs) {
+            String expectedKind = doc.template().split("-")[1];
+            assertThat(doc.resource().getKind()).as("file names say the kind: " + doc.template()).isEqualTo(expectedKind);
+            if (doc.resource().getApiVersion().startsWith("kafka.strimzi.io/")) {
+                continue; // no typed model of Strimzi's v1 API runs on Java 17: SchemaValidationTest checks them against the CRDs
+            }
             assertThat(doc.resource().getClass().getSimpleName()).as(doc.template())
                     .isNotEqualTo("GenericKubernetesResource");
             assertThat(Chart.unknownFields(doc.resource())).as(doc.template()).isEmpty();
-            String expectedKind = doc.template().split("-")[1];
-            assertThat(doc.resource().getKind()).as("file names say the kind: " + doc.template()).isEqualTo(expectedKind);
         }
     }
 
     @ParameterizedTest(name = "{0} values")
     @MethodSource("valueSets")
+    @SuppressWarnings("unchecked")
     void everyTopicTheCodeUsesHasAKafkaTopicWithThePartitionsTheRouterExpects(String name, Path values) {
         List<Chart.Doc> docs = render(values);
         Map<String, String> config = Chart.one(docs, ConfigMap.class, "pigeonhole-config").getData();
         int partitions = Integer.parseInt(config.get("PIGEONHOLE_ROUTER_PARTITIONS"));
         int pushPartitions = Integer.parseInt(config.get("PIGEONHOLE_ROUTER_PUSH_PARTITIONS"));
-        Map<String, KafkaTopic> topics = Chart.all(docs, KafkaTopic.class).stream()
-                .collect(Collectors.toMap(t -> t.getMetadata().getName(), t -> t));
+        assertThat(config.get("PIGEONHOLE_TOPIC_PREFIX")).isEqualTo(Chart.RELEASE + "-");
+        Map<String, Map<String, Object>> topics = Chart.all(docs, GenericKubernetesResource.class).stream()
+                .filter(r -> r.getKind().equals("KafkaTopic"))
+                .collect(Collectors.toMap(t -> (String) ((Map<String, Object>) t.getAdditionalProperties().get("spec")).get("topicName"),
+                        t -> {
+                            assertThat(t.getMetadata().getLabels()).containsEntry("strimzi.io/cluster", Chart.RELEASE);
+                            return (Map<String, Object>) t.getAdditionalProperties().get("spec");
+                        }));
+        // the test JVM runs with the default prefix, which is the release name's here
         assertThat(topics.keySet()).containsExactlyInAnyOrderElementsOf(Topics.ALL.stream().map(Topic::name).toList());
         for (Topic<?, ?> topic : Topics.ALL) {
-            KafkaTopic kt = topics.get(topic.name());
-            assertThat(kt.getSpec().getPartitions()).as(topic.name())
+            Map<String, Object> spec = topics.get(topic.name());
+            assertThat(spec.get("partitions")).as(topic.name())
                     .isEqualTo(topic == Topics.PUSH ? pushPartitions : topic == Topics.DEAD_LETTERS ? 1 : partitions);
-            assertThat(kt.getSpec().getReplicas()).isEqualTo(Integer.parseInt(config.get("PIGEONHOLE_ROUTER_REPLICATION_FACTOR")));
+            assertThat(spec.get("replicas")).isEqualTo(Integer.parseInt(config.get("PIGEONHOLE_ROUTER_REPLICATION_FACTOR")));
+            Map<String, Object> topicConfig = (Map<String, Object>) spec.get("config");
             topic.config().forEach((key, value) ->
-                    assertThat(String.valueOf(kt.getSpec().getConfig().get(key))).as(topic.name() + " " + key).isEqualTo(value));
-            assertThat(String.valueOf(kt.getSpec().getConfig().get("min.insync.replicas")))
+                    assertThat(String.valueOf(topicConfig.get(key))).as(topic.name() + " " + key).isEqualTo(value));
+            assertThat(String.valueOf(topicConfig.get("min.insync.replicas")))
                     .isEqualTo(config.get("PIGEONHOLE_ROUTER_MIN_INSYNC_REPLICAS"));
-            assertThat(kt.getMetadata().getLabels()).containsEntry("strimzi.io/cluster", Chart.RELEASE);
         }
     }
 
@@ -134,11 +146,172 @@ class ChartTest {
                 assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).as(c.getName()).isFalse();
                 assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).as(c.getName()).isTrue();
                 assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
-                assertThat(c.getResources().getLimits()).as(c.getName()).containsKeys("cpu", "memory");
                 assertThat(c.getResources().getRequests()).as(c.getName()).containsKeys("cpu", "memory");
+                assertThat(c.getResources().getRequests().get("memory")).as(c.getName() + ": memory requests = limits")
+                        .isEqualTo(c.getResources().getLimits().get("memory"));
+                if (c.getName().equals("router")) {
+                    assertThat(c.getResources().getLimits()).as("no CPU throttling of commits").doesNotContainKey("cpu");
+                } else {
+                    assertThat(c.getResources().getLimits()).as(c.getName()).containsKey("cpu");
+                }
             }
+            assertThat(pod.getAutomountServiceAccountToken()).isFalse();
         }
         assertThat(pods(docs)).hasSize(3);
+    }
+
+    /**
+     * Each service's Strimzi KafkaUser grants exactly {@link KafkaAcls} (what KafkaAclsIT runs the services with), for a
+     * release's own prefix, with and without the router creating the topics.
+     */
+    @ParameterizedTest(name = "topics created by Strimzi: {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    @SuppressWarnings("unchecked")
+    void eachServiceLogsInToKafkaWithExactlyTheAclsItNeeds(boolean topicsCreated) {
+        List<Chart.Doc> docs = Chart.parse(Chart.render("chat", "apps", null, Map.of("kafka.topics.create", topicsCreated)));
+        Map<String, Map<String, Object>> users = Chart.all(docs, GenericKubernetesResource.class).stream()
+                .filter(r -> r.getKind().equals("KafkaUser"))
+                .collect(Collectors.toMap(r -> r.getMetadata().getName(), r -> (Map<String, Object>) r.getAdditionalProperties().get("spec")));
+        assertThat(users.keySet()).containsExactlyInAnyOrder("chat-router", "chat-gateway", "chat-delivery");
+        for (KafkaAcls.Service service : KafkaAcls.Service.values()) {
+            String user = "chat-" + service.name().toLowerCase();
+            Map<String, Object> spec = users.get(user);
+            assertThat(((Map<String, Object>) spec.get("authentication")).get("type")).isEqualTo("scram-sha-512");
+            Set<String> granted = new java.util.TreeSet<>();
+            for (Map<String, Object> acl : (List<Map<String, Object>>) ((Map<String, Object>) spec.get("authorization")).get("acls")) {
+                Map<String, Object> resource = (Map<String, Object>) acl.get("resource");
+                for (Object op : (List<Object>) acl.get("operations")) {
+                    granted.add(resource.get("type") + " " + resource.get("name") + " " + resource.get("patternType") + " " + op);
+                }
+            }
+            Set<String> needed = new java.util.TreeSet<>();
+            for (KafkaAcls.Acl acl : KafkaAcls.of(service, "chat-", !topicsCreated)) {
+                String type = switch (acl.type()) {
+                    case TOPIC -> "topic";
+                    case GROUP -> "group";
+                    case TRANSACTIONAL_ID -> "transactionalId";
+                    default -> throw new AssertionError(acl);
+                };
+                String pattern = acl.pattern() == org.apache.kafka.common.resource.PatternType.PREFIXED ? "prefix" : "literal";
+                acl.operations().forEach(op -> needed.add(type + " " + acl.name() + " " + pattern + " "
+                        + op.name().charAt(0) + op.name().substring(1).toLowerCase()));
+            }
+            assertThat(granted).as(user).isEqualTo(needed);
+            // and the pods log in as that user
+            Container c = containers(docs).stream().filter(x -> x.getName().equals(service.name().toLowerCase())).findFirst().orElseThrow();
+            assertThat(c.getEnv()).anySatisfy(e -> {
+                assertThat(e.getName()).isEqualTo("KAFKA_SASL_JAAS_CONFIG");
+                assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo(user);
+            });
+        }
+        Map<String, String> config = Chart.one(docs, ConfigMap.class, "chat-config").getData();
+        assertThat(config).containsEntry("KAFKA_SECURITY_PROTOCOL", "SASL_SSL").containsEntry("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512")
+                .containsEntry("KAFKA_BOOTSTRAP_SERVERS", "chat-kafka-bootstrap:9093").containsEntry("PIGEONHOLE_TOPIC_PREFIX", "chat-");
+    }
+
+    /** Two releases on one Kafka share no topic, application id, consumer group, transactional id or object name. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void twoReleasesOnOneKafkaShareNoName() {
+        List<Chart.Doc> a = Chart.parse(Chart.render("chat", "apps", null, Map.of("kafka.strimzi.enabled", false,
+                "kafka.bootstrapServers", "kafka:9092")));
+        List<Chart.Doc> b = Chart.parse(Chart.render("support", "apps", null, Map.of("kafka.strimzi.enabled", false,
+                "kafka.bootstrapServers", "kafka:9092")));
+        assertThat(Chart.one(a, ConfigMap.class, "chat-config").getData()).containsEntry("PIGEONHOLE_TOPIC_PREFIX", "chat-")
+                .containsEntry("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT");
+        assertThat(Chart.one(b, ConfigMap.class, "support-config").getData()).containsEntry("PIGEONHOLE_TOPIC_PREFIX", "support-");
+        Set<String> namesA = a.stream().map(d -> d.resource().getKind() + "/" + d.resource().getMetadata().getName()).collect(Collectors.toSet());
+        assertThat(b).noneMatch(d -> namesA.contains(d.resource().getKind() + "/" + d.resource().getMetadata().getName()));
+    }
+
+    /**
+     * Graceful rollouts: a pod's grace period covers preStop + drain + close callbacks + closing Kafka; PDBs say maxUnavailable; a pod
+     * counts as available only after minReadySeconds; every port of every pod is covered by a NetworkPolicy rule.
+     */
+    @ParameterizedTest(name = "{0} values")
+    @MethodSource("valueSets")
+    void podsStopGracefullyAndOnlyTheRightPeersReachThem(String name, Path values) {
+        List<Chart.Doc> docs = render(values);
+        Map<String, String> config = Chart.one(docs, ConfigMap.class, "pigeonhole-config").getData();
+        for (Deployment d : Chart.all(docs, Deployment.class)) {
+            String service = d.getMetadata().getName().substring("pigeonhole-".length()).toUpperCase();
+            long drain = java.time.Duration.parse(config.get("PIGEONHOLE_" + service + "_DRAIN_TIMEOUT")).toSeconds();
+            PodSpec pod = d.getSpec().getTemplate().getSpec();
+            long preStop = pod.getContainers().get(0).getLifecycle().getPreStop().getSleep().getSeconds();
+            assertThat(pod.getTerminationGracePeriodSeconds()).as(service).isGreaterThanOrEqualTo(preStop + drain + 10);
+            assertThat(d.getSpec().getMinReadySeconds()).as(service).isPositive();
+            assertThat(d.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal()).isZero();
+        }
+        assertThat(Chart.one(docs, StatefulSet.class, "pigeonhole-router").getSpec().getMinReadySeconds()).isPositive();
+        assertThat(Chart.one(docs, StatefulSet.class, "pigeonhole-router").getSpec().getTemplate().getSpec().getSecurityContext()
+                .getFsGroupChangePolicy()).isEqualTo("OnRootMismatch");
+        assertThat(Chart.all(docs, io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class)).hasSize(3)
+                .allSatisfy(pdb -> {
+                    assertThat(pdb.getSpec().getMaxUnavailable()).isNotNull();
+                    assertThat(pdb.getSpec().getMinAvailable()).isNull();
+                });
+        List<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy> policies =
+                Chart.all(docs, io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class);
+        List<PodTemplateLabels> workloads = new ArrayList<>();
+        Chart.all(docs, Deployment.class).forEach(x -> workloads.add(new PodTemplateLabels(x.getSpec().getTemplate())));
+        Chart.all(docs, StatefulSet.class).forEach(x -> workloads.add(new PodTemplateLabels(x.getSpec().getTemplate())));
+        for (PodTemplateLabels w : workloads) {
+            var covering = policies.stream().filter(p -> w.labels().entrySet().containsAll(
+                    p.getSpec().getPodSelector().getMatchLabels().entrySet())).toList();
+            assertThat(covering).as(w.name()).singleElement().satisfies(p -> {
+                assertThat(p.getSpec().getPolicyTypes()).containsExactly("Ingress");
+                Set<String> ports = p.getSpec().getIngress().stream().flatMap(r -> r.getPorts().stream())
+                        .map(port -> port.getPort().getStrVal()).collect(Collectors.toSet());
+                Set<String> exposed = w.template().getSpec().getContainers().stream().flatMap(c -> c.getPorts().stream())
+                        .map(io.fabric8.kubernetes.api.model.ContainerPort::getName).collect(Collectors.toSet());
+                assertThat(ports).as(w.name() + ": every port has a rule naming who may connect").isEqualTo(exposed);
+                assertThat(p.getSpec().getIngress()).allSatisfy(r -> assertThat(r.getFrom()).as("no rule open to all").isNotEmpty());
+            });
+        }
+    }
+
+    private record PodTemplateLabels(io.fabric8.kubernetes.api.model.PodTemplateSpec template) {
+        Map<String, String> labels() {
+            return template.getMetadata().getLabels();
+        }
+
+        String name() {
+            return labels().get("app.kubernetes.io/component");
+        }
+    }
+
+    /** Heap, direct memory, metaspace (and the router's RocksDB budget) plus 256 MiB of JVM overhead fit the limit. */
+    @ParameterizedTest(name = "{0} values")
+    @MethodSource("valueSets")
+    void eachJvmFitsItsContainersMemoryLimit(String name, Path values) {
+        List<Chart.Doc> docs = render(values);
+        long rocksdb = Long.parseLong(Chart.one(docs, ConfigMap.class, "pigeonhole-config").getData().get("PIGEONHOLE_ROUTER_ROCKSDB_MEMORY"));
+        for (Container c : containers(docs)) {
+            String opts = env(c).get("JAVA_OPTS");
+            assertThat(opts).as(c.getName()).contains("-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError");
+            long limit = io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(c.getResources().getLimits().get("memory")).longValueExact();
+            long heap = limit * Long.parseLong(flag(opts, "MaxRAMPercentage")) / 100;
+            long budget = heap + bytes(flag(opts, "MaxDirectMemorySize")) + bytes(flag(opts, "MaxMetaspaceSize")) + (256L << 20)
+                    + (c.getName().equals("router") ? rocksdb : 0);
+            assertThat(budget).as(c.getName() + ": heap " + (heap >> 20) + " MiB + direct + metaspace + overhead"
+                    + (c.getName().equals("router") ? " + RocksDB" : "") + " within " + (limit >> 20) + " MiB").isLessThanOrEqualTo(limit);
+        }
+    }
+
+    private static String flag(String opts, String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("-XX:" + name + "=(\\S+)").matcher(opts);
+        assertThat(m.find()).as(name + " in " + opts).isTrue();
+        return m.group(1);
+    }
+
+    private static long bytes(String jvmSize) {
+        long n = Long.parseLong(jvmSize.replaceAll("[kmg]$", ""));
+        return switch (jvmSize.charAt(jvmSize.length() - 1)) {
+            case 'k' -> n << 10;
+            case 'm' -> n << 20;
+            case 'g' -> n << 30;
+            default -> n;
+        };
     }
 
     @ParameterizedTest(name = "{0} values")
@@ -191,7 +364,8 @@ class ChartTest {
         missing.removeAll(provided);
         missing.removeAll(passThrough);
         assertThat(missing).as("settings without a chart value").isEmpty();
-        Set<String> unknown = provided.stream().filter(k -> k.startsWith("PIGEONHOLE_") && !k.equals("PIGEONHOLE_INTERNAL_SECRET"))
+        Set<String> unknown = provided.stream().filter(k -> k.startsWith("PIGEONHOLE_") && !k.equals("PIGEONHOLE_INTERNAL_SECRET")
+                        && !k.equals("PIGEONHOLE_TOPIC_PREFIX")) // read by records' Topics itself
                 .filter(k -> !declared.contains(k)).collect(Collectors.toCollection(java.util.TreeSet::new));
         assertThat(unknown).as("chart values no service reads").isEmpty();
     }

@@ -35,4 +35,21 @@ public interface GatewayConfig {
 
     /** Extra Kafka producer properties (e.g. {@code compression.type}); the safety settings cannot be overridden. */
     Map<String, String> producer();
+
+    /**
+     * On shutdown, sockets are closed (1001, {@code draining; reconnect with backoff}) at most this many per second,
+     * each once its sends in flight are answered, so their clients do not all reconnect to the other instances in
+     * the same instant; 0: all at once. Meanwhile the instance is not ready and answers upgrades with 503 +
+     * {@code Retry-After}.
+     */
+    @WithDefault("500")
+    int drainRate();
+
+    /**
+     * The most a drain takes: what is still open then is closed at once (a send still waiting for Kafka is then
+     * unanswered; the client sends it again). The pod's {@code terminationGracePeriodSeconds} must exceed it plus the
+     * Kafka clients' close (docs/operations.md).
+     */
+    @WithDefault("PT15S")
+    Duration drainTimeout();
 }

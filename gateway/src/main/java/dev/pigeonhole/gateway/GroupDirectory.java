@@ -1,6 +1,7 @@
 package dev.pigeonhole.gateway;
 
 import dev.pigeonhole.records.GroupRecord;
+import dev.pigeonhole.records.KafkaClientSettings;
 import dev.pigeonhole.records.Topics;
 import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
@@ -81,17 +82,17 @@ public class GroupDirectory {
     private volatile boolean ready;
 
     GroupDirectory(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap) {
-        this.producer = new KafkaProducer<>(Map.of(
+        this.producer = new KafkaProducer<>(KafkaClientSettings.with(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000,
-                ProducerConfig.CLIENT_ID_CONFIG, "pigeonhole-gateway-groups"),
+                ProducerConfig.CLIENT_ID_CONFIG, "pigeonhole-gateway-groups")),
                 Topics.GROUPS.keySerde().serializer(), Topics.GROUPS.valueSerde().serializer());
-        this.consumer = new KafkaConsumer<>(Map.of(
+        this.consumer = new KafkaConsumer<>(KafkaClientSettings.with(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.CLIENT_ID_CONFIG, "pigeonhole-gateway-groups-reader"),
+                ConsumerConfig.CLIENT_ID_CONFIG, "pigeonhole-gateway-groups-reader")),
                 Topics.GROUPS.keySerde().deserializer(), Topics.GROUPS.valueSerde().deserializer());
         this.reader = new Thread(this::read, "groups-reader");
         this.reader.setDaemon(true);

@@ -1,12 +1,12 @@
 package dev.pigeonhole.gateway;
 
+import dev.pigeonhole.records.KafkaClientSettings;
 import dev.pigeonhole.records.Topics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -83,7 +83,7 @@ public class InboxOpsWriter {
     }
 
     private static Supplier<Producer<String, byte[]>> producerFactory(GatewayConfig config, String bootstrap) {
-        Map<String, Object> props = new HashMap<>(config.producer());
+        Map<String, Object> props = KafkaClientSettings.with(config.producer());
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

@@ -3,6 +3,7 @@ package dev.pigeonhole.gateway;
 import dev.pigeonhole.access.AuthException;
 import dev.pigeonhole.access.Authenticator;
 import dev.pigeonhole.access.ConnectionLimiter;
+import dev.pigeonhole.access.Drain;
 import dev.pigeonhole.access.PendingWrites;
 import dev.pigeonhole.access.SendBudget;
 import dev.pigeonhole.protocol.CloseCode;
@@ -30,7 +31,7 @@ import java.util.Optional;
 public class SendSocket {
     /** What a connection carries once it was let in. */
     private record Session(Identity identity, ConnectionLimiter.Lease lease, SendBudget budget, PendingWrites pending,
-                           InboxOpsWriter.Lane lane) {}
+                           InboxOpsWriter.Lane lane, InFlight inFlight) {}
 
     private static final UserData.TypedKey<Session> SESSION = new UserData.TypedKey<>("pigeonhole.session");
 
@@ -48,6 +49,10 @@ public class SendSocket {
 
     @OnOpen
     void open(WebSocketConnection connection) {
+        if (connections.draining()) { // upgraded just before the drain began
+            closeDraining(connection);
+            return;
+        }
         Identity identity;
         try {
             identity = authenticator.authenticate(connection.handshakeRequest().header("Authorization"),
@@ -62,7 +67,7 @@ public class SendSocket {
             return;
         }
         connection.userData().put(SESSION, new Session(identity, lease.get(), connections.newBudget(),
-                connections.newPendingWrites(), new InboxOpsWriter.Lane()));
+                connections.newPendingWrites(), new InboxOpsWriter.Lane(), new InFlight()));
         connections.opened();
     }
 
@@ -71,6 +76,9 @@ public class SendSocket {
         Session session = connection.userData().get(SESSION);
         if (session == null) {
             return; // refused at open; the close is under way
+        }
+        if (!session.inFlight().start()) {
+            return; // draining: the close follows the last answer; unanswered, this send is sent again elsewhere
         }
         service.handleFrame(session.identity(), text, session.budget(), session.lane()).thenAccept(reply -> {
             reply(connection, session, reply);
@@ -81,7 +89,22 @@ public class SendSocket {
                         "a write failed in Kafka; reconnect and send everything unanswered again"))
                         .subscribe().with(ok -> { }, failed -> { });
             }
+            if (session.inFlight().answered()) {
+                closeDraining(connection); // after the reply: frames of a connection are written in order
+            }
         });
+    }
+
+    /** Drain (shutdown): the socket closes with 1001 once its sends in flight are answered; no new send starts. */
+    static void drain(WebSocketConnection connection) {
+        Session session = connection.userData().get(SESSION);
+        if (session == null || session.inFlight().drain()) {
+            closeDraining(connection);
+        }
+    }
+
+    static void closeDraining(WebSocketConnection connection) {
+        connection.close(new CloseReason(CloseCode.GOING_AWAY.code(), Drain.REASON)).subscribe().with(ok -> { }, failed -> { });
     }
 
     /** Transport errors: a message over the size limit closes with 1009, anything else with 1011. */

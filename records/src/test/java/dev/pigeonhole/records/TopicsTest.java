@@ -1,6 +1,7 @@
 package dev.pigeonhole.records;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.apache.kafka.common.serialization.Serdes;
@@ -16,5 +17,16 @@ class TopicsTest {
                         .isEqualTo(BuiltInPartitioner.partitionForKey(key, partitions));
             }
         }
+    }
+
+    @Test
+    void namesStartWithThePrefixFromTheSystemPropertyElseTheEnvironment() {
+        assertThat(Topics.prefix(null, null)).isEqualTo("pigeonhole-");
+        assertThat(Topics.prefix(" ", "")).isEqualTo("pigeonhole-");
+        assertThat(Topics.prefix(null, "acme-")).isEqualTo("acme-");
+        assertThat(Topics.prefix("blue.", "acme-")).isEqualTo("blue.");
+        assertThatThrownBy(() -> Topics.prefix("a/b", null)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(Topics.INBOX_OPS.name()).isEqualTo(Topics.PREFIX + "inbox-ops");
+        assertThat(Topics.name("acme-", Topics.ROUTER_OUTBOX)).isEqualTo("acme-router-outbox");
     }
 }

@@ -1,5 +1,6 @@
 package dev.pigeonhole.router;
 
+import dev.pigeonhole.records.KafkaClientSettings;
 import dev.pigeonhole.records.Topics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -61,13 +62,13 @@ public class OutboxRelay {
     }
 
     void start(@Observes StartupEvent event) {
-        consumer = new KafkaConsumer<>(Map.of(
+        consumer = new KafkaConsumer<>(KafkaClientSettings.with(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.GROUP_ID_CONFIG, groupId,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.CLIENT_ID_CONFIG, groupId),
+                ConsumerConfig.CLIENT_ID_CONFIG, groupId)),
                 new StringDeserializer(), new ByteArrayDeserializer());
         thread = new Thread(this::run, "outbox-relay");
         thread.setDaemon(true);
@@ -89,12 +90,12 @@ public class OutboxRelay {
     }
 
     private void run() {
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(KafkaClientSettings.with(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.LINGER_MS_CONFIG, 5,
-                ProducerConfig.CLIENT_ID_CONFIG, groupId), new StringSerializer(), new ByteArraySerializer())) {
+                ProducerConfig.CLIENT_ID_CONFIG, groupId)), new StringSerializer(), new ByteArraySerializer())) {
             consumer.subscribe(List.of(Topics.ROUTER_OUTBOX.name()));
             while (running) {
                 try {

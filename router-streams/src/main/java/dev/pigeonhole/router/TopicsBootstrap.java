@@ -1,5 +1,6 @@
 package dev.pigeonhole.router;
 
+import dev.pigeonhole.records.KafkaClientSettings;
 import dev.pigeonhole.records.Topics;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
@@ -21,7 +22,8 @@ public class TopicsBootstrap {
 
     void onStart(@Observes @Priority(1) StartupEvent event, RouterConfig config,
                  @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+        try (Admin admin = Admin.create(KafkaClientSettings.with(
+                Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap)))) {
             Topics.ensure(admin, Topics.ALL, config.partitions(), config.pushPartitions(),
                     config.replicationFactor(), config.minInsyncReplicas(), config.topicsTimeout());
         }

@@ -30,6 +30,8 @@ final class ServiceProcess implements AutoCloseable {
     final int managementPort;
 
     private final Path log;
+    /** Environment variables on top of this JVM's (e.g. the Kafka credentials, as on Kubernetes). */
+    private final Map<String, String> env = new TreeMap<>();
     private Process process;
 
     private ServiceProcess(String name, Path jar, Map<String, String> props, List<String> args, int port,
@@ -84,13 +86,19 @@ final class ServiceProcess implements AutoCloseable {
                         "--data-dir", dataDir.toString()), port, management);
     }
 
+    /** Sets environment variables for the next {@link #start()}. */
+    ServiceProcess env(Map<String, String> variables) {
+        env.putAll(variables);
+        return this;
+    }
+
     ServiceProcess start() {
         List<String> cmd = javaCommand();
         props.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.add("-jar");
         cmd.add(jar.toString());
         cmd.addAll(args);
-        process = launch(cmd, log);
+        process = launch(cmd, log, env);
         return this;
     }
 
@@ -110,9 +118,15 @@ final class ServiceProcess implements AutoCloseable {
 
     /** Starts {@code cmd} with stdout and stderr appended to {@code log}. */
     static Process launch(List<String> cmd, Path log) {
+        return launch(cmd, log, Map.of());
+    }
+
+    static Process launch(List<String> cmd, Path log, Map<String, String> env) {
         try {
             Files.createDirectories(log.getParent());
-            return new ProcessBuilder(cmd).redirectErrorStream(true)
+            ProcessBuilder builder = new ProcessBuilder(cmd);
+            builder.environment().putAll(env);
+            return builder.redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -250,6 +264,19 @@ final class ServiceProcess implements AutoCloseable {
             sleep(50);
         }
         throw new AssertionError(user + "'s inbox did not reach " + what + " within " + timeout + "; last page " + seen);
+    }
+
+    /** GET on the management port, e.g. {@code /q/health/ready}; null while nothing answers there. */
+    HttpResponse<String> managementGet(String path) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create(management(path))).timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Where the process serves its Prometheus metrics. */

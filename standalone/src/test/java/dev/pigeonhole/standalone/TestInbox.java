@@ -15,6 +15,8 @@ final class TestInbox implements AutoCloseable {
 
     private final List<ServerFrame> frames = new ArrayList<>();
     private final CompletableFuture<Integer> closed = new CompletableFuture<>();
+    private volatile String closeReason;
+    private volatile long closedAtNanos;
     private final WsConnection connection;
 
     /** @param query extra query parameters, e.g. {@code after=0} (may be empty) */
@@ -49,6 +51,8 @@ final class TestInbox implements AutoCloseable {
 
             @Override
             public void onClose(int code, String reason) {
+                closeReason = reason;
+                closedAtNanos = System.nanoTime();
                 closed.complete(code);
             }
 
@@ -124,6 +128,16 @@ final class TestInbox implements AutoCloseable {
 
     CompletableFuture<Integer> closed() {
         return closed;
+    }
+
+    /** The reason of the server's close frame (null before it came). */
+    String closeReason() {
+        return closeReason;
+    }
+
+    /** {@link System#nanoTime()} when the close came. */
+    long closedAtNanos() {
+        return closedAtNanos;
     }
 
     void abort() {

@@ -20,6 +20,7 @@ final class TestSender implements AutoCloseable {
     private final Map<String, List<ServerFrame>> repliesById = new ConcurrentHashMap<>();
     private final LinkedBlockingQueue<ServerFrame.Error> errors = new LinkedBlockingQueue<>();
     private final CompletableFuture<Integer> closed = new CompletableFuture<>();
+    private volatile String closeReason;
     private final WsConnection connection;
 
     TestSender(String baseWs, String user, String device) {
@@ -42,6 +43,7 @@ final class TestSender implements AutoCloseable {
 
                     @Override
                     public void onClose(int code, String reason) {
+                        closeReason = reason;
                         closed.complete(code);
                     }
                 }).join();
@@ -100,6 +102,11 @@ final class TestSender implements AutoCloseable {
 
     CompletableFuture<Integer> closed() {
         return closed;
+    }
+
+    /** The reason of the server's close frame (null before it came). */
+    String closeReason() {
+        return closeReason;
     }
 
     @Override
