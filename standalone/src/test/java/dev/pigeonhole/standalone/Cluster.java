@@ -103,10 +103,15 @@ final class Cluster implements AutoCloseable {
     }
 
     ServiceProcess delivery(String instanceId, ServiceProcess router, Map<String, String> settings) {
+        return delivery(instanceId, router.http(""), settings);
+    }
+
+    /** A delivery instance reading through {@code routerUrl} (e.g. a balancer in front of several routers). */
+    ServiceProcess delivery(String instanceId, String routerUrl, Map<String, String> settings) {
         Map<String, String> c = common();
         c.putAll(settings);
         c.put("pigeonhole.delivery.instance-id", instanceId);
-        c.put("pigeonhole.delivery.router-url", router.http(""));
+        c.put("pigeonhole.delivery.router-url", routerUrl);
         return add(ServiceProcess.service("delivery", instanceId, EmbeddedKafka.freePort(), c));
     }
 

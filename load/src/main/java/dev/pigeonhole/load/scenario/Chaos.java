@@ -31,10 +31,17 @@ public final class Chaos implements Scenario {
 
     private final Spec spec;
     private final List<Fault> faults;
+    private final InboxClient.Listener watch;
 
     public Chaos(Spec spec, List<Fault> faults) {
+        this(spec, faults, new InboxClient.Listener() { });
+    }
+
+    /** @param watch also told of every inbox event (e.g. a benchmark timing deliveries per window) */
+    public Chaos(Spec spec, List<Fault> faults, InboxClient.Listener watch) {
         this.spec = spec;
         this.faults = List.copyOf(faults);
+        this.watch = watch;
     }
 
     @Override
@@ -47,7 +54,7 @@ public final class Chaos implements Scenario {
         Report.Builder report = new Report.Builder(name(), spec, target.toString());
         List<List<Object>> rows = new ArrayList<>();
         try (Traffic traffic = new Traffic(target, Traffic.newRunId(), spec.users(), spec.users(), true, new int[0][],
-                spec.window(), 200, 5_000, report.startNanos(), new InboxClient.Listener() { });
+                spec.window(), 200, 5_000, report.startNanos(), watch);
              Sampler sampler = new Sampler(report.startNanos(), 500)) {
             sampler.gauge("inboxes live (caught up)", "clients", traffic::live)
                     .rate("accepted", "msg/s", () -> traffic.accepted.count())
