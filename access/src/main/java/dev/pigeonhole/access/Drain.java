@@ -46,12 +46,15 @@ public final class Drain<T> {
     /** {@code closed}: asked to close at the paced rate; {@code forced}: closed at once at the timeout. */
     public record Result(int closed, int forced, Duration took) {}
 
+    /** How long {@link #awaitClosed} waits for the close callbacks of the sockets a drain closed. */
+    public static final Duration CLOSE_CALLBACKS = Duration.ofSeconds(5);
+
     /**
-     * Waits (at most {@code bound}) until {@code done}: after {@link #run} the sockets are closing, and their close
-     * callbacks must run while the application still does.
+     * Waits (at most {@link #CLOSE_CALLBACKS}) until {@code done}: after {@link #run} the sockets are closing, and
+     * their close callbacks must run while the application still does (a client answers a close at once).
      */
-    public static void awaitEmpty(java.util.function.BooleanSupplier done, Duration bound) {
-        long deadline = System.nanoTime() + bound.toNanos();
+    public static void awaitClosed(java.util.function.BooleanSupplier done) {
+        long deadline = System.nanoTime() + CLOSE_CALLBACKS.toNanos();
         try {
             while (!done.getAsBoolean() && System.nanoTime() - deadline < 0) {
                 TimeUnit.MILLISECONDS.sleep(10);

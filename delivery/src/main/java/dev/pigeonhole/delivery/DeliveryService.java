@@ -225,11 +225,8 @@ public class DeliveryService {
         LOG.infof("Drained /v1/inbox in %s: %d sockets closed at up to %d/s, %d at once at the drain timeout",
                 r.took(), r.closed(), config.drainRate(), r.forced());
         // the sockets' @OnClose (registry, metrics, the disconnect record) must run before the container stops
-        Drain.awaitEmpty(() -> registry.all().isEmpty(), CLOSE_CALLBACKS);
+        Drain.awaitClosed(() -> registry.all().isEmpty());
     }
-
-    /** How long the drain waits for the close callbacks of the sockets it closed (a client answers a close at once). */
-    static final Duration CLOSE_CALLBACKS = Duration.ofSeconds(5);
 
     static void closeDraining(WebSocketConnection connection) {
         connection.close(new CloseReason(CloseCode.GOING_AWAY.code(), Drain.REASON)).subscribe().with(ok -> { }, failed -> { });

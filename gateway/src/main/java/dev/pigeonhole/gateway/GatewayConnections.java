@@ -79,6 +79,6 @@ public class GatewayConnections {
         LOG.infof("Drained /v1/send in %s: %d sockets closed at up to %d/s, %d at once at the drain timeout",
                 r.took(), r.closed(), config.drainRate(), r.forced());
         // the sockets' @OnClose must run before the container stops
-        Drain.awaitEmpty(() -> open.get() == 0, java.time.Duration.ofSeconds(5));
+        Drain.awaitClosed(() -> open.get() == 0);
     }
 }
