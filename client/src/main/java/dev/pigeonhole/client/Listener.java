@@ -23,8 +23,23 @@ public interface Listener {
     default void onUndelivered(dev.pigeonhole.protocol.ServerFrame.Undelivered undelivered) {}
 
     /**
+     * A shadow's work order ({@code shadow_delta}, docs/shadow.md): what its {@code desired} asks that
+     * {@code reported} does not show yet. An inbox entry like a message: in seq order, at most once, acknowledged after
+     * this returns. Every device of the user receives the deltas of all the user's things: a thing handles those with
+     * {@code delta.thing()} equal to its device id. While it was away, only the latest delta of each shadow waits.
+     */
+    default void onShadowDelta(ShadowDelta delta) {}
+
+    /**
+     * A shadow changed ({@code shadow_documents}): the document before and after, and which device changed it. An
+     * inbox entry like {@link #onShadowDelta}; while a device was away, only the latest change of each shadow waits.
+     */
+    default void onShadowDocuments(ShadowDocuments documents) {}
+
+    /**
      * Entries {@code from..to} of the inbox are gone from the server (retention: {@code expired}, {@code trimmed}
-     * or {@code acked}) and will not be offered: the loss is explicit, never silent.
+     * or {@code acked}) and will not be offered: the loss is explicit, never silent. Shadow entries replaced by a
+     * newer one of the same shadow (gap reason {@code superseded}) are not reported here: nothing was lost.
      */
     default void onGap(long from, long to, String reason) {}
 

@@ -10,6 +10,8 @@ import dev.pigeonhole.client.internal.MemoryStore;
 import dev.pigeonhole.client.internal.Outbox;
 import dev.pigeonhole.client.internal.OutboxMessage;
 import dev.pigeonhole.client.internal.SendLink;
+import dev.pigeonhole.client.internal.ShadowOutbox;
+import dev.pigeonhole.client.internal.ShadowRequests;
 import dev.pigeonhole.client.internal.SqliteStore;
 import dev.pigeonhole.protocol.Ids;
 import dev.pigeonhole.protocol.Json;
@@ -40,6 +42,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Receiving: the inbox connection stays up (reconnecting with jittered backoff, declaring a silent connection
  * dead after two ping intervals); entries reach the {@link Listener} in order, at most once each.
  *
+ * <p>Device shadows: {@link #shadow(String)} reads and updates the desired/reported state of the user's things;
+ * updates wait in the outbox while offline, like messages (see {@link Shadow}).
+ *
  * <p>Thread-safe. Listener methods run on one client-owned thread.
  */
 public final class PigeonholeClient implements AutoCloseable {
@@ -51,30 +56,35 @@ public final class PigeonholeClient implements AutoCloseable {
     private final ExecutorService callbacks;
     private final InboxLink inbox;
     private final SendLink sendLink;
+    private final ShadowRequests shadows;
     private static final System.Logger LOG = System.getLogger(PigeonholeClient.class.getName());
 
     private final Map<String, Outgoing> outgoing = new ConcurrentHashMap<>();
     private final java.util.concurrent.Executor onListenerThread;
     private volatile boolean closed;
+    private volatile Thread listenerThread;
 
     private PigeonholeClient(ClientOptions options, Listener listener) {
         this.options = options;
         this.listener = listener;
         CursorStore cursors;
+        ShadowOutbox shadowOutbox;
         if (options.dataDir() != null) {
             SqliteStore store = new SqliteStore(options.dataDir());
             outbox = store;
             cursors = store;
+            shadowOutbox = store;
             storage = store;
         } else {
             MemoryStore store = new MemoryStore();
             outbox = store;
             cursors = store;
+            shadowOutbox = store;
             storage = store;
         }
         String name = options.user() + "/" + options.device();
         loop = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "pigeonhole-client " + name));
-        callbacks = Executors.newSingleThreadExecutor(r -> daemon(r, "pigeonhole-listener " + name));
+        callbacks = Executors.newSingleThreadExecutor(r -> listenerThread = daemon(r, "pigeonhole-listener " + name));
         LoopTimers timers = new LoopTimers(loop);
         // Socket callbacks may arrive after close(): drop them instead of failing the JDK's threads.
         java.util.concurrent.Executor onLoop = task -> {
@@ -100,9 +110,12 @@ public final class PigeonholeClient implements AutoCloseable {
             }
         };
         this.onListenerThread = onListenerThread;
+        // Shadow futures complete off the client's threads (CompletableFuture's async pool): callers may join them
+        // anywhere, listener methods included.
+        shadows = new ShadowRequests(shadowOutbox, timers, onLoop, task -> CompletableFuture.runAsync(task));
         inbox = new InboxLink(http, onLoop, timers, options.connectTimeout(), options.pingInterval(), backoff(),
                 options.server(), options.user(), options.device(), options.token(), options.window(), options.history(), options.newest(), cursors,
-                onListenerThread, listener);
+                onListenerThread, listener, shadows);
         sendLink = new SendLink(http, onLoop, timers, options.connectTimeout(), options.pingInterval(), backoff(),
                 options.server(), options.user(), options.device(), options.token(), outbox, new Results(),
                 options.maxInFlight(), options.sendIdleTimeout());
@@ -198,6 +211,31 @@ public final class PigeonholeClient implements AutoCloseable {
         return result;
     }
 
+    /** The classic (unnamed) shadow of {@code thing}, one of this user's devices. See {@link Shadow}. */
+    public Shadow shadow(String thing) {
+        return shadow(thing, "");
+    }
+
+    /**
+     * The shadow {@code name} of {@code thing} ("" for the classic one).
+     *
+     * @throws IllegalArgumentException if {@code thing} or {@code name} is not 1-64 of {@code A-Z a-z 0-9 . _ @ -}
+     */
+    public Shadow shadow(String thing, String name) {
+        if (!Ids.validName(thing)) {
+            throw new IllegalArgumentException("thing must be a device id: 1-64 of A-Z a-z 0-9 . _ @ -");
+        }
+        if (name == null || !(name.isEmpty() || Ids.validName(name))) {
+            throw new IllegalArgumentException("name must be \"\" or 1-64 of A-Z a-z 0-9 . _ @ -");
+        }
+        return new Shadow(shadows, options.device(), thing, name);
+    }
+
+    /** Shadow updates in the outbox, not answered by the server yet (also those queued by an earlier run). */
+    public int pendingShadowUpdates() {
+        return shadows.pendingUpdates();
+    }
+
     /** The inbox connection's state. */
     public ConnectionState state() {
         return inbox.state();
@@ -212,13 +250,25 @@ public final class PigeonholeClient implements AutoCloseable {
         return options;
     }
 
-    /** Closes both connections and the local store; queued messages stay in the outbox for the next start. */
+    /**
+     * Closes both connections and the local store; queued messages and shadow updates stay in the outbox for the next
+     * start (waiting shadow futures fail).
+     */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
+        if (Thread.currentThread() != listenerThread) {
+            // Let the listener finish what it was handed (a short while at most): what it processed is then acked
+            // by the close below, not left for the server to send again.
+            try {
+                callbacks.submit(() -> { }).get(1, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // closing anyway
+            }
+        }
         try {
             loop.submit(() -> {
                 sendLink.close();

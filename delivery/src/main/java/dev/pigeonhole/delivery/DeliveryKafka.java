@@ -134,6 +134,14 @@ final class DeliveryKafka implements AutoCloseable {
                 encode(new InboxOp.Remove(device.device()))));
     }
 
+    /** A shadow request; {@code onError} when Kafka refuses the write. */
+    void shadow(String user, InboxOp op, Consumer<Exception> onError) {
+        if (!running) {
+            throw new IllegalStateException("shutting down");
+        }
+        send(user, op, onError);
+    }
+
     void ack(Identity identity, long seq, boolean read, ServerFrame.Range skipped) {
         send(identity.user(), new InboxOp.Ack(identity.device(), seq, read,
                 skipped == null ? 0 : skipped.from(), skipped == null ? 0 : skipped.to()), this::warn);

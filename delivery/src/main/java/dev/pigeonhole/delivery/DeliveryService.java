@@ -46,6 +46,7 @@ public class DeliveryService {
     private final StreamRegistry registry = new StreamRegistry();
     private final RouterClient router;
     private final DeliveryKafka kafka;
+    private final ShadowRequests shadows;
     private final StreamBuffers buffers;
     private final OpenConnections sockets;
     private final Drain<WebSocketConnection> drain;
@@ -82,8 +83,9 @@ public class DeliveryService {
         String instanceId = config.instanceId()
                 .or(() -> Optional.ofNullable(System.getenv("HOSTNAME")).filter(h -> !h.isBlank()))
                 .orElse("delivery-" + UUID.randomUUID());
-        this.kafka = new DeliveryKafka(bootstrap, instanceId, metrics, registry::dispatch, this::pushInterrupted,
+        this.kafka = new DeliveryKafka(bootstrap, instanceId, metrics, this::onPush, this::pushInterrupted,
                 (task, delay) -> timers.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS));
+        this.shadows = new ShadowRequests(instanceId, kafka::shadow, timers, user -> limits.takeForUser(user, 1));
         long lease = config.leaseInterval().toMillis();
         timers.scheduleAtFixedRate(kafka::renewLease, lease, lease, TimeUnit.MILLISECONDS); // and once ready
         publishDeletionCost(config.podDeletionCostInterval());
@@ -196,6 +198,19 @@ public class DeliveryService {
         for (DeviceStream s : registry.all()) {
             s.close(CloseCode.INTERNAL_ERROR, "live feed interrupted; reconnect");
         }
+    }
+
+    private void onPush(dev.pigeonhole.records.Push push) {
+        if (push instanceof dev.pigeonhole.records.Push.ShadowAnswer a) {
+            shadows.answer(a);
+        } else {
+            registry.dispatch(push);
+        }
+    }
+
+    /** A shadow request (socket frame or HTTP): the answer frame's JSON text. */
+    java.util.concurrent.CompletionStage<String> shadow(Identity caller, dev.pigeonhole.protocol.ClientFrame.Shadow request) {
+        return shadows.request(caller, request);
     }
 
     /** {@code GET /v1/devices}: the user's registered devices, from the router. */

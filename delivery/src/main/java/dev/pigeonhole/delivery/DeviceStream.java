@@ -84,7 +84,7 @@ final class DeviceStream {
 
     /** What an entry held in memory is counted as: its body plus the fields and frame around it. */
     static long size(Entry e) {
-        return e.body().length + 160L;
+        return e.kind() == Entry.Kind.SUPERSEDED ? 16 : e.body().length + 160L;
     }
 
     private static final Duration FIRST_RETRY = Duration.ofMillis(100);
@@ -395,6 +395,10 @@ final class DeviceStream {
                 break;
             }
             unhold(pending.pollFirstEntry().getValue());
+            if (next.getValue().kind() == Entry.Kind.SUPERSEDED) {
+                skipSuperseded(next.getKey());
+                continue;
+            }
             deliver(next.getValue());
         }
         if (!out.writable()) {
@@ -413,6 +417,23 @@ final class DeviceStream {
             caughtUp = true;
             send(new ServerFrame.CaughtUp(lastSent, epoch));
         }
+    }
+
+    /**
+     * A run of superseded shadow entries from {@code from} (already taken from {@link #pending}), as far as the
+     * pending entries go: one {@code gap} frame, never in flight (docs/shadow.md).
+     */
+    private void skipSuperseded(long from) {
+        long to = from;
+        Map.Entry<Long, Entry> next = pending.firstEntry();
+        while (next != null && next.getKey() == to + 1 && next.getValue().kind() == Entry.Kind.SUPERSEDED) {
+            unhold(pending.pollFirstEntry().getValue());
+            to = next.getKey();
+            next = pending.firstEntry();
+        }
+        send(new ServerFrame.Gap(from, to, "superseded"));
+        lastSent = to;
+        floor = Math.max(floor, to);
     }
 
     private void deliver(Entry entry) {

@@ -25,11 +25,16 @@ final class EntryFrames {
         StringBuilder b = new StringBuilder(64 + entries.size() * 256);
         b.append("{\"type\":\"history\",\"from\":").append(from).append(",\"to\":").append(to)
                 .append(",\"oldest\":").append(oldest).append(",\"entries\":[");
-        for (int i = 0; i < entries.size(); i++) {
-            if (i > 0) {
+        boolean first = true;
+        for (Entry e : entries) {
+            if (e.kind() == Entry.Kind.SUPERSEDED) {
+                continue; // superseded shadow entries have no content (docs/shadow.md)
+            }
+            if (!first) {
                 b.append(',');
             }
-            write(entries.get(i), b);
+            first = false;
+            write(e, b);
         }
         return b.append("]}").toString();
     }
@@ -53,7 +58,21 @@ final class EntryFrames {
             }
             case RECEIPT -> notice("receipt", "by", e, body, b);
             case UNDELIVERED -> notice("undelivered", "recipient", e, body, b);
+            case SHADOW_DELTA -> fields("shadow_delta", e, body, b);
+            case SHADOW_DOCUMENTS -> fields("shadow_documents", e, body, b);
+            case SUPERSEDED -> b.append("{\"type\":\"gap\",\"from\":").append(e.seq()).append(",\"to\":")
+                    .append(e.seq()).append(",\"reason\":\"superseded\"}");
         }
+    }
+
+    /** {@code {"type":T,"seq":N, <the body object's fields>, "at":sentAt}}. */
+    private static void fields(String type, Entry e, String body, StringBuilder b) {
+        b.append("{\"type\":\"").append(type).append("\",\"seq\":").append(e.seq());
+        String fields = body.trim();
+        if (fields.length() > 2) {
+            b.append(',').append(fields, 1, fields.length() - 1);
+        }
+        b.append(",\"at\":").append(e.sentAt()).append('}');
     }
 
     /** {@code {"type":T,"seq":N,"<who>":from, <the body object's fields>, "at":sentAt}}. */

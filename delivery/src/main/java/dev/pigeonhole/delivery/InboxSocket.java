@@ -95,7 +95,12 @@ public class InboxSocket {
                 stream.onRead(read.seq());
             } else if (frame instanceof ClientFrame.Fetch fetch) {
                 stream.onFetch(fetch.from(), fetch.to());
+            } else if (frame instanceof ClientFrame.Shadow shadow) {
+                service.shadow(stream.identity(), shadow).thenAccept(answer -> connection.sendText(answer)
+                        .subscribe().with(ok -> { }, failed -> { }));
             }
+        } catch (dev.pigeonhole.protocol.ShadowFrameException e) {
+            reply(connection, e.rejection());
         } catch (ProtocolException e) {
             reply(connection, new ServerFrame.Error(e.code(), e.getMessage()));
         }

@@ -63,7 +63,8 @@ class DeviceStreamTest {
                 List<Entry> page = new ArrayList<>();
                 long bytes = 0;
                 for (Entry e : inbox) {
-                    if (e.seq() > start && page.size() < limit && (page.isEmpty() || bytes + DeviceStream.size(e) <= maxBytes)) {
+                    long counted = page.stream().filter(x -> x.kind() != Entry.Kind.SUPERSEDED).count();
+                    if (e.seq() > start && counted < limit && (page.isEmpty() || bytes + DeviceStream.size(e) <= maxBytes)) {
                         page.add(e);
                         bytes += DeviceStream.size(e);
                     }
@@ -253,6 +254,34 @@ class DeviceStreamTest {
         serveReads();
         assertThat(frames).contains(new ServerFrame.Gap(13, 14, "expired"));
         assertThat(messageSeqs()).isEqualTo(List.of(11L, 12L, 15L, 16L));
+    }
+
+    @Test
+    void supersededShadowEntriesGoAsOneGapPerRunAndTakeNoWindowSpace() {
+        addEntries(1);
+        for (int i = 0; i < 30; i++) { // 2..31: superseded shadow entries, then one live delta
+            long seq = inbox.size() + 1;
+            inbox.add(Entry.shadow(Entry.Kind.SHADOW_DELTA, "delta:t/@" + seq, "bob", "phone", "t", seq,
+                    Json.writeBytes(java.util.Map.of("thing", "t"))).withSeq(seq).superseded());
+        }
+        inbox.add(Entry.shadow(Entry.Kind.SHADOW_DELTA, "delta:t/@32", "bob", "phone", "t", 32,
+                "{\"thing\":\"t\",\"name\":\"\",\"version\":31,\"state\":{\"temperature\":21}}".getBytes(java.nio.charset.StandardCharsets.UTF_8)).withSeq(32));
+        addEntries(1);
+        DeviceStream s = stream(0L, 3, 100);
+        start(s);
+        serveReads();
+        assertThat(frames.get(1)).isEqualTo(new ServerFrame.Message(1, "m-1", "alice", "phone", "bob",
+                Json.MAPPER.valueToTree("body 1"), 10, false));
+        assertThat(frames.get(2)).isEqualTo(new ServerFrame.Gap(2, 31, "superseded"));
+        assertThat(frames.get(3)).isInstanceOfSatisfying(ServerFrame.ShadowDelta.class, d -> {
+            assertThat(d.seq()).isEqualTo(32);
+            assertThat(d.state().path("temperature").asInt()).isEqualTo(21);
+            assertThat(d.version()).isEqualTo(31);
+        });
+        assertThat(messageSeqs()).isEqualTo(List.of(1L, 33L));
+        assertThat(frames.get(frames.size() - 1)).isEqualTo(new ServerFrame.CaughtUp(33, EPOCH));
+        s.onAck(33);
+        assertThat(acked).containsExactly(33L);
     }
 
     @Test

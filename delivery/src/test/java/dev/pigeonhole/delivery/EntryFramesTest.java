@@ -51,4 +51,27 @@ class EntryFramesTest {
             assertThat(h.entries()).extracting(ServerFrame.Entry::seq).containsExactly(1L, 2L);
         });
     }
+
+    @Test
+    void shadowEntriesAreTheirFramesAndSupersededOnesAreLeftOutOfHistory() {
+        String delta = "{\"thing\":\"thermostat\",\"name\":\"\",\"version\":7,\"state\":{\"temperature\":21},"
+                + "\"metadata\":{\"temperature\":{\"timestamp\":5}},\"clientToken\":\"c-1\"}";
+        Entry d = Entry.shadow(Entry.Kind.SHADOW_DELTA, "delta:thermostat/@7", "alice", "phone", "thermostat", 5,
+                delta.getBytes(StandardCharsets.UTF_8)).withSeq(3);
+        assertThat(Frames.decodeServer(EntryFrames.encode(d))).isEqualTo(new ServerFrame.ShadowDelta(3, "thermostat", "",
+                7, Json.read("{\"temperature\":21}", JsonNode.class), Json.read("{\"temperature\":{\"timestamp\":5}}",
+                JsonNode.class), "c-1", 5));
+        String docs = "{\"thing\":\"thermostat\",\"name\":\"\",\"by\":\"phone\",\"previous\":null,\"current\":{\"version\":1}}";
+        Entry c = Entry.shadow(Entry.Kind.SHADOW_DOCUMENTS, "documents:thermostat/@1", "alice", "phone", "thermostat", 6,
+                docs.getBytes(StandardCharsets.UTF_8)).withSeq(4);
+        String frame = EntryFrames.encode(c);
+        assertThat(frame).isEqualTo("{\"type\":\"shadow_documents\",\"seq\":4,\"thing\":\"thermostat\",\"name\":\"\","
+                + "\"by\":\"phone\",\"previous\":null,\"current\":{\"version\":1},\"at\":6}");
+        assertThat(Frames.decodeServer(frame)).isInstanceOfSatisfying(ServerFrame.ShadowDocuments.class, f -> {
+            assertThat(f.by()).isEqualTo("phone");
+            assertThat(f.current().path("version").asLong()).isEqualTo(1);
+        });
+        ServerFrame history = Frames.decodeServer(EntryFrames.history(2, 4, 1, List.of(d.withSeq(2).superseded(), d, c)));
+        assertThat(((ServerFrame.History) history).entries()).extracting(ServerFrame.Entry::seq).containsExactly(3L, 4L);
+    }
 }

@@ -324,7 +324,7 @@ class ChartTest {
         }
         assertThat(routes).containsExactlyInAnyOrderEntriesOf(Map.of("/v1/send", "pigeonhole-gateway",
                 "/v1/messages", "pigeonhole-gateway", "/v1/groups", "pigeonhole-gateway",
-                "/v1/inbox", "pigeonhole-delivery", "/v1/devices", "pigeonhole-delivery"));
+                "/v1/inbox", "pigeonhole-delivery", "/v1/devices", "pigeonhole-delivery", "/v1/things", "pigeonhole-delivery"));
     }
 
     /**

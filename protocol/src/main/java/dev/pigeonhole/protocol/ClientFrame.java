@@ -1,9 +1,10 @@
 package dev.pigeonhole.protocol;
 
+import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * Frames a client sends. {@code send} goes to the gateway ({@code /v1/send}); {@code ack}, {@code read} and
- * {@code fetch} to delivery ({@code /v1/inbox}).
+ * {@code fetch} and the shadow requests to delivery ({@code /v1/inbox}).
  */
 public sealed interface ClientFrame {
 
@@ -21,4 +22,20 @@ public sealed interface ClientFrame {
 
     /** Asks for the stored entries {@code from..to} (inclusive) outside the live sequence; answered by {@code history}. */
     record Fetch(long from, long to) implements ClientFrame {}
+
+    /**
+     * A request on a device shadow (docs/shadow.md): {@code thing} and {@code name} ("" for the classic shadow) in the
+     * caller's own user ({@code owner}, when given, must be the caller); {@code state}
+     * ({@code {"desired":…,"reported":…}}) only for an update; {@code version} and {@code clientToken} optional.
+     */
+    record Shadow(ShadowOp op, String thing, String name, String owner, String clientToken, Long version, JsonNode state)
+            implements ClientFrame {}
+
+    enum ShadowOp {
+        GET, UPDATE, DELETE;
+
+        public String wire() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 }

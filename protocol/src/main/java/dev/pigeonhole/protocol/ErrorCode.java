@@ -22,6 +22,8 @@ public enum ErrorCode {
     NOT_FOUND("not_found", false),
     /** The group to create already exists. */
     CONFLICT("conflict", false),
+    /** A shadow update or delete named a {@code version} that is not the shadow's current one. */
+    VERSION_CONFLICT("version_conflict", false),
     /** An {@code ack} names a sequence number this connection has not delivered. */
     INVALID_ACK("invalid_ack", false),
     /** No identity, or one this server does not accept (HTTP endpoints; sockets close with 4100 instead). */

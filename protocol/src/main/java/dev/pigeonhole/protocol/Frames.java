@@ -66,11 +66,18 @@ public final class Frames {
         return send(f);
     }
 
-    /** Parses a frame of {@code /v1/inbox}: {@code ack}, {@code read} or {@code fetch}. */
+    /** Parses a frame of {@code /v1/inbox}: {@code ack}, {@code read}, {@code fetch} or a shadow request. */
     public ClientFrame parseInbox(String text) throws ProtocolException {
         JsonNode node = readObject(text);
         JsonNode type = node.get("type");
         String name = type != null && type.isTextual() ? type.textValue() : null;
+        if (name != null && name.startsWith("shadow_")) {
+            for (ClientFrame.ShadowOp op : ClientFrame.ShadowOp.values()) {
+                if (name.equals("shadow_" + op.wire())) {
+                    return shadow(op, node, text.length(), null, null, null, null);
+                }
+            }
+        }
         if ("read".equals(name)) {
             return new ClientFrame.Read(seq(node, "seq"));
         }
@@ -83,7 +90,7 @@ public final class Frames {
             return new ClientFrame.Fetch(from, to);
         }
         if (!"ack".equals(name)) {
-            requireType(node, "ack", "/v1/inbox (ack, read, fetch)");
+            requireType(node, "ack", "/v1/inbox (ack, read, fetch, shadow_get, shadow_update, shadow_delete)");
         }
         return new ClientFrame.Ack(seq(node, "seq"));
     }
@@ -103,6 +110,106 @@ public final class Frames {
             throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "frame type '" + abbreviate(type)
                     + "' is not accepted on " + endpoint + " (only '" + expected + "')", id);
         }
+    }
+
+    /** Largest shadow request (frame or HTTP body) in characters: the document limit is checked by the router. */
+    public static final int MAX_SHADOW_REQUEST = 16 * 1024;
+    private static final java.util.regex.Pattern CLIENT_TOKEN = java.util.regex.Pattern.compile("[\\x21-\\x7E]{1,64}");
+
+    /**
+     * Parses a shadow request made over HTTP ({@code /v1/things/{thing}/shadow}): {@code thing} and {@code name} from
+     * the path and query, {@code version} from the query for a delete; for an update the body holds {@code state},
+     * {@code version} and {@code clientToken}.
+     */
+    public static ClientFrame.Shadow parseShadowHttp(ClientFrame.ShadowOp op, String thing, String name, String owner,
+                                                     String version, String body) throws ProtocolException {
+        JsonNode node;
+        if (op == ClientFrame.ShadowOp.UPDATE) {
+            if (body != null && body.length() > MAX_SHADOW_REQUEST) {
+                throw rejected(op, thing, name, null, ErrorCode.TOO_LARGE,
+                        "request is " + body.length() + " characters; the limit is " + MAX_SHADOW_REQUEST);
+            }
+            node = readObject(body == null ? "" : body);
+        } else {
+            node = Json.MAPPER.createObjectNode();
+        }
+        Long v = null;
+        if (version != null) {
+            try {
+                v = Long.parseLong(version);
+            } catch (NumberFormatException e) {
+                v = -1L;
+            }
+        }
+        return shadow(op, node, body == null ? 0 : body.length(), thing, name == null ? "" : name, v,
+                owner == null ? null : Json.MAPPER.getNodeFactory().textNode(owner));
+    }
+
+    private static ClientFrame.Shadow shadow(ClientFrame.ShadowOp op, JsonNode node, int length, String pathThing,
+                                             String pathName, Long queryVersion, JsonNode queryOwner)
+            throws ProtocolException {
+        JsonNode t = pathThing != null ? Json.MAPPER.getNodeFactory().textNode(pathThing) : node.get("thing");
+        JsonNode n = pathName != null ? Json.MAPPER.getNodeFactory().textNode(pathName) : node.get("name");
+        JsonNode c = node.get("clientToken");
+        String thing = t != null && t.isTextual() && Ids.validName(t.textValue()) ? t.textValue() : null;
+        String name = n == null || n.isNull() ? "" : n.isTextual() && (n.textValue().isEmpty() || Ids.validName(n.textValue()))
+                ? n.textValue() : null;
+        String token = c != null && c.isTextual() && CLIENT_TOKEN.matcher(c.textValue()).matches() ? c.textValue() : null;
+        if (c != null && !c.isNull() && token == null) {
+            throw rejected(op, thing, name, null, ErrorCode.INVALID_FIELD, "field 'clientToken' must be 1-64 printable ASCII characters");
+        }
+        if (thing == null) {
+            throw rejected(op, null, name, token, ErrorCode.INVALID_FIELD, "field 'thing' is required: a device id (1-64 of A-Z a-z 0-9 . _ @ -)");
+        }
+        if (name == null) {
+            throw rejected(op, thing, null, token, ErrorCode.INVALID_FIELD, "field 'name' must be empty or 1-64 of A-Z a-z 0-9 . _ @ -");
+        }
+        JsonNode o = queryOwner != null ? queryOwner : node.get("owner");
+        String owner = null;
+        if (o != null && !o.isNull()) {
+            if (!o.isTextual() || !Ids.validName(o.textValue())) {
+                throw rejected(op, thing, name, token, ErrorCode.INVALID_FIELD, "field 'owner' must be a user id");
+            }
+            owner = o.textValue();
+        }
+        if (length > MAX_SHADOW_REQUEST) {
+            throw rejected(op, thing, name, token, ErrorCode.TOO_LARGE,
+                    "request is " + length + " characters; the limit is " + MAX_SHADOW_REQUEST);
+        }
+        Long version = queryVersion;
+        JsonNode v = node.get("version");
+        if (version == null && v != null && !v.isNull()) {
+            version = v.isIntegralNumber() && v.canConvertToLong() ? v.longValue() : -1L;
+        }
+        if (version != null && version < 0) {
+            throw rejected(op, thing, name, token, ErrorCode.INVALID_FIELD, "field 'version' must be an integer >= 0");
+        }
+        JsonNode state = null;
+        if (op == ClientFrame.ShadowOp.UPDATE) {
+            state = node.get("state");
+            if (state == null || !state.isObject() || state.isEmpty()) {
+                throw rejected(op, thing, name, token, ErrorCode.INVALID_FIELD,
+                        "field 'state' is required: an object with 'desired' and/or 'reported'");
+            }
+            for (var it = state.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                JsonNode section = state.get(f);
+                if (!f.equals("desired") && !f.equals("reported")) {
+                    throw rejected(op, thing, name, token, ErrorCode.INVALID_FIELD,
+                            "state may hold only 'desired' and 'reported', not '" + abbreviate(f) + "'");
+                }
+                if (!section.isObject() && !section.isNull()) {
+                    throw rejected(op, thing, name, token, ErrorCode.INVALID_FIELD,
+                            "state." + f + " must be an object or null");
+                }
+            }
+        }
+        return new ClientFrame.Shadow(op, thing, name, owner, token, version, state);
+    }
+
+    private static ShadowFrameException rejected(ClientFrame.ShadowOp op, String thing, String name, String token,
+                                                 ErrorCode code, String message) {
+        return new ShadowFrameException(new ServerFrame.ShadowRejected(op.wire(), thing, name, token, code, message, null));
     }
 
     public static String encode(ServerFrame frame) {
@@ -133,6 +240,10 @@ public final class Frames {
                 case "receipt" -> ServerFrame.Receipt.class;
                 case "undelivered" -> ServerFrame.Undelivered.class;
                 case "history" -> ServerFrame.History.class;
+                case "shadow_accepted" -> ServerFrame.ShadowAccepted.class;
+                case "shadow_rejected" -> ServerFrame.ShadowRejected.class;
+                case "shadow_delta" -> ServerFrame.ShadowDelta.class;
+                case "shadow_documents" -> ServerFrame.ShadowDocuments.class;
                 default -> null;
             };
             if (cls == ServerFrame.History.class) {

@@ -1,7 +1,7 @@
 package dev.pigeonhole.protocol;
 
 /** A client frame the server refuses; {@link #id()} is the client message id when it could be read. */
-public final class ProtocolException extends Exception {
+public class ProtocolException extends Exception {
     private final ErrorCode code;
     private final String id;
 

@@ -161,4 +161,53 @@ public sealed interface ServerFrame {
             return "history";
         }
     }
+
+    /** A shadow request was applied ({@code update}, {@code delete}) or answered ({@code get}); docs/shadow.md. */
+    @JsonPropertyOrder({"type", "op", "thing", "name", "clientToken", "document"})
+    record ShadowAccepted(String op, String thing, String name, String clientToken, JsonNode document)
+            implements ServerFrame {
+        @Override
+        public String type() {
+            return "shadow_accepted";
+        }
+    }
+
+    /**
+     * A shadow request was refused; {@code version} is the shadow's current version when it exists,
+     * {@code retryAfterMs} only for {@code rate_limited}.
+     */
+    @JsonPropertyOrder({"type", "op", "thing", "name", "clientToken", "code", "message", "version", "retryAfterMs"})
+    record ShadowRejected(String op, String thing, String name, String clientToken, ErrorCode code, String message,
+                          Long version, Long retryAfterMs) implements ServerFrame {
+        public ShadowRejected(String op, String thing, String name, String clientToken, ErrorCode code, String message,
+                              Long version) {
+            this(op, thing, name, clientToken, code, message, version, null);
+        }
+
+        @Override
+        public String type() {
+            return "shadow_rejected";
+        }
+    }
+
+    /** The thing's work order: the shadow's whole delta after a change of {@code desired} (docs/shadow.md). */
+    @JsonPropertyOrder({"type", "seq", "thing", "name", "version", "state", "metadata", "clientToken", "at"})
+    record ShadowDelta(long seq, String thing, String name, long version, JsonNode state, JsonNode metadata,
+                       String clientToken, long at) implements Entry {
+        @Override
+        public String type() {
+            return "shadow_delta";
+        }
+    }
+
+    /** A shadow changed: the document before and after ({@code null} for none), and the device that changed it. */
+    @JsonPropertyOrder({"type", "seq", "thing", "name", "by", "previous", "current", "at"})
+    record ShadowDocuments(long seq, String thing, String name, String by,
+                           @JsonInclude(JsonInclude.Include.ALWAYS) JsonNode previous,
+                           @JsonInclude(JsonInclude.Include.ALWAYS) JsonNode current, long at) implements Entry {
+        @Override
+        public String type() {
+            return "shadow_documents";
+        }
+    }
 }

@@ -184,6 +184,52 @@ class FramesTest {
         assertThat(Frames.decodeServer("{\"type\":\"from_the_future\",\"x\":1}")).isNull();
     }
 
+    @Test
+    void shadowRequestsAreParsedOnTheInboxSocket() throws ProtocolException {
+        ClientFrame f = frames.parseInbox("{\"type\":\"shadow_update\",\"thing\":\"thermostat\",\"clientToken\":\"c-1\","
+                + "\"version\":3,\"state\":{\"desired\":{\"temperature\":21},\"reported\":null}}");
+        assertThat(f).isInstanceOfSatisfying(ClientFrame.Shadow.class, s -> {
+            assertThat(s.op()).isEqualTo(ClientFrame.ShadowOp.UPDATE);
+            assertThat(s.name()).isEmpty();
+            assertThat(s.version()).isEqualTo(3L);
+            assertThat(s.state().path("reported").isNull()).isTrue();
+            assertThat(s.state().path("desired").path("temperature").asInt()).isEqualTo(21);
+        });
+        assertThat(frames.parseInbox("{\"type\":\"shadow_get\",\"thing\":\"t\",\"name\":\"config\"}"))
+                .isEqualTo(new ClientFrame.Shadow(ClientFrame.ShadowOp.GET, "t", "config", null, null, null, null));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "{\"type\":\"shadow_get\",\"clientToken\":\"c\"}|invalid_field|thing",
+            "{\"type\":\"shadow_get\",\"thing\":\"a/b\",\"clientToken\":\"c\"}|invalid_field|thing",
+            "{\"type\":\"shadow_get\",\"thing\":\"t\",\"name\":7,\"clientToken\":\"c\"}|invalid_field|name",
+            "{\"type\":\"shadow_update\",\"thing\":\"t\",\"clientToken\":\"c\"}|invalid_field|state",
+            "{\"type\":\"shadow_update\",\"thing\":\"t\",\"clientToken\":\"c\",\"state\":{\"delta\":{}}}|invalid_field|delta",
+            "{\"type\":\"shadow_update\",\"thing\":\"t\",\"clientToken\":\"c\",\"state\":{\"desired\":5}}|invalid_field|desired",
+            "{\"type\":\"shadow_delete\",\"thing\":\"t\",\"clientToken\":\"c\",\"version\":-1}|invalid_field|version",
+            "{\"type\":\"shadow_delete\",\"thing\":\"t\",\"clientToken\":\"c\",\"owner\":5}|invalid_field|owner",
+    })
+    void aBadShadowRequestIsRejectedWithItsClientToken(String frame, String code, String field) {
+        assertThatThrownBy(() -> frames.parseInbox(frame)).isInstanceOfSatisfying(ShadowFrameException.class, e -> {
+            assertThat(e.rejection().code().wire()).isEqualTo(code);
+            assertThat(e.rejection().clientToken()).isEqualTo("c");
+            assertThat(e.rejection().message()).contains(field);
+        });
+    }
+
+    @Test
+    void aShadowRequestOverTheLimitIsTooLarge() {
+        String big = "{\"type\":\"shadow_update\",\"thing\":\"t\",\"state\":{\"desired\":{\"x\":\""
+                + "y".repeat(Frames.MAX_SHADOW_REQUEST) + "\"}}}";
+        assertThatThrownBy(() -> new Frames(Frames.DEFAULT_MAX_BODY_BYTES).parseInbox(big))
+                .isInstanceOfSatisfying(ShadowFrameException.class,
+                        e -> assertThat(e.rejection().code()).isEqualTo(ErrorCode.TOO_LARGE));
+        assertThatThrownBy(() -> Frames.parseShadowHttp(ClientFrame.ShadowOp.UPDATE, "t", null, null, null, big))
+                .isInstanceOfSatisfying(ShadowFrameException.class,
+                        e -> assertThat(e.rejection().code()).isEqualTo(ErrorCode.TOO_LARGE));
+    }
+
     private static void assertCode(ThrowingSupplier<?> parse, ErrorCode code, String id) {
         assertThatThrownBy(parse::get).isInstanceOfSatisfying(ProtocolException.class, e -> {
             assertThat(e.code()).as(e.getMessage()).isEqualTo(code);

@@ -10,7 +10,9 @@ import java.util.List;
  * <p>Most entries are messages: {@code body} is the JSON the sender wrote, carried as validated, opaque UTF-8 bytes
  * from the gateway to the recipient's socket — never parsed on the way. The router also writes notices into a
  * sender's inbox, with {@code from} the user they concern and a JSON {@code body} of details: {@link Kind#RECEIPT}
- * ({@link Receipt}) and {@link Kind#UNDELIVERED} ({@link Undelivered}).
+ * ({@link Receipt}) and {@link Kind#UNDELIVERED} ({@link Undelivered}), and the shadow entries (docs/shadow.md): for those
+ * {@code from} is the shadow's owner, {@code fromDevice} the device that changed it, {@code to} the thing, and
+ * {@code body} the frame's JSON fields.
  *
  * <p>An entry's identity within an inbox is {@link #dedupKey()}: (kind, from, fromDevice, id).
  */
@@ -18,7 +20,13 @@ public record Entry(long seq, Kind kind, String id, String from, String fromDevi
                     boolean own, byte[] body) {
 
     public enum Kind {
-        MESSAGE(1), RECEIPT(2), UNDELIVERED(3);
+        MESSAGE(1), RECEIPT(2), UNDELIVERED(3),
+        /** A thing's delta after a shadow change (body: the frame's fields); collapsed per shadow. */
+        SHADOW_DELTA(4),
+        /** A shadow's previous and current document (body: the frame's fields); collapsed per shadow. */
+        SHADOW_DOCUMENTS(5),
+        /** A shadow entry a newer one of the same shadow and kind replaced: keeps its seq, has no content. */
+        SUPERSEDED(6);
 
         final int code;
 
@@ -51,6 +59,18 @@ public record Entry(long seq, Kind kind, String id, String from, String fromDevi
     public static Entry notice(Kind kind, String id, String about, long at, Object details) {
         return new Entry(0, kind, id, about, null, null, at, false, Json.writeBytes(details));
     }
+
+    /** A shadow entry of the owner's inbox; {@code id} is unique per shadow, kind and version. */
+    public static Entry shadow(Kind kind, String id, String owner, String device, String thing, long at, byte[] body) {
+        return new Entry(0, kind, id, owner, device, thing, at, false, body);
+    }
+
+    /** This entry replaced by a newer one of the same shadow: the same seq and identity, no content. */
+    public Entry superseded() {
+        return new Entry(seq, Kind.SUPERSEDED, id, from, fromDevice, to, sentAt, false, EMPTY_OBJECT);
+    }
+
+    private static final byte[] EMPTY_OBJECT = {'{', '}'};
 
     public Entry withSeq(long seq) {
         return new Entry(seq, kind, id, from, fromDevice, to, sentAt, own, body);

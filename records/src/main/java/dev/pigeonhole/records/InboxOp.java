@@ -57,6 +57,20 @@ public sealed interface InboxOp {
         }
     }
 
+    /**
+     * A request on the shadow ({@code thing}, {@code name}) of this user from its device {@code device}, made over
+     * connection or HTTP request {@code request} of delivery instance {@code instance}, which gets the answer as a
+     * {@link Push.ShadowAnswer}. {@code op}: 0 get, 1 update, 2 delete (docs/shadow.md); {@code state} the update's
+     * JSON ({@code {"desired":…,"reported":…}}), null otherwise. Reads go through the log too: a get sees every
+     * update applied before it.
+     */
+    record Shadow(String device, String instance, String request, int op, String thing, String name,
+                  String clientToken, Long version, byte[] state) implements InboxOp {
+        public static final int GET = 0;
+        public static final int UPDATE = 1;
+        public static final int DELETE = 2;
+    }
+
     static byte[] encode(InboxOp op) {
         if (op instanceof Append a) {
             RecordWriter w = RecordWriter.record(1, 80 + a.entry().body().length);
@@ -73,6 +87,10 @@ public sealed interface InboxOp {
             return RecordWriter.record(5, 24).string(r.device()).toByteArray();
         } else if (op instanceof Lease l) {
             return RecordWriter.record(7, 32).string(l.instance()).varLong(l.since()).toByteArray();
+        } else if (op instanceof Shadow s) {
+            return RecordWriter.record(8, 96 + (s.state() == null ? 0 : s.state().length)).string(s.device())
+                    .string(s.instance()).string(s.request()).u8(s.op()).string(s.thing()).string(s.name())
+                    .string(s.clientToken()).optLong(s.version()).block(s.state()).toByteArray();
         } else {
             Ack a = (Ack) op;
             return RecordWriter.record(6, 32).string(a.device()).varLong(a.seq()).bool(a.read())
@@ -92,6 +110,8 @@ public sealed interface InboxOp {
             case 5 -> new Remove(r.string());
             case 6 -> new Ack(r.string(), r.varLong(), r.bool(), r.varLong(), r.varLong());
             case 7 -> new Lease(r.string(), r.varLong());
+            case 8 -> new Shadow(r.string(), r.string(), r.string(), r.u8(), r.string(), r.string(), r.string(),
+                    r.optLong(), r.block());
             default -> throw new RecordFormatException("unknown inbox operation type " + type + " (written by a newer build?)");
         };
         if (op instanceof Lease l) {
@@ -115,6 +135,10 @@ public sealed interface InboxOp {
             return r.device();
         } else if (op instanceof Ack a) {
             return a.device();
+        } else if (op instanceof Shadow s) {
+            boolean valid = s.instance() != null && s.request() != null && s.thing() != null && s.name() != null
+                    && s.op() <= Shadow.DELETE && (s.op() != Shadow.UPDATE || s.state() != null);
+            return valid ? s.device() : null;
         }
         return null;
     }

@@ -34,6 +34,12 @@ public sealed interface Push {
         public enum Reason { DISPLACED, REMOVED, TOO_MANY_DEVICES }
     }
 
+    /**
+     * The answer to shadow request {@code request} of this instance ({@code InboxOp.Shadow}): the JSON text of a
+     * {@code shadow_accepted} or {@code shadow_rejected} frame.
+     */
+    record ShadowAnswer(String user, String request, String frame) implements Push {}
+
     static byte[] encode(Push push) {
         if (push instanceof NewEntry e) {
             RecordWriter w = RecordWriter.record(1, 96 + e.entry().body().length).string(e.user())
@@ -42,6 +48,9 @@ public sealed interface Push {
         } else if (push instanceof Head h) {
             return RecordWriter.record(2, 64).string(h.user()).varLong(h.epoch()).varLong(h.head())
                     .string(h.connection()).optLong(h.startsAt()).toByteArray();
+        } else if (push instanceof ShadowAnswer a) {
+            return RecordWriter.record(4, 64 + a.frame().length() * 3).string(a.user()).string(a.request())
+                    .string(a.frame()).toByteArray();
         } else {
             Close c = (Close) push;
             return RecordWriter.record(3, 64).string(c.user()).string(c.device()).string(c.connection())
@@ -70,6 +79,13 @@ public sealed interface Push {
                     throw new RecordFormatException("unknown close reason " + reason);
                 }
                 yield new Close(user, device, connection, Close.Reason.values()[reason]);
+            }
+            case 4 -> {
+                ShadowAnswer a = new ShadowAnswer(r.string(), r.string(), r.string());
+                if (a.request() == null || a.frame() == null) {
+                    throw new RecordFormatException("shadow answer without request or frame");
+                }
+                yield a;
             }
             default -> throw new RecordFormatException("unknown push type " + type + " (written by a newer build?)");
         };

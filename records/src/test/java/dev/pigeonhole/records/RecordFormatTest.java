@@ -34,6 +34,26 @@ class RecordFormatTest {
     }
 
     @Test
+    void shadowOperationsAnswersAndEntriesReadBackAsWritten() {
+        InboxOp.Shadow update = new InboxOp.Shadow("phone", "delivery-0", "r-1", InboxOp.Shadow.UPDATE, "thermostat", "",
+                "c-1", 7L, "{\"desired\":{\"t\":21}}".getBytes(StandardCharsets.UTF_8));
+        assertThat(InboxOp.decode(InboxOp.encode(update))).usingRecursiveComparison().isEqualTo(update);
+        InboxOp.Shadow get = new InboxOp.Shadow("phone", "delivery-0", "r-2", InboxOp.Shadow.GET, "thermostat", "config",
+                null, null, null);
+        assertThat(InboxOp.decode(InboxOp.encode(get))).usingRecursiveComparison().isEqualTo(get);
+        InboxOp.Shadow stateless = new InboxOp.Shadow("phone", "delivery-0", "r-3", InboxOp.Shadow.UPDATE, "t", "", null,
+                null, null);
+        assertThatThrownBy(() -> InboxOp.decode(InboxOp.encode(stateless))).isInstanceOf(RecordFormatException.class);
+        Push answer = new Push.ShadowAnswer("bob", "r-1", "{\"type\":\"shadow_accepted\"}");
+        assertThat(Push.decode(Push.encode(answer))).isEqualTo(answer);
+        Entry delta = Entry.shadow(Entry.Kind.SHADOW_DELTA, "delta:t/@3", "bob", "phone", "t", 5,
+                "{}".getBytes(StandardCharsets.UTF_8)).withSeq(9);
+        assertThat(Entry.decode(delta.encode())).isEqualTo(delta);
+        assertThat(Entry.decode(delta.superseded().encode())).extracting(Entry::kind, Entry::seq, Entry::id)
+                .containsExactly(Entry.Kind.SUPERSEDED, 9L, "delta:t/@3");
+    }
+
+    @Test
     void fieldsANewerWriterAppendedAreSkippedEvenInsideNestedStructures() {
         RecordWriter w = RecordWriter.record(1, 64);
         w.nested(inner -> {

@@ -12,11 +12,14 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /** Reads one user's inbox state from the local stores of the partition that owns the user. */
 final class InboxPages {
+    /** Superseded shadow entries one page holds at most, besides its {@code limit} of others. */
+    static final int MAX_SUPERSEDED = 4096;
+
     private InboxPages() {}
 
     /**
      * @param after  read entries after this seq; when null, after the device's acked cursor (no device: from 0)
-     * @param limit  at most this many entries
+     * @param limit  at most this many entries (superseded shadow entries not counted: at most {@link #MAX_SUPERSEDED})
      * @param maxBytes and entries of at most this many bytes in all (stored size), but always at least one: a
      *                 reader's memory follows the bytes it asked for, not the count times the largest body
      * @return null when {@code after} is null and the device is not registered yet: its connect has not been
@@ -45,13 +48,21 @@ final class InboxPages {
         // The processor writes the entry before the meta, so the range may hold entries past meta.head().
         try (KeyValueIterator<byte[], byte[]> it = inboxStore.range(InboxKeys.of(user, start + 1), InboxKeys.last(user))) {
             long bytes = 0;
-            while (it.hasNext() && entries.size() < limit) {
+            int superseded = 0;
+            while (it.hasNext() && entries.size() - superseded < limit) {
                 KeyValue<byte[], byte[]> kv = it.next();
-                if (!entries.isEmpty() && bytes + kv.value.length > maxBytes) {
-                    break;
-                }
-                bytes += kv.value.length;
                 Entry e = Entry.decode(kv.value);
+                if (e.kind() == Entry.Kind.SUPERSEDED) {
+                    // no content: a run of them becomes one gap frame, so they count toward neither limit
+                    if (superseded == MAX_SUPERSEDED) {
+                        break;
+                    }
+                    superseded++;
+                } else if (!entries.isEmpty() && bytes + kv.value.length > maxBytes) {
+                    break;
+                } else {
+                    bytes += kv.value.length;
+                }
                 entries.add(e);
                 head = Math.max(head, e.seq());
             }

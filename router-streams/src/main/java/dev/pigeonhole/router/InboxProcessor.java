@@ -19,6 +19,7 @@ final class InboxProcessor implements Processor<String, byte[], String, byte[]> 
     private Inboxes inboxes;
     private Sessions sessions;
     private Acks acks;
+    private Shadows shadows;
     private Leases leases;
     private Housekeeping housekeeping;
 
@@ -33,6 +34,7 @@ final class InboxProcessor implements Processor<String, byte[], String, byte[]> 
         this.inboxes = new Inboxes(context, settings.dedupRetention(), settings.retention(), metrics);
         this.sessions = new Sessions(inboxes, settings.maxDevicesPerUser(), metrics);
         this.acks = new Acks(inboxes);
+        this.shadows = new Shadows(context, inboxes, settings.shadowLimits(), metrics);
         this.leases = new Leases(settings.sessionExpiry().toMillis(), context.currentSystemTimeMs());
         this.housekeeping = new Housekeeping(settings.retention(), leases, settings.housekeepingBudget(),
                 settings.nanoClock());
@@ -71,6 +73,8 @@ final class InboxProcessor implements Processor<String, byte[], String, byte[]> 
             sessions.remove(user, r, ts, out);
         } else if (op instanceof InboxOp.Ack a) {
             acks.apply(user, a, ts, out);
+        } else if (op instanceof InboxOp.Shadow s) {
+            shadows.apply(user, s, ts, out);
         }
     }
 }

@@ -66,6 +66,29 @@ final class Inboxes {
         return true;
     }
 
+    /** The seq of the user's newest entry (0 for none). */
+    long head(String user) {
+        InboxMeta m = meta.get(user);
+        return m == null ? 0 : m.head();
+    }
+
+    /** Whether {@code device} of {@code user} made a shadow update with {@code clientToken} within the dedup retention. */
+    boolean seenShadowRequest(String user, String device, String clientToken, long timestamp) {
+        try (WindowStoreIterator<Long> it = seen.fetch(shadowKey(user, device, clientToken),
+                Math.max(0, timestamp - dedupWindow), timestamp + dedupWindow)) {
+            return it.hasNext();
+        }
+    }
+
+    void rememberShadowRequest(String user, String device, String clientToken, long version, long timestamp) {
+        seen.put(shadowKey(user, device, clientToken), version, timestamp);
+    }
+
+    private static String shadowKey(String user, String device, String clientToken) {
+        // kind 0 is no entry kind: these keys never meet an entry's dedup key
+        return user + "\u0000" + "0\u0000shadow\u0000" + device + '\u0000' + clientToken;
+    }
+
     Entry entry(String user, long seq) {
         byte[] bytes = entries.get(InboxKeys.of(user, seq));
         return bytes == null ? null : Entry.decode(bytes);

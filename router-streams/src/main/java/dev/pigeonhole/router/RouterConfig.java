@@ -108,6 +108,19 @@ public interface RouterConfig {
     @WithDefault("PT30M")
     Duration sessionExpiry();
 
+    /** Device shadows (docs/shadow.md). */
+    ShadowConfig shadow();
+
+    interface ShadowConfig {
+        /** The most JSON bytes of a shadow's {@code desired} and {@code reported} together, after a merge. */
+        @WithDefault("8192")
+        int maxBytes();
+
+        /** The deepest object nesting below {@code desired} or {@code reported} an update may have. */
+        @WithDefault("6")
+        int maxDepth();
+    }
+
     /** The largest page the read API returns. */
     @WithDefault("1000")
     int maxPage();

@@ -11,8 +11,10 @@ public final class RouterMetrics {
     private final Counter notices;
     private final Counter deadLetters;
     private final Counter devicesRefused;
+    private final MeterRegistry registry;
 
     public RouterMetrics(MeterRegistry registry) {
+        this.registry = registry;
         this.appended = Counter.builder("pigeonhole.router.appends")
                 .description("Entries appended to inboxes (message copies and notices)").register(registry);
         this.duplicates = Counter.builder("pigeonhole.router.duplicates")
@@ -49,5 +51,11 @@ public final class RouterMetrics {
 
     void deviceRefused() {
         devicesRefused.increment();
+    }
+
+    /** A shadow request answered: {@code op} get/update/delete, {@code outcome} accepted or the rejection's code. */
+    void shadow(String op, String outcome) {
+        Counter.builder("pigeonhole.router.shadow.requests").description("Device shadow requests applied, by outcome")
+                .tag("op", op).tag("outcome", outcome).register(registry).increment();
     }
 }

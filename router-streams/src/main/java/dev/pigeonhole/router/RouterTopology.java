@@ -15,9 +15,9 @@ import org.apache.kafka.streams.state.Stores;
  * The router's whole topology, built in one place: one source, one processor, three sinks.
  *
  * <pre>
- * pigeonhole-inbox-ops (by user) ─▶ inbox [inbox, inbox-meta, dedup] ─┬─▶ pigeonhole-push (by delivery instance)
- *                                                                    ├─▶ pigeonhole-router-outbox (by user: notices)
- *                                                                    └─▶ pigeonhole-dead-letters (unreadable records)
+ * pigeonhole-inbox-ops (by user) ─▶ inbox [inbox, inbox-meta, shadows, dedup] ─┬─▶ pigeonhole-push (by delivery instance)
+ *                                                                             ├─▶ pigeonhole-router-outbox (by user: notices)
+ *                                                                             └─▶ pigeonhole-dead-letters (unreadable records)
  * </pre>
  *
  * Everything that changes an inbox is an operation in one partition of one topic, applied in offset order, so a
@@ -31,6 +31,7 @@ public final class RouterTopology {
     public static final String DEDUP_STORE = "dedup";
     public static final String INBOX_STORE = "inbox";
     public static final String META_STORE = "inbox-meta";
+    public static final String SHADOW_STORE = "shadows";
     static final String SOURCE = "inbox-ops-source";
     static final String PROCESSOR = "inbox";
     static final String PUSH_SINK = "push-sink";
@@ -39,7 +40,14 @@ public final class RouterTopology {
 
     /** What the topology needs to know from the deployment. */
     public record Settings(Duration dedupRetention, Duration sessionExpiry, Retention retention,
-                           Duration housekeepingBudget, LongSupplier nanoClock, int maxDevicesPerUser) {
+                           Duration housekeepingBudget, LongSupplier nanoClock, int maxDevicesPerUser,
+                           Shadows.Limits shadowLimits) {
+        public Settings(Duration dedupRetention, Duration sessionExpiry, Retention retention,
+                        Duration housekeepingBudget, LongSupplier nanoClock, int maxDevicesPerUser) {
+            this(dedupRetention, sessionExpiry, retention, housekeepingBudget, nanoClock, maxDevicesPerUser,
+                    Shadows.Limits.DEFAULT);
+        }
+
         public Settings {
             if (maxDevicesPerUser < 1) {
                 throw new IllegalArgumentException("pigeonhole.router.max-devices-per-user must be at least 1");
@@ -59,6 +67,8 @@ public final class RouterTopology {
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(META_STORE),
                 Serdes.String(), Serdes.serdeFrom((t, m) -> m == null ? null : m.encode(),
                         (t, b) -> b == null ? null : InboxMeta.decode(b))).withCachingEnabled(), PROCESSOR);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SHADOW_STORE),
+                Serdes.String(), Serdes.ByteArray()), PROCESSOR);
         topology.addStateStore(Stores.windowStoreBuilder(
                 Stores.persistentWindowStore(DEDUP_STORE, settings.dedupRetention(), Duration.ofMillis(1), false),
                 Serdes.String(), Serdes.Long()), PROCESSOR);

@@ -14,7 +14,8 @@ public class TopologyProducer {
         return RouterTopology.build(new RouterTopology.Settings(config.dedupRetention(), config.sessionExpiry(),
                         new Retention(r.maxAge(), r.maxEntries(), r.ackedMaxAge(), r.checkInterval(), r.maxPerCheck(),
                                 r.inboxesPerCheck()),
-                        r.checkBudget(), System::nanoTime, config.maxDevicesPerUser()),
+                        r.checkBudget(), System::nanoTime, config.maxDevicesPerUser(),
+                        new Shadows.Limits(config.shadow().maxBytes(), config.shadow().maxDepth())),
                 new RouterMetrics(registry));
     }
 }

@@ -112,6 +112,32 @@ class RateLimitIT {
     }
 
     @Test
+    void shadowRequestsSpendTheUsersSendBudget() {
+        int accepted = 0;
+        List<ServerFrame.ShadowRejected> limited = new ArrayList<>();
+        try (TestInbox app = new TestInbox(pigeonhole.ws(""), "rl-shadow", "phone", "", true)) {
+            app.awaitCaughtUp(WAIT);
+            for (int i = 0; i < N; i++) {
+                app.sendRaw("{\"type\":\"shadow_update\",\"thing\":\"lamp\",\"clientToken\":\"s-" + i
+                        + "\",\"state\":{\"desired\":{\"n\":" + i + "}}}");
+            }
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (accepted + limited.size() < N && System.nanoTime() < deadline) {
+                ServiceProcess.sleep(20);
+                accepted = (int) app.frames().stream().filter(f -> f instanceof ServerFrame.ShadowAccepted).count();
+                limited = app.frames().stream().filter(f -> f instanceof ServerFrame.ShadowRejected)
+                        .map(f -> (ServerFrame.ShadowRejected) f).toList();
+            }
+        }
+        assertThat(accepted + limited.size()).as("every request answered").isEqualTo(N);
+        assertThat(limited).as("over the user's burst of 30").isNotEmpty().allSatisfy(r -> {
+            assertThat(r.code()).isEqualTo(ErrorCode.RATE_LIMITED);
+            assertThat(r.retryAfterMs()).isPositive();
+        });
+        assertThat(accepted).isGreaterThanOrEqualTo(30);
+    }
+
+    @Test
     void theSdkWaitsOutRateLimitsAndKeepsItsOrder() throws Exception {
         int n = 60; // three times the per-connection burst: ~8 s at 5/s
         Recorder received = new Recorder();

@@ -30,9 +30,14 @@ final class ClientMixin {
     Duration pingInterval;
 
     PigeonholeClient start(Listener listener) {
+        return start(listener, false);
+    }
+
+    /** @param history on this device's very first connection, read the whole retained inbox (see ClientOptions) */
+    PigeonholeClient start(Listener listener, boolean history) {
         Path dir = dataDir != null ? dataDir : Path.of(System.getProperty("user.home"), ".pigeonhole", user + "-" + device);
         return PigeonholeClient.start(ClientOptions.builder(server, user, device).dataDir(dir).pingInterval(pingInterval)
                 .backoff(Duration.ofMillis(250), Duration.ofSeconds(5)).token(token == null || token.isBlank() ? null : token)
-                .build(), listener);
+                .history(history).build(), listener);
     }
 }

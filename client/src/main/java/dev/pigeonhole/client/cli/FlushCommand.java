@@ -7,9 +7,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Sends what the outbox holds from earlier runs and waits until it is empty. */
-@Command(name = "flush", mixinStandardHelpOptions = true, description = "Send the queued messages of earlier runs.",
-        footer = "Exit codes: 0 outbox empty, 2 some rejected, 3 some still queued.")
+/** Sends what the outbox holds from earlier runs (messages and shadow updates) and waits until it is empty. */
+@Command(name = "flush", mixinStandardHelpOptions = true,
+        description = "Send the queued messages and shadow updates of earlier runs.",
+        footer = "Exit codes: 0 outbox empty, 2 some messages rejected, 3 some still queued. (A shadow update of an"
+                + " earlier run that the server rejects is dropped; see shadow get.)")
 final class FlushCommand implements Callable<Integer> {
     @Mixin
     ClientMixin client;
@@ -20,8 +22,17 @@ final class FlushCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (PigeonholeClient c = client.start(new PrintSettled())) {
-            System.out.println("queued in outbox: " + c.pending().size());
-            return Waiting.settle(c, c.pending(), wait);
+            System.out.println("queued in outbox: " + c.pending().size()
+                    + (c.pendingShadowUpdates() > 0 ? " (and " + c.pendingShadowUpdates() + " shadow updates)" : ""));
+            long deadline = System.nanoTime() + wait.toNanos();
+            int messages = Waiting.settle(c, c.pending(), wait);
+            while (c.pendingShadowUpdates() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            if (messages == PigeonholeCli.OK && c.pendingShadowUpdates() > 0) {
+                return PigeonholeCli.STILL_QUEUED;
+            }
+            return messages;
         }
     }
 }

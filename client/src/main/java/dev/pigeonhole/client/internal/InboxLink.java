@@ -3,6 +3,7 @@ package dev.pigeonhole.client.internal;
 import dev.pigeonhole.client.ConnectionState;
 import dev.pigeonhole.client.IncomingMessage;
 import dev.pigeonhole.client.Listener;
+import dev.pigeonhole.client.ShadowDocument;
 import dev.pigeonhole.protocol.CloseCode;
 import dev.pigeonhole.protocol.ErrorCode;
 import dev.pigeonhole.protocol.ServerFrame;
@@ -18,10 +19,13 @@ import java.util.concurrent.Executor;
 /**
  * The inbox socket: always up while the client runs. Hands entries to the listener in seq order at most once —
  * the position is stored before the listener sees an entry — and acknowledges them after the listener returned,
- * in batches. Resumes after the last entry handed over, with the epoch it belongs to.
+ * in batches. Resumes after the last entry handed over, with the epoch it belongs to. Also carries the shadow
+ * requests ({@link ShadowRequests}) and their answers.
  */
 public final class InboxLink extends Link {
     private static final Duration ACK_DELAY = Duration.ofMillis(100);
+    /** The gap reason for shadow entries replaced by a newer one of the same shadow (docs/shadow.md). */
+    static final String SUPERSEDED = "superseded";
 
     private final URI base;
     private final String identityQuery;
@@ -33,6 +37,7 @@ public final class InboxLink extends Link {
     private final CursorStore cursors;
     private final Executor callbacks;
     private final Listener listener;
+    private final ShadowRequests shadows;
     /** Highest seq handed to the callback thread; the next connection resumes after it. */
     private long handedOver;
     private long epoch;
@@ -44,7 +49,7 @@ public final class InboxLink extends Link {
 
     public InboxLink(HttpClient http, Executor loop, Timers timers, Duration connectTimeout, Duration pingInterval,
                      Backoff backoff, URI base, String user, String device, String token, int window, boolean history, int newest,
-                     CursorStore cursors, Executor callbacks, Listener listener) {
+                     CursorStore cursors, Executor callbacks, Listener listener, ShadowRequests shadows) {
         super(http, loop, timers, connectTimeout, pingInterval, backoff);
         this.base = base;
         this.token = token;
@@ -55,6 +60,7 @@ public final class InboxLink extends Link {
         this.cursors = cursors;
         this.callbacks = callbacks;
         this.listener = listener;
+        this.shadows = shadows;
         Cursor start = cursors.load();
         this.handedOver = start.seq();
         this.epoch = start.epoch();
@@ -78,6 +84,7 @@ public final class InboxLink extends Link {
     public void close() {
         flushAcks();
         stop();
+        shadows.close();
         report(ConnectionState.CLOSED);
     }
 
@@ -104,6 +111,21 @@ public final class InboxLink extends Link {
     void onUp() {
         report(ConnectionState.ONLINE);
         flushAcks();
+        shadows.up(text -> {
+            if (!isUp()) {
+                return false;
+            }
+            sendText(text);
+            return true;
+        });
+    }
+
+    @Override
+    void onUnknown(String text) {
+        ShadowRequests.Answer a = ShadowRequests.Answer.ofUnknown(text);
+        if (a != null) {
+            shadows.answer(a);
+        }
     }
 
     @Override
@@ -132,11 +154,18 @@ public final class InboxLink extends Link {
             callbacks.execute(() -> {
                 cursors.save(position);
                 try {
-                    listener.onGap(g.from(), g.to(), g.reason());
+                    if (!SUPERSEDED.equals(g.reason())) {
+                        // superseded shadow entries were replaced by a newer one of the same shadow: nothing is lost
+                        listener.onGap(g.from(), g.to(), g.reason());
+                    }
                 } finally {
                     timers.schedule(() -> processed(g.to()), Duration.ZERO);
                 }
             });
+        } else if (frame instanceof ServerFrame.ShadowAccepted a) {
+            shadows.answer(ShadowRequests.Answer.of(a));
+        } else if (frame instanceof ServerFrame.ShadowRejected r) {
+            shadows.answer(ShadowRequests.Answer.of(r));
         } else if (frame instanceof ServerFrame.Backlog b) {
             callbacks.execute(() -> listener.onBacklog(b));
         } else if (frame instanceof ServerFrame.Error e && fetching != null
@@ -181,6 +210,7 @@ public final class InboxLink extends Link {
     @Override
     void onDown(int code, String reason) {
         cancelAckTimer();
+        shadows.down();
         if (fetching != null) {
             fetching.completeExceptionally(new IllegalStateException("the inbox connection closed (" + code + ")"));
             fetching = null;
@@ -196,6 +226,7 @@ public final class InboxLink extends Link {
                 listener.onResync();
             });
         } else if (!CloseCode.reconnectAllowed(code)) {
+            shadows.fail(new IllegalStateException("the server refused the inbox connection (" + code + "): " + reason));
             report(ConnectionState.OFFLINE);
             callbacks.execute(() -> listener.onRefused(code, reason));
             return;
@@ -212,7 +243,25 @@ public final class InboxLink extends Link {
             listener.onReceipt(r);
         } else if (entry instanceof ServerFrame.Undelivered u) {
             listener.onUndelivered(u);
+        } else if (entry instanceof ServerFrame.ShadowDelta d) {
+            listener.onShadowDelta(new dev.pigeonhole.client.ShadowDelta(d.seq(), d.thing(), nameOf(d.name()),
+                    d.version(), jsonOrEmpty(d.state()), jsonOrEmpty(d.metadata()), d.clientToken(), d.at()));
+        } else if (entry instanceof ServerFrame.ShadowDocuments d) {
+            listener.onShadowDocuments(new dev.pigeonhole.client.ShadowDocuments(d.seq(), d.thing(), nameOf(d.name()),
+                    d.by(), document(d.previous()), document(d.current()), d.at()));
         }
+    }
+
+    private static String nameOf(String name) {
+        return name == null ? "" : name;
+    }
+
+    private static String jsonOrEmpty(com.fasterxml.jackson.databind.JsonNode node) {
+        return node == null || node.isNull() || node.isMissingNode() ? "{}" : dev.pigeonhole.protocol.Json.write(node);
+    }
+
+    private static ShadowDocument document(com.fasterxml.jackson.databind.JsonNode node) {
+        return node == null || !node.isObject() ? null : ShadowDocument.parse(dev.pigeonhole.protocol.Json.write(node));
     }
 
     /** Sends a read marker: the user has seen everything up to {@code seq}. Dropped while offline (it is advisory). */

@@ -57,6 +57,9 @@ abstract class Link {
 
     abstract void onFrame(ServerFrame frame);
 
+    /** A text frame the protocol library does not know (or could not decode). */
+    void onUnknown(String text) {}
+
     /** The connection is gone ({@code code}: WebSocket close code, {@link #FAILED} or {@link #SILENT}). */
     abstract void onDown(int code, String reason);
 
@@ -93,6 +96,15 @@ abstract class Link {
                 loop.execute(() -> {
                     if (gen == generation && ws != null) {
                         Link.this.onFrame(frame);
+                    }
+                });
+            }
+
+            @Override
+            public void onUnknown(String text) {
+                loop.execute(() -> {
+                    if (gen == generation && ws != null) {
+                        Link.this.onUnknown(text);
                     }
                 });
             }

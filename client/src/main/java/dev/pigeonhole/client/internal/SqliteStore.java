@@ -17,11 +17,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Outbox and cursor in one SQLite database in the data directory ({@code pigeonhole.db}), in WAL mode with
+ * Outbox, shadow updates and cursor in one SQLite database in the data directory ({@code pigeonhole.db}), in WAL mode with
  * {@code synchronous=FULL}: a message is on disk when {@link #add} returns, so it survives a killed process and a
  * power loss. A lock file keeps a second client from using the same directory.
  */
-public final class SqliteStore implements Outbox, CursorStore {
+public final class SqliteStore implements Outbox, CursorStore, ShadowOutbox {
     private final Connection db;
     private final FileChannel lockChannel;
     private final FileLock lock;
@@ -50,6 +50,11 @@ public final class SqliteStore implements Outbox, CursorStore {
                         + " id TEXT NOT NULL UNIQUE, recipient TEXT NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL)");
                 s.execute("CREATE TABLE IF NOT EXISTS cursor (k INTEGER PRIMARY KEY CHECK (k = 0),"
                         + " seq INTEGER NOT NULL, epoch INTEGER NOT NULL)");
+                s.execute("CREATE TABLE IF NOT EXISTS shadow_outbox (position INTEGER PRIMARY KEY AUTOINCREMENT,"
+                        + " thing TEXT NOT NULL, name TEXT NOT NULL, section TEXT NOT NULL, patch TEXT NOT NULL,"
+                        + " version INTEGER, client_token TEXT NOT NULL, created_at INTEGER NOT NULL,"
+                        + " sent INTEGER NOT NULL DEFAULT 0)");
+                s.execute("CREATE INDEX IF NOT EXISTS shadow_outbox_key ON shadow_outbox (thing, name, section, position)");
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -127,6 +132,123 @@ public final class SqliteStore implements Outbox, CursorStore {
         } catch (SQLException e) {
             throw new IllegalStateException("cannot remove accepted messages", e);
         }
+    }
+
+    private static final String SHADOW_COLUMNS =
+            "position, thing, name, section, patch, version, client_token, created_at, sent";
+
+    /** Reads the newest row of the key and inserts or merges in one transaction. */
+    @Override
+    public synchronized ShadowUpdate queueShadowUpdate(String thing, String name, String section, String patch,
+                                                       Long version, long createdAt, String clientToken) {
+        try {
+            db.setAutoCommit(false);
+            try {
+                ShadowUpdate last;
+                try (PreparedStatement q = db.prepareStatement("SELECT " + SHADOW_COLUMNS + " FROM shadow_outbox"
+                        + " WHERE thing = ? AND name = ? AND section = ? ORDER BY position DESC LIMIT 1")) {
+                    q.setString(1, thing);
+                    q.setString(2, name);
+                    q.setString(3, section);
+                    try (ResultSet rs = q.executeQuery()) {
+                        last = rs.next() ? shadowRow(rs) : null;
+                    }
+                }
+                var merged = ShadowOutbox.coalesceInto(last, patch, version);
+                ShadowUpdate row;
+                if (merged.isPresent()) {
+                    try (PreparedStatement u = db.prepareStatement(
+                            "UPDATE shadow_outbox SET patch = ?, client_token = ? WHERE position = ?")) {
+                        u.setString(1, merged.get());
+                        u.setString(2, clientToken);
+                        u.setLong(3, last.position());
+                        u.executeUpdate();
+                    }
+                    row = new ShadowUpdate(last.position(), thing, name, section, merged.get(), null, clientToken,
+                            last.createdAt(), false);
+                } else {
+                    try (PreparedStatement i = db.prepareStatement("INSERT INTO shadow_outbox"
+                            + " (thing, name, section, patch, version, client_token, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            Statement.RETURN_GENERATED_KEYS)) {
+                        i.setString(1, thing);
+                        i.setString(2, name);
+                        i.setString(3, section);
+                        i.setString(4, patch);
+                        if (version == null) {
+                            i.setNull(5, java.sql.Types.INTEGER);
+                        } else {
+                            i.setLong(5, version);
+                        }
+                        i.setString(6, clientToken);
+                        i.setLong(7, createdAt);
+                        i.executeUpdate();
+                        try (ResultSet keys = i.getGeneratedKeys()) {
+                            keys.next();
+                            row = new ShadowUpdate(keys.getLong(1), thing, name, section, patch, version, clientToken,
+                                    createdAt, false);
+                        }
+                    }
+                }
+                db.commit();
+                return row;
+            } catch (SQLException | RuntimeException e) {
+                db.rollback();
+                throw e;
+            } finally {
+                db.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot store the shadow update of " + thing, e);
+        }
+    }
+
+    @Override
+    public synchronized List<ShadowUpdate> pendingShadowUpdates() {
+        List<ShadowUpdate> out = new ArrayList<>();
+        try (Statement s = db.createStatement();
+             ResultSet rs = s.executeQuery("SELECT " + SHADOW_COLUMNS + " FROM shadow_outbox ORDER BY position")) {
+            while (rs.next()) {
+                out.add(shadowRow(rs));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the shadow updates", e);
+        }
+    }
+
+    @Override
+    public synchronized ShadowUpdate claimShadowUpdate(long position) {
+        try {
+            try (PreparedStatement u = db.prepareStatement("UPDATE shadow_outbox SET sent = 1 WHERE position = ? AND sent = 0")) {
+                u.setLong(1, position);
+                u.executeUpdate();
+            }
+            try (PreparedStatement q = db.prepareStatement("SELECT " + SHADOW_COLUMNS + " FROM shadow_outbox WHERE position = ?")) {
+                q.setLong(1, position);
+                try (ResultSet rs = q.executeQuery()) {
+                    return rs.next() ? shadowRow(rs) : null;
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot mark shadow update " + position + " sent", e);
+        }
+    }
+
+    @Override
+    public synchronized void removeShadowUpdate(long position) {
+        try (PreparedStatement d = db.prepareStatement("DELETE FROM shadow_outbox WHERE position = ?")) {
+            d.setLong(1, position);
+            d.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot remove shadow update " + position, e);
+        }
+    }
+
+    private static ShadowUpdate shadowRow(ResultSet rs) throws SQLException {
+        long version = rs.getLong(6);
+        Long v = rs.wasNull() ? null : version;
+        return new ShadowUpdate(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), v,
+                rs.getString(7), rs.getLong(8), rs.getInt(9) != 0);
     }
 
     @Override

@@ -1,0 +1,18 @@
+package dev.pigeonhole.client.internal;
+
+class MemoryShadowOutboxTest extends ShadowOutboxContractTest {
+    @Override
+    protected ShadowOutbox open() {
+        return new MemoryStore();
+    }
+
+    @Override
+    protected ShadowOutbox reopen() {
+        return null;
+    }
+
+    @Override
+    protected void close(ShadowOutbox store) {
+        ((MemoryStore) store).close();
+    }
+}
