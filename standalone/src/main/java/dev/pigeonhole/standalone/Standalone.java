@@ -130,6 +130,7 @@ public class Standalone implements Callable<Integer> {
             System.out.println("  http:    POST " + http + "/v1/messages?user=alice&device=phone");
             System.out.println("  groups:  POST " + http + "/v1/groups?user=alice&device=phone   devices: GET "
                     + http + "/v1/devices?user=bob&device=laptop");
+            System.out.println("  shadows: GET  " + http + "/v1/things/thermostat/shadow?user=alice&device=phone");
             System.out.println("  tokens:  POST " + http + "/dev/tokens?user=alice&device=phone"
                     + "   (or ./pigeonhole token --user alice --device phone)");
             String managementHost = System.getProperty("quarkus.management.host");
