@@ -2,20 +2,31 @@ package dev.pigeonhole.client;
 
 /**
  * Receives what happens to a {@link PigeonholeClient}. All methods are called on one thread owned by the client,
- * one at a time, in order; they default to doing nothing. Do not block them for long: incoming messages wait.
+ * one at a time, in order; they default to doing nothing. Do not block them for long: incoming messages wait (they
+ * are stored meanwhile, see below).
+ *
+ * <p><b>Inbox entries are delivered at least once, with a stable seq.</b> The entry methods ({@link #onMessage},
+ * {@link #onReceipt}, {@link #onUndelivered}, {@link #onShadowDelta}, {@link #onShadowDocuments}, {@link #onGap}) are
+ * fed from the client's local message store, in the order received (seq order within one inbox history). The client
+ * writes every entry to that store before the server is told to move on; an entry counts as delivered only once the
+ * method returned (or threw: that is logged and counts as delivered too), and only delivered entries are acknowledged
+ * to the server. If the process dies inside a call, the same entry — same seq, same content — is handed over again
+ * on the next start with the same data directory, before anything newer. So an application that must not lose an
+ * entry processes it inside the call; one that must not process it twice keeps the last seq it finished (within one
+ * inbox history: see {@link #onResync}) and skips what is not above it. Without a data directory the store is in
+ * memory and an entry whose call did not finish is gone with the process (as is everything else).
  */
 public interface Listener {
 
     /**
-     * The next inbox entry, in seq order, at most once per seq — also across reconnects and restarts: the client
-     * records the position before this call. The entry is acknowledged to the server after this returns; if the
-     * process dies during the call, the entry is not offered again (it stays on the server until acknowledged).
+     * The next inbox entry, in seq order — at least once (see above): if the process dies during the call, this entry
+     * is handed over again on the next start. Acknowledged to the server after this returns.
      */
     default void onMessage(IncomingMessage message) {}
 
     /**
      * Messages this user sent were delivered to, or read by, {@code receipt.by()}: one call per receipt entry of the
-     * inbox, in seq order with the messages (like them, at most once).
+     * inbox, in seq order with the messages (like them, at least once).
      */
     default void onReceipt(dev.pigeonhole.protocol.ServerFrame.Receipt receipt) {}
 
@@ -24,8 +35,8 @@ public interface Listener {
 
     /**
      * A shadow's work order ({@code shadow_delta}, docs/shadow.md): what its {@code desired} asks that
-     * {@code reported} does not show yet. An inbox entry like a message: in seq order, at most once, acknowledged after
-     * this returns. Every device of the user receives the deltas of all the user's things: a thing handles those with
+     * {@code reported} does not show yet. An inbox entry like a message: in seq order, at least once, acknowledged
+     * after this returns. Every device of the user receives the deltas of all the user's things: a thing handles those with
      * {@code delta.thing()} equal to its device id. While it was away, only the latest delta of each shadow waits.
      */
     default void onShadowDelta(ShadowDelta delta) {}
@@ -61,7 +72,8 @@ public interface Listener {
 
     /**
      * The server's inbox was rebuilt without its history (a new epoch): the client dropped its position and will
-     * offer the inbox again from seq 1.
+     * offer the inbox again from seq 1. Entries of the old history that were stored and not yet delivered are still
+     * handed over (before this call); seqs start over after it.
      */
     default void onResync() {}
 

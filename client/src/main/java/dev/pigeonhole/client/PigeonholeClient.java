@@ -3,8 +3,9 @@ package dev.pigeonhole.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.pigeonhole.client.internal.Backoff;
-import dev.pigeonhole.client.internal.CursorStore;
 import dev.pigeonhole.client.internal.InboxLink;
+import dev.pigeonhole.client.internal.InboxRow;
+import dev.pigeonhole.client.internal.InboxStore;
 import dev.pigeonhole.client.internal.LoopTimers;
 import dev.pigeonhole.client.internal.MemoryStore;
 import dev.pigeonhole.client.internal.Outbox;
@@ -28,6 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -40,7 +42,13 @@ import java.util.concurrent.TimeUnit;
  * is stored once however often it is resent.
  *
  * <p>Receiving: the inbox connection stays up (reconnecting with jittered backoff, declaring a silent connection
- * dead after two ping intervals); entries reach the {@link Listener} in order, at most once each.
+ * dead after two ping intervals). Every entry received is written to the local message store (the same SQLite
+ * database as the outbox; memory without a data directory) in one transaction with the position the next connection
+ * resumes after, so nothing received is lost to the application: it is readable with {@link #history},
+ * {@link #unshown} and {@link #unreadCount}, offline too. The {@link Listener} is fed from that store, in order and
+ * <em>at least once</em>: an entry counts as delivered only after the listener returned; one whose listener call
+ * did not finish (the process died) is handed over again on the next start, with the same seq, before anything
+ * newer. Only delivered entries are acknowledged to the server.
  *
  * <p>Device shadows: {@link #shadow(String)} reads and updates the desired/reported state of the user's things;
  * updates wait in the outbox while offline, like messages (see {@link Shadow}).
@@ -51,6 +59,7 @@ public final class PigeonholeClient implements AutoCloseable {
     private final ClientOptions options;
     private final Listener listener;
     private final Outbox outbox;
+    private final InboxStore inboxStore;
     private final AutoCloseable storage;
     private final ScheduledExecutorService loop;
     private final ExecutorService callbacks;
@@ -62,28 +71,34 @@ public final class PigeonholeClient implements AutoCloseable {
     private final Map<String, Outgoing> outgoing = new ConcurrentHashMap<>();
     private final java.util.concurrent.Executor onListenerThread;
     private volatile boolean closed;
+    private volatile boolean storeClosed;
     private volatile Thread listenerThread;
 
     private PigeonholeClient(ClientOptions options, Listener listener) {
         this.options = options;
         this.listener = listener;
-        CursorStore cursors;
         ShadowOutbox shadowOutbox;
         if (options.dataDir() != null) {
             SqliteStore store = new SqliteStore(options.dataDir());
             outbox = store;
-            cursors = store;
+            inboxStore = store;
             shadowOutbox = store;
             storage = store;
         } else {
             MemoryStore store = new MemoryStore();
             outbox = store;
-            cursors = store;
+            inboxStore = store;
             shadowOutbox = store;
             storage = store;
         }
         String name = options.user() + "/" + options.device();
-        loop = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "pigeonhole-client " + name));
+        ScheduledThreadPoolExecutor loopExecutor = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "pigeonhole-client " + name));
+        // Timers still pending at close (send idle, acks, resends, reconnects) are dropped, not waited for: close()
+        // runs the links' own shutdown first, and a pending timer must not hold the process up.
+        loopExecutor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        loopExecutor.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
+        loopExecutor.setRemoveOnCancelPolicy(true);
+        loop = loopExecutor;
         callbacks = Executors.newSingleThreadExecutor(r -> listenerThread = daemon(r, "pigeonhole-listener " + name));
         LoopTimers timers = new LoopTimers(loop);
         // Socket callbacks may arrive after close(): drop them instead of failing the JDK's threads.
@@ -114,7 +129,7 @@ public final class PigeonholeClient implements AutoCloseable {
         // anywhere, listener methods included.
         shadows = new ShadowRequests(shadowOutbox, timers, onLoop, task -> CompletableFuture.runAsync(task));
         inbox = new InboxLink(http, onLoop, timers, options.connectTimeout(), options.pingInterval(), backoff(),
-                options.server(), options.user(), options.device(), options.token(), options.window(), options.history(), options.newest(), cursors,
+                options.server(), options.user(), options.device(), options.token(), options.window(), options.history(), options.newest(), inboxStore,
                 onListenerThread, listener, shadows);
         sendLink = new SendLink(http, onLoop, timers, options.connectTimeout(), options.pingInterval(), backoff(),
                 options.server(), options.user(), options.device(), options.token(), outbox, new Results(),
@@ -184,10 +199,71 @@ public final class PigeonholeClient implements AutoCloseable {
 
     /**
      * Tells the server the user has seen every inbox entry up to {@code seq} (cumulative): the senders get a
-     * {@code read} receipt. Advisory: dropped when the inbox is not connected.
+     * {@code read} receipt. Advisory: dropped when the inbox is not connected. Locally it also moves the read marker
+     * {@link #unreadCount} counts from, online or not.
      */
     public void markRead(long seq) {
+        open();
+        inboxStore.mark(InboxStore.READ, inboxStore.lastIdAtOrBelow(seq));
         loop.execute(() -> inbox.markRead(seq));
+    }
+
+    /**
+     * The newest {@code limit} entries of the local message store, oldest first: everything received (messages,
+     * receipts, undelivered, shadow entries, gaps), whether or not the listener has seen it yet. Reads the local store
+     * only: works offline.
+     */
+    public List<InboxEntry> history(int limit) {
+        open();
+        return entries(inboxStore.newest(requirePositive(limit)));
+    }
+
+    /**
+     * Up to {@code limit} stored entries that {@code consumer} has not been shown yet ({@link #markShown}), oldest
+     * first. A consumer is any name the application picks for one view (a chat window, a notification badge); its
+     * marker is kept in the local store across restarts. Entries are stored before the listener sees them, so this
+     * may list entries the listener gets a moment later.
+     */
+    public List<InboxEntry> unshown(String consumer, int limit) {
+        open();
+        return entries(inboxStore.after(inboxStore.marker(InboxStore.SHOWN + requireName(consumer)), requirePositive(limit)));
+    }
+
+    /** {@code consumer} has been shown every stored entry up to {@link InboxEntry#id()} {@code entryId} (never moves back). */
+    public void markShown(String consumer, long entryId) {
+        open();
+        inboxStore.mark(InboxStore.SHOWN + requireName(consumer), entryId);
+    }
+
+    /** Messages from other users in the local store after the read marker ({@link #markRead}). Works offline. */
+    public int unreadCount() {
+        open();
+        return inboxStore.messagesFromOthersAfter(inboxStore.marker(InboxStore.READ));
+    }
+
+    /** The store stays readable while close() lets the listener finish (a listener may read it). */
+    private void open() {
+        if (storeClosed) {
+            throw new IllegalStateException("client closed");
+        }
+    }
+
+    private static int requirePositive(int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1");
+        }
+        return limit;
+    }
+
+    private static String requireName(String consumer) {
+        if (consumer == null || consumer.isEmpty()) {
+            throw new IllegalArgumentException("consumer must be a non-empty name");
+        }
+        return consumer;
+    }
+
+    private static List<InboxEntry> entries(List<InboxRow> rows) {
+        return rows.stream().map(InboxRow::entry).toList();
     }
 
     /**
@@ -241,7 +317,10 @@ public final class PigeonholeClient implements AutoCloseable {
         return inbox.state();
     }
 
-    /** The last inbox seq handed to the listener (persisted). */
+    /**
+     * The last inbox seq received (stored locally; the next connection resumes after it). The listener may not have
+     * seen it yet.
+     */
     public long position() {
         return inbox.position();
     }
@@ -252,7 +331,9 @@ public final class PigeonholeClient implements AutoCloseable {
 
     /**
      * Closes both connections and the local store; queued messages and shadow updates stay in the outbox for the next
-     * start (waiting shadow futures fail).
+     * start (waiting shadow futures fail). The listener finishes the entry it is in (up to 1 s) and gets nothing more:
+     * stored entries it has not had are handed to it on the next start. Returns as soon as that is done; timers still
+     * pending (the send socket's idle timeout, resends, reconnects) are dropped, not waited for.
      */
     @Override
     public void close() {
@@ -260,6 +341,7 @@ public final class PigeonholeClient implements AutoCloseable {
             return;
         }
         closed = true;
+        inbox.stopDelivery();
         if (Thread.currentThread() != listenerThread) {
             // Let the listener finish what it was handed (a short while at most): what it processed is then acked
             // by the close below, not left for the server to send again.
@@ -282,6 +364,7 @@ public final class PigeonholeClient implements AutoCloseable {
         try {
             callbacks.awaitTermination(5, TimeUnit.SECONDS);
             loop.awaitTermination(5, TimeUnit.SECONDS);
+            storeClosed = true;
             storage.close();
         } catch (Exception e) {
             Thread.currentThread().interrupt();

@@ -6,24 +6,31 @@ import dev.pigeonhole.client.Listener;
 import dev.pigeonhole.client.ShadowDocument;
 import dev.pigeonhole.protocol.CloseCode;
 import dev.pigeonhole.protocol.ErrorCode;
+import dev.pigeonhole.protocol.Frames;
 import dev.pigeonhole.protocol.ServerFrame;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
 /**
- * The inbox socket: always up while the client runs. Hands entries to the listener in seq order at most once —
- * the position is stored before the listener sees an entry — and acknowledges them after the listener returned,
- * in batches. Resumes after the last entry handed over, with the epoch it belongs to. Also carries the shadow
- * requests ({@link ShadowRequests}) and their answers.
+ * The inbox socket: always up while the client runs. Every entry (and gap) received is written to the local store
+ * ({@link InboxStore}) in one transaction with the position, which the next connection resumes after (with the
+ * epoch it belongs to): the server need not send again what is stored. The listener is fed from the store, in
+ * store order, on the callback thread: an entry is marked delivered only after the listener returned, and that mark
+ * is what is acknowledged to the server (in batches) and where a restart resumes handing entries over — at least
+ * once, with the same seq. Also carries the shadow requests ({@link ShadowRequests}) and their answers.
  */
 public final class InboxLink extends Link {
+    private static final System.Logger LOG = System.getLogger(InboxLink.class.getName());
     private static final Duration ACK_DELAY = Duration.ofMillis(100);
+    private static final int PAGE = 256;
     /** The gap reason for shadow entries replaced by a newer one of the same shadow (docs/shadow.md). */
     static final String SUPERSEDED = "superseded";
 
@@ -34,22 +41,31 @@ public final class InboxLink extends Link {
     private final boolean history;
     private final int newest;
     private CompletableFuture<ServerFrame.History> fetching;
-    private final CursorStore cursors;
+    private final InboxStore store;
     private final Executor callbacks;
     private final Listener listener;
     private final ShadowRequests shadows;
-    /** Highest seq handed to the callback thread; the next connection resumes after it. */
-    private long handedOver;
+    /** Highest seq received on the loop; the next connection resumes after it once it is stored. */
+    private volatile long received;
+    /** Highest seq stored with the position (what a connection resumes after). */
+    private long stored;
+    /** Received, not yet written to the store (written in one transaction, soon after on the loop). */
+    private final List<InboxRow> unstored = new ArrayList<>();
+    private boolean storeScheduled;
     private long epoch;
-    /** Highest seq the listener finished, and the highest acked to the server. */
+    /** Highest seq (of the current epoch) the listener finished, and the highest acked to the server. */
     private long processed;
     private long acked;
     private Timers.Cancellable ackTimer;
     private volatile ConnectionState state = ConnectionState.OFFLINE;
+    /** Callback thread only: the last row handed to the listener that returned (the DELIVERED marker). */
+    private long delivered;
+    /** Set by {@link #stopDelivery}: the listener gets nothing more; the rest stays in the store. */
+    private volatile boolean stopping;
 
     public InboxLink(HttpClient http, Executor loop, Timers timers, Duration connectTimeout, Duration pingInterval,
                      Backoff backoff, URI base, String user, String device, String token, int window, boolean history, int newest,
-                     CursorStore cursors, Executor callbacks, Listener listener, ShadowRequests shadows) {
+                     InboxStore store, Executor callbacks, Listener listener, ShadowRequests shadows) {
         super(http, loop, timers, connectTimeout, pingInterval, backoff);
         this.base = base;
         this.token = token;
@@ -57,31 +73,49 @@ public final class InboxLink extends Link {
         this.window = window;
         this.history = history;
         this.newest = newest;
-        this.cursors = cursors;
+        this.store = store;
         this.callbacks = callbacks;
         this.listener = listener;
         this.shadows = shadows;
-        Cursor start = cursors.load();
-        this.handedOver = start.seq();
+        Cursor start = store.load();
+        this.received = start.seq();
+        this.stored = start.seq();
         this.epoch = start.epoch();
-        this.processed = start.seq();
-        this.acked = start.seq();
+        this.delivered = store.marker(InboxStore.DELIVERED);
+        // Ack what the listener finished in the last run on the first connection (the ack may have been lost with
+        // the process): the server allows an ack at or below the position a connection starts after.
+        this.processed = 0;
+        this.acked = 0;
+        if (delivered > 0) {
+            List<InboxRow> last = store.after(delivered - 1, 1);
+            if (!last.isEmpty() && last.get(0).id() == delivered && last.get(0).epoch() == epoch) {
+                this.processed = Math.min(last.get(0).seq(), start.seq());
+            }
+        }
     }
 
     public ConnectionState state() {
         return state;
     }
 
-    /** The position the client has reached (entries handed to the listener). */
+    /** The position the client has reached (entries received; stored before the server is told). */
     public long position() {
-        return handedOver;
+        return received;
     }
 
+    /** Hands what an earlier run stored and did not deliver to the listener, then connects. */
     public void start() {
+        callbacks.execute(this::deliver);
         connect();
     }
 
+    /** Any thread: the listener is handed nothing more after the entry it is in (the rest stays stored). */
+    public void stopDelivery() {
+        stopping = true;
+    }
+
     public void close() {
+        store();
         flushAcks();
         stop();
         shadows.close();
@@ -91,7 +125,7 @@ public final class InboxLink extends Link {
     @Override
     URI uri() {
         // Without a position the server decides: the device's acked cursor, or where a new device starts.
-        String after = handedOver > 0 ? "&after=" + handedOver + (epoch != 0 ? "&epoch=" + epoch : "")
+        String after = stored > 0 ? "&after=" + stored + (epoch != 0 ? "&epoch=" + epoch : "")
                 : history && epoch == 0 ? "&after=0" : "";
         String query = identityQuery + "window=" + window + after + (newest > 0 ? "&newest=" + newest : "");
         return URI.create(base + "/v1/inbox?" + query);
@@ -132,41 +166,36 @@ public final class InboxLink extends Link {
     void onFrame(ServerFrame frame) {
         backoff.reset(); // the server answers: this connection works
         if (frame instanceof ServerFrame.Entry entry) {
-            if (entry.seq() <= handedOver) {
-                return; // already handed over (e.g. resent after a reconnect)
+            if (entry.seq() <= received) {
+                return; // already received (e.g. resent after a reconnect)
             }
-            handedOver = entry.seq();
-            Cursor position = new Cursor(entry.seq(), epoch);
-            callbacks.execute(() -> {
-                cursors.save(position);
-                try {
-                    offer(entry);
-                } finally {
-                    timers.schedule(() -> processed(entry.seq()), Duration.ZERO);
-                }
-            });
-        } else if (frame instanceof ServerFrame.Gap g) {
-            if (g.to() <= handedOver) {
+            received = entry.seq();
+            unstored.add(InboxRow.of(entry, epoch));
+            scheduleStore();
+            return;
+        }
+        if (frame instanceof ServerFrame.Gap g) {
+            if (g.to() <= received) {
                 return;
             }
-            handedOver = g.to();
-            Cursor position = new Cursor(g.to(), epoch);
-            callbacks.execute(() -> {
-                cursors.save(position);
-                try {
-                    if (!SUPERSEDED.equals(g.reason())) {
-                        // superseded shadow entries were replaced by a newer one of the same shadow: nothing is lost
-                        listener.onGap(g.from(), g.to(), g.reason());
-                    }
-                } finally {
-                    timers.schedule(() -> processed(g.to()), Duration.ZERO);
-                }
-            });
-        } else if (frame instanceof ServerFrame.ShadowAccepted a) {
+            received = g.to();
+            unstored.add(InboxRow.of(g, epoch));
+            scheduleStore();
+            return;
+        }
+        // Anything else comes after the entries before it: those are stored and queued for the listener first.
+        store();
+        if (!isUp()) {
+            return; // storing failed and dropped the connection
+        }
+        if (frame instanceof ServerFrame.ShadowAccepted a) {
             shadows.answer(ShadowRequests.Answer.of(a));
         } else if (frame instanceof ServerFrame.ShadowRejected r) {
             shadows.answer(ShadowRequests.Answer.of(r));
         } else if (frame instanceof ServerFrame.Backlog b) {
+            // The first frame of a connection: entries that follow belong to this epoch (a resumed cursor of another
+            // epoch would have been refused with 4102).
+            adoptEpoch(b.epoch());
             callbacks.execute(() -> listener.onBacklog(b));
         } else if (frame instanceof ServerFrame.Error e && fetching != null
                 && (e.code() == ErrorCode.UNAVAILABLE || e.code() == ErrorCode.RATE_LIMITED)) {
@@ -181,12 +210,82 @@ public final class InboxLink extends Link {
                 f.complete(h);
             }
         } else if (frame instanceof ServerFrame.CaughtUp c) {
-            if (c.epoch() != 0 && c.epoch() != epoch) {
-                epoch = c.epoch();
-                Cursor position = new Cursor(handedOver, epoch);
-                callbacks.execute(() -> cursors.save(position));
-            }
+            adoptEpoch(c.epoch());
             callbacks.execute(() -> listener.onCaughtUp(c.seq()));
+        }
+    }
+
+    private void adoptEpoch(long serverEpoch) {
+        if (serverEpoch != 0 && serverEpoch != epoch) {
+            epoch = serverEpoch;
+            store.save(new Cursor(stored, epoch));
+        }
+    }
+
+    private void scheduleStore() {
+        if (!storeScheduled) {
+            storeScheduled = true;
+            // Frames already queued on the loop arrive first: a burst is stored in one transaction.
+            timers.schedule(() -> {
+                storeScheduled = false;
+                store();
+            }, Duration.ZERO);
+        }
+    }
+
+    /**
+     * Writes what was received (entries and the position) in one transaction and queues it for the listener. If the
+     * store fails, the entries are forgotten, the position stays where it was stored, and the connection is dropped:
+     * the next one receives them again.
+     */
+    private void store() {
+        if (unstored.isEmpty()) {
+            return;
+        }
+        List<InboxRow> rows = List.copyOf(unstored);
+        unstored.clear();
+        try {
+            store.received(rows, new Cursor(received, epoch));
+            stored = received;
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot store received inbox entries; will receive them again", e);
+            received = stored;
+            if (isUp()) {
+                drop("local store failed");
+            }
+            return;
+        }
+        callbacks.execute(this::deliver);
+    }
+
+    /**
+     * Callback thread: hands every stored entry the listener has not finished to it, in store order, and marks each
+     * delivered after the listener returned (or threw: logged, and the client goes on). The mark is durable before
+     * the entry is acknowledged; a process that dies inside the listener gets the entry again on its next start.
+     */
+    private void deliver() {
+        while (!stopping) {
+            List<InboxRow> rows = store.after(delivered, PAGE);
+            if (rows.isEmpty()) {
+                return;
+            }
+            for (InboxRow row : rows) {
+                if (stopping) {
+                    return;
+                }
+                try {
+                    offer(row);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "listener failed on inbox entry " + row.seq(), e);
+                }
+                store.mark(InboxStore.DELIVERED, row.id());
+                delivered = row.id();
+                timers.schedule(() -> {
+                    if (row.epoch() == epoch) {
+                        processed(row.seq());
+                    }
+                }, Duration.ZERO);
+            }
         }
     }
 
@@ -215,16 +314,17 @@ public final class InboxLink extends Link {
             fetching.completeExceptionally(new IllegalStateException("the inbox connection closed (" + code + ")"));
             fetching = null;
         }
+        store(); // what this connection received before it went down
         if (code == CloseCode.RESYNC.code()) {
-            // The inbox was rebuilt without its history: start over in the new epoch.
-            handedOver = 0;
+            // The inbox was rebuilt without its history: start over in the new epoch. Entries stored from the old one
+            // stay in the local store (and are still handed to the listener), but are not acknowledged.
+            received = 0;
+            stored = 0;
             processed = 0;
             acked = 0;
             epoch = 0;
-            callbacks.execute(() -> {
-                cursors.save(Cursor.START);
-                listener.onResync();
-            });
+            store.save(Cursor.START);
+            callbacks.execute(listener::onResync);
         } else if (!CloseCode.reconnectAllowed(code)) {
             shadows.fail(new IllegalStateException("the server refused the inbox connection (" + code + "): " + reason));
             report(ConnectionState.OFFLINE);
@@ -233,6 +333,18 @@ public final class InboxLink extends Link {
         }
         report(ConnectionState.OFFLINE);
         scheduleReconnect();
+    }
+
+    private void offer(InboxRow row) {
+        ServerFrame frame = Frames.decodeServer(row.json());
+        if (frame instanceof ServerFrame.Gap g) {
+            if (!SUPERSEDED.equals(g.reason())) {
+                // superseded shadow entries were replaced by a newer one of the same shadow: nothing is lost
+                listener.onGap(g.from(), g.to(), g.reason());
+            }
+        } else if (frame instanceof ServerFrame.Entry entry) {
+            offer(entry);
+        }
     }
 
     private void offer(ServerFrame.Entry entry) {
@@ -266,7 +378,7 @@ public final class InboxLink extends Link {
 
     /** Sends a read marker: the user has seen everything up to {@code seq}. Dropped while offline (it is advisory). */
     public void markRead(long seq) {
-        if (seq > 0 && seq <= handedOver && isUp()) {
+        if (seq > 0 && seq <= stored && isUp()) {
             sendText("{\"type\":\"read\",\"seq\":" + seq + "}");
         }
     }

@@ -7,15 +7,17 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Outbox, shadow updates and cursor kept in memory: nothing survives the process. For clients without a data
- * directory.
+ * Outbox, shadow updates, cursor and the local message store kept in memory: nothing survives the process. For
+ * clients without a data directory.
  */
-public final class MemoryStore implements Outbox, CursorStore, ShadowOutbox {
+public final class MemoryStore implements Outbox, InboxStore, ShadowOutbox {
     private final Map<String, OutboxMessage> pending = new LinkedHashMap<>();
     private final TreeMap<Long, ShadowUpdate> shadowUpdates = new TreeMap<>();
     private long nextPosition = 1;
     private long nextShadowPosition = 1;
     private Cursor cursor = Cursor.START;
+    private final List<InboxRow> inbox = new ArrayList<>();
+    private final Map<String, Long> markers = new java.util.HashMap<>();
 
     @Override
     public synchronized OutboxMessage add(String id, String to, String body, long createdAt) {
@@ -88,6 +90,59 @@ public final class MemoryStore implements Outbox, CursorStore, ShadowOutbox {
     @Override
     public synchronized void save(Cursor cursor) {
         this.cursor = cursor;
+    }
+
+    @Override
+    public synchronized void received(List<InboxRow> rows, Cursor position) {
+        long next = inbox.isEmpty() ? 1 : inbox.get(inbox.size() - 1).id() + 1;
+        for (InboxRow r : rows) {
+            inbox.add(r.withId(next++));
+        }
+        cursor = position;
+    }
+
+    @Override
+    public synchronized List<InboxRow> after(long id, int limit) {
+        // ids are 1, 2, 3, ...: the row with id k is at index k - 1
+        int from = (int) Math.max(0, Math.min(id, inbox.size()));
+        return new ArrayList<>(inbox.subList(from, (int) Math.min(inbox.size(), (long) from + limit)));
+    }
+
+    @Override
+    public synchronized List<InboxRow> newest(int limit) {
+        return new ArrayList<>(inbox.subList(Math.max(0, inbox.size() - limit), inbox.size()));
+    }
+
+    @Override
+    public synchronized long marker(String name) {
+        return markers.getOrDefault(name, 0L);
+    }
+
+    @Override
+    public synchronized void mark(String name, long id) {
+        markers.merge(name, id, Math::max);
+    }
+
+    @Override
+    public synchronized int messagesFromOthersAfter(long id) {
+        int n = 0;
+        for (InboxRow r : inbox) {
+            if (r.id() > id && "message".equals(r.kind()) && !r.own()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public synchronized long lastIdAtOrBelow(long seq) {
+        long last = 0;
+        for (InboxRow r : inbox) {
+            if (r.seq() <= seq) {
+                last = r.id();
+            }
+        }
+        return last;
     }
 
     @Override

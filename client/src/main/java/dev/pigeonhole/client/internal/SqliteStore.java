@@ -17,11 +17,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Outbox, shadow updates and cursor in one SQLite database in the data directory ({@code pigeonhole.db}), in WAL mode with
+ * Outbox, shadow updates, cursor and the local message store (table {@code inbox}, with the markers of
+ * {@link InboxStore}) in one SQLite database in the data directory ({@code pigeonhole.db}), in WAL mode with
  * {@code synchronous=FULL}: a message is on disk when {@link #add} returns, so it survives a killed process and a
- * power loss. A lock file keeps a second client from using the same directory.
+ * power loss; received entries and the position are written in one transaction. A lock file keeps a second client
+ * from using the same directory.
  */
-public final class SqliteStore implements Outbox, CursorStore, ShadowOutbox {
+public final class SqliteStore implements Outbox, InboxStore, ShadowOutbox {
     private final Connection db;
     private final FileChannel lockChannel;
     private final FileLock lock;
@@ -55,6 +57,13 @@ public final class SqliteStore implements Outbox, CursorStore, ShadowOutbox {
                         + " version INTEGER, client_token TEXT NOT NULL, created_at INTEGER NOT NULL,"
                         + " sent INTEGER NOT NULL DEFAULT 0)");
                 s.execute("CREATE INDEX IF NOT EXISTS shadow_outbox_key ON shadow_outbox (thing, name, section, position)");
+                // The local message store: every entry received, in the order received (id), with the frame as JSON.
+                s.execute("CREATE TABLE IF NOT EXISTS inbox (id INTEGER PRIMARY KEY AUTOINCREMENT, seq INTEGER NOT NULL,"
+                        + " epoch INTEGER NOT NULL, kind TEXT NOT NULL, sender TEXT, recipient TEXT,"
+                        + " own INTEGER NOT NULL DEFAULT 0, at INTEGER NOT NULL, frame TEXT NOT NULL,"
+                        + " received_at INTEGER NOT NULL)");
+                s.execute("CREATE INDEX IF NOT EXISTS inbox_seq ON inbox (seq)");
+                s.execute("CREATE TABLE IF NOT EXISTS inbox_markers (name TEXT PRIMARY KEY, id INTEGER NOT NULL)");
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -262,13 +271,138 @@ public final class SqliteStore implements Outbox, CursorStore, ShadowOutbox {
 
     @Override
     public synchronized void save(Cursor cursor) {
+        try {
+            saveCursor(cursor);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot store the cursor", e);
+        }
+    }
+
+    private void saveCursor(Cursor cursor) throws SQLException {
         try (PreparedStatement u = db.prepareStatement("INSERT INTO cursor (k, seq, epoch) VALUES (0, ?, ?)"
                 + " ON CONFLICT(k) DO UPDATE SET seq = excluded.seq, epoch = excluded.epoch")) {
             u.setLong(1, cursor.seq());
             u.setLong(2, cursor.epoch());
             u.executeUpdate();
+        }
+    }
+
+    private static final String INBOX_COLUMNS = "id, seq, epoch, kind, sender, recipient, own, at, frame";
+
+    @Override
+    public synchronized void received(List<InboxRow> rows, Cursor position) {
+        try {
+            db.setAutoCommit(false);
+            try {
+                try (PreparedStatement i = db.prepareStatement("INSERT INTO inbox"
+                        + " (seq, epoch, kind, sender, recipient, own, at, frame, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    long now = System.currentTimeMillis();
+                    for (InboxRow r : rows) {
+                        i.setLong(1, r.seq());
+                        i.setLong(2, r.epoch());
+                        i.setString(3, r.kind());
+                        i.setString(4, r.from());
+                        i.setString(5, r.to());
+                        i.setInt(6, r.own() ? 1 : 0);
+                        i.setLong(7, r.at());
+                        i.setString(8, r.json());
+                        i.setLong(9, now);
+                        i.addBatch();
+                    }
+                    i.executeBatch();
+                }
+                saveCursor(position);
+                db.commit();
+            } catch (SQLException | RuntimeException e) {
+                db.rollback();
+                throw e;
+            } finally {
+                db.setAutoCommit(true);
+            }
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot store the cursor", e);
+            throw new IllegalStateException("cannot store received entries", e);
+        }
+    }
+
+    @Override
+    public synchronized List<InboxRow> after(long id, int limit) {
+        try (PreparedStatement q = db.prepareStatement("SELECT " + INBOX_COLUMNS + " FROM inbox WHERE id > ? ORDER BY id LIMIT ?")) {
+            q.setLong(1, id);
+            q.setInt(2, limit);
+            return inboxRows(q);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the local inbox", e);
+        }
+    }
+
+    @Override
+    public synchronized List<InboxRow> newest(int limit) {
+        try (PreparedStatement q = db.prepareStatement("SELECT * FROM (SELECT " + INBOX_COLUMNS
+                + " FROM inbox ORDER BY id DESC LIMIT ?) ORDER BY id")) {
+            q.setInt(1, limit);
+            return inboxRows(q);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the local inbox", e);
+        }
+    }
+
+    private static List<InboxRow> inboxRows(PreparedStatement q) throws SQLException {
+        List<InboxRow> out = new ArrayList<>();
+        try (ResultSet rs = q.executeQuery()) {
+            while (rs.next()) {
+                out.add(new InboxRow(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getString(4), rs.getString(5),
+                        rs.getString(6), rs.getInt(7) != 0, rs.getLong(8), rs.getString(9)));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized long marker(String name) {
+        try (PreparedStatement q = db.prepareStatement("SELECT id FROM inbox_markers WHERE name = ?")) {
+            q.setString(1, name);
+            try (ResultSet rs = q.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read marker " + name, e);
+        }
+    }
+
+    @Override
+    public synchronized void mark(String name, long id) {
+        try (PreparedStatement u = db.prepareStatement("INSERT INTO inbox_markers (name, id) VALUES (?, ?)"
+                + " ON CONFLICT(name) DO UPDATE SET id = max(id, excluded.id)")) {
+            u.setString(1, name);
+            u.setLong(2, id);
+            u.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot store marker " + name, e);
+        }
+    }
+
+    @Override
+    public synchronized int messagesFromOthersAfter(long id) {
+        try (PreparedStatement q = db.prepareStatement(
+                "SELECT COUNT(*) FROM inbox WHERE id > ? AND kind = 'message' AND own = 0")) {
+            q.setLong(1, id);
+            try (ResultSet rs = q.executeQuery()) {
+                return rs.next() ? rs.getInt(1) : 0;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot count unread messages", e);
+        }
+    }
+
+    @Override
+    public synchronized long lastIdAtOrBelow(long seq) {
+        try (PreparedStatement q = db.prepareStatement("SELECT MAX(id) FROM inbox WHERE seq <= ?")) {
+            q.setLong(1, seq);
+            try (ResultSet rs = q.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the local inbox", e);
         }
     }
 

@@ -1,0 +1,17 @@
+package dev.pigeonhole.client.internal;
+
+class MemoryInboxStoreTest extends InboxStoreContractTest {
+    @Override
+    protected InboxStore open() {
+        return new MemoryStore();
+    }
+
+    @Override
+    protected InboxStore reopen() {
+        return null;
+    }
+
+    @Override
+    protected void close(InboxStore s) {
+    }
+}
