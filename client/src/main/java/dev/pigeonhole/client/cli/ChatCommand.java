@@ -3,10 +3,10 @@ package dev.pigeonhole.client.cli;
 import dev.pigeonhole.client.ConnectionState;
 import dev.pigeonhole.client.IncomingMessage;
 import dev.pigeonhole.client.Listener;
-import dev.pigeonhole.protocol.ServerFrame;
 import dev.pigeonhole.client.Outgoing;
 import dev.pigeonhole.client.PigeonholeClient;
 import dev.pigeonhole.client.SendState;
+import dev.pigeonhole.protocol.ServerFrame;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -15,8 +15,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Interactive chat: type lines to send, see what arrives, the connection state and what is still queued. */
-@Command(name = "chat", mixinStandardHelpOptions = true, description = "Chat interactively (/to USER, /pending, /quit).")
+/**
+ * Interactive chat: type lines to send, see what arrives, the connection state and what is still queued. Starts by
+ * showing what this device received and no {@code tail} or {@code chat} showed yet (e.g. what a {@code send} received).
+ */
+@Command(name = "chat", mixinStandardHelpOptions = true, description = {"Chat interactively (/to USER, /pending, /quit).",
+        "Starts with everything this device received that no chat or tail showed yet (also what send, flush or history"
+                + " received)."})
 final class ChatCommand implements Callable<Integer> {
     @Mixin
     ClientMixin client;
@@ -27,15 +32,30 @@ final class ChatCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String me = client.device;
+        Feed feed = new Feed(e -> {
+            Entries.lines(e, me, false).forEach(ChatCommand::print);
+            return true;
+        });
         try (PigeonholeClient c = client.start(new Listener() {
+            // Entries are stored before these run: the feed prints everything not shown yet, in order.
             @Override
             public void onMessage(IncomingMessage m) {
-                String text = m.body().has("text") ? m.body().get("text").asText() : m.body().toString();
-                if (!m.own()) {
-                    print("[" + m.seq() + "] " + m.from() + ": " + text);
-                } else if (!m.fromDevice().equals(me)) {
-                    print("[" + m.seq() + "] you (" + m.fromDevice() + ") -> " + m.to() + ": " + text);
-                }
+                feed.show();
+            }
+
+            @Override
+            public void onReceipt(ServerFrame.Receipt r) {
+                feed.show();
+            }
+
+            @Override
+            public void onUndelivered(ServerFrame.Undelivered u) {
+                feed.show();
+            }
+
+            @Override
+            public void onGap(long from, long to, String reason) {
+                feed.show();
             }
 
             private ConnectionState shown;
@@ -52,28 +72,8 @@ final class ChatCommand implements Callable<Integer> {
 
             @Override
             public void onSendState(Outgoing m) {
-                print(m.state() == SendState.ACCEPTED ? "  (sent " + shortId(m.id()) + ")"
+                print(m.state() == SendState.ACCEPTED ? "  (sent " + Entries.shortId(m.id()) + ")"
                         : "  (rejected " + m.rejectionCode() + ": " + m.rejectionMessage() + ")");
-            }
-
-            @Override
-            public void onReceipt(ServerFrame.Receipt r) {
-                for (ServerFrame.Receipt.Item i : r.messages()) {
-                    print("  (" + shortId(i.id()) + (r.status() == ServerFrame.Receipt.Status.READ ? " read by " + r.by()
-                            : " delivered to " + r.by() + ": " + i.devices() + " of " + i.of() + " devices") + ")");
-                }
-            }
-
-            @Override
-            public void onUndelivered(ServerFrame.Undelivered u) {
-                for (ServerFrame.Undelivered.Item i : u.messages()) {
-                    print("  (" + shortId(i.id()) + " NOT delivered to " + u.recipient() + ": " + u.reason() + ")");
-                }
-            }
-
-            @Override
-            public void onGap(long from, long to, String reason) {
-                print("* messages " + from + ".." + to + " are gone from the server (" + reason + ")");
             }
 
             @Override
@@ -82,6 +82,7 @@ final class ChatCommand implements Callable<Integer> {
             }
         })) {
             print(client.user + "/" + client.device + " -> " + to + ". Type and press Enter. /to USER, /pending, /quit");
+            feed.attach(c);
             int queued = c.pending().size();
             if (queued > 0) {
                 print("  " + queued + " message(s) from before are queued");
@@ -105,10 +106,6 @@ final class ChatCommand implements Callable<Integer> {
             }
         }
         return PigeonholeCli.OK;
-    }
-
-    private static String shortId(String id) {
-        return id.length() <= 8 ? id : id.substring(0, 8);
     }
 
     private static synchronized void print(String line) {

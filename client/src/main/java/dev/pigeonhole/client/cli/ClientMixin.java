@@ -19,7 +19,8 @@ final class ClientMixin {
     @Option(names = "--device", defaultValue = "cli", description = "This device's id (default ${DEFAULT-VALUE})")
     String device;
 
-    @Option(names = "--data-dir", description = "Outbox and inbox position (default ~/.pigeonhole/<user>-<device>)")
+    @Option(names = "--data-dir", description = "Outbox, received messages and inbox position (default"
+            + " ~/.pigeonhole/<user>-<device>; a relative path is relative to the current directory)")
     Path dataDir;
 
     @Option(names = "--token", defaultValue = "${env:PIGEONHOLE_TOKEN}",
@@ -29,14 +30,19 @@ final class ClientMixin {
     @Option(names = "--ping-interval", defaultValue = "PT15S", description = "Heartbeat interval, ISO-8601 (default ${DEFAULT-VALUE})")
     Duration pingInterval;
 
+    /** The data directory, absolute. */
+    Path dataDir() {
+        return (dataDir != null ? dataDir : Path.of(System.getProperty("user.home"), ".pigeonhole", user + "-" + device))
+                .toAbsolutePath().normalize();
+    }
+
     PigeonholeClient start(Listener listener) {
         return start(listener, false);
     }
 
     /** @param history on this device's very first connection, read the whole retained inbox (see ClientOptions) */
     PigeonholeClient start(Listener listener, boolean history) {
-        Path dir = dataDir != null ? dataDir : Path.of(System.getProperty("user.home"), ".pigeonhole", user + "-" + device);
-        return PigeonholeClient.start(ClientOptions.builder(server, user, device).dataDir(dir).pingInterval(pingInterval)
+        return PigeonholeClient.start(ClientOptions.builder(server, user, device).dataDir(dataDir()).pingInterval(pingInterval)
                 .backoff(Duration.ofMillis(250), Duration.ofSeconds(5)).token(token == null || token.isBlank() ? null : token)
                 .history(history).build(), listener);
     }

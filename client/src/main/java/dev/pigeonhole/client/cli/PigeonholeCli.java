@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "pigeonhole-cli", mixinStandardHelpOptions = true, version = "Pigeonhole CLI 0.1.0",
         description = "Chat, send and read messages through a Pigeonhole server, and read and change device shadows;"
                 + " works offline.",
-        subcommands = {ChatCommand.class, SendCommand.class, FlushCommand.class, TailCommand.class, ShadowCommand.class})
+        subcommands = {ChatCommand.class, SendCommand.class, FlushCommand.class, TailCommand.class, HistoryCommand.class,
+                ShadowCommand.class})
 public final class PigeonholeCli {
     /** Exit codes of the scripting commands (picocli's own for invalid arguments is 2 as well). */
     static final int OK = 0;

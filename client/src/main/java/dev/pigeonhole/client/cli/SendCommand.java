@@ -16,10 +16,18 @@ import picocli.CommandLine.Option;
 /**
  * Queues messages (one per stdin line, or {@code --text}) and waits for the server's answers. A message that is
  * still queued when the wait ends stays in the outbox; any later command with the same data directory sends it.
+ * What the inbox receives meanwhile is kept in the local store for {@code history}, {@code tail} and {@code chat}.
  */
-@Command(name = "send", mixinStandardHelpOptions = true, description = "Send messages (works offline: they stay queued).",
-        footer = "Exit codes: 0 all accepted, 2 some rejected, 3 some still queued (sent by a later run).")
+@Command(name = "send", mixinStandardHelpOptions = true, description = {"Send messages (works offline: they stay queued).",
+        "Prints 'queued <id>' when a message is on disk and 'accepted <id>' or 'rejected <code> <id>' when the server"
+                + " answers; exits as soon as every answer is in. Messages received meanwhile stay in the local store"
+                + " (see history, tail, chat)."},
+        footer = {"", "Exit codes: 0 all accepted, 2 some rejected, 3 some still queued (said on stderr: server unreachable,"
+                + " or no answer in time; a later send, flush or chat sends them)."})
 final class SendCommand implements Callable<Integer> {
+    /** Without --wait: the longest wait for answers while the server is reachable. */
+    static final Duration MAX_WAIT = Duration.ofSeconds(30);
+
     @Mixin
     ClientMixin client;
 
@@ -29,7 +37,8 @@ final class SendCommand implements Callable<Integer> {
     @Option(names = "--text", description = "The message; without it, each line of stdin is one message")
     String text;
 
-    @Option(names = "--wait", defaultValue = "PT30S", description = "How long to wait for answers (default ${DEFAULT-VALUE})")
+    @Option(names = "--wait", description = "How long to wait for the server's answers, ISO-8601 (e.g. PT10M). Default:"
+            + " up to 30 s while the server is reachable; give up after 3 s without a connection to it.")
     Duration wait;
 
     @Override
@@ -44,7 +53,9 @@ final class SendCommand implements Callable<Integer> {
                     sent.add(queue(c, line));
                 }
             }
-            return Waiting.settle(c, sent, wait);
+            int exit = Waiting.settle(client, c, sent, wait, MAX_WAIT);
+            Waiting.unshownHint(c);
+            return exit;
         }
     }
 

@@ -1,0 +1,66 @@
+package dev.pigeonhole.client.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pigeonhole.client.IncomingMessage;
+import dev.pigeonhole.client.InboxEntry;
+import dev.pigeonhole.protocol.Frames;
+import dev.pigeonhole.protocol.Json;
+import dev.pigeonhole.protocol.ServerFrame;
+import java.util.ArrayList;
+import java.util.List;
+
+/** How the CLI prints entries of the local message store. */
+final class Entries {
+    private Entries() {}
+
+    /** The lines {@code chat} and {@code history} print for an entry (none for what they leave out). */
+    static List<String> lines(InboxEntry e, String myDevice, boolean ownFromThisDevice) {
+        List<String> out = new ArrayList<>();
+        ServerFrame frame = Frames.decodeServer(e.json());
+        if (frame instanceof ServerFrame.Message m) {
+            String text = text(m.body());
+            if (!m.own()) {
+                out.add("[" + m.seq() + "] " + m.from() + ": " + text);
+            } else if (!m.fromDevice().equals(myDevice)) {
+                out.add("[" + m.seq() + "] you (" + m.fromDevice() + ") -> " + m.to() + ": " + text);
+            } else if (ownFromThisDevice) {
+                out.add("[" + m.seq() + "] you -> " + m.to() + ": " + text);
+            }
+        } else if (frame instanceof ServerFrame.Receipt r) {
+            for (ServerFrame.Receipt.Item i : r.messages()) {
+                out.add("  (" + shortId(i.id()) + (r.status() == ServerFrame.Receipt.Status.READ ? " read by " + r.by()
+                        : " delivered to " + r.by() + ": " + i.devices() + " of " + i.of() + " devices") + ")");
+            }
+        } else if (frame instanceof ServerFrame.Undelivered u) {
+            for (ServerFrame.Undelivered.Item i : u.messages()) {
+                out.add("  (" + shortId(i.id()) + " NOT delivered to " + u.recipient() + ": " + u.reason() + ")");
+            }
+        } else if (frame instanceof ServerFrame.Gap g && !"superseded".equals(g.reason())) {
+            out.add("* messages " + g.from() + ".." + g.to() + " are gone from the server (" + g.reason() + ")");
+        }
+        return out;
+    }
+
+    /** A message entry as {@code tail} prints it (the SDK's {@link IncomingMessage} as JSON), or null for others. */
+    static String tailJson(InboxEntry e) {
+        if (!"message".equals(e.kind())) {
+            return null;
+        }
+        ServerFrame.Message m = (ServerFrame.Message) Frames.decodeServer(e.json());
+        return Json.write(new IncomingMessage(m.seq(), m.id(), m.from(), m.fromDevice(), m.to(), m.body(), m.sentAt(),
+                m.own()));
+    }
+
+    /** Messages from other users among the entries. */
+    static long fromOthers(List<InboxEntry> entries) {
+        return entries.stream().filter(e -> "message".equals(e.kind()) && !e.own()).count();
+    }
+
+    static String text(JsonNode body) {
+        return body.has("text") ? body.get("text").asText() : body.toString();
+    }
+
+    static String shortId(String id) {
+        return id.length() <= 8 ? id : id.substring(0, 8);
+    }
+}
