@@ -188,10 +188,12 @@ class LocalStoreClientTest {
         }
     }
 
-    private static Process child(String url, Path data, String mode) throws Exception {
+    private Process child(String url, Path data, String mode) throws Exception {
         List<String> cmd = List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx64m", "-cp",
                 System.getProperty("java.class.path"), ListenerCrashMain.class.getName(), url, data.toString(), mode);
-        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        closeLater.add(() -> p.destroyForcibly().waitFor(10, TimeUnit.SECONDS)); // also when the test times out
+        return p;
     }
 
     private static BufferedReader reader(Process p) {
