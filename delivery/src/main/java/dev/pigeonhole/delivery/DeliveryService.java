@@ -86,6 +86,8 @@ public class DeliveryService {
         this.kafka = new DeliveryKafka(bootstrap, instanceId, metrics, this::onPush, this::pushInterrupted,
                 (task, delay) -> timers.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS));
         this.shadows = new ShadowRequests(instanceId, kafka::shadow, timers, user -> limits.takeForUser(user, 1));
+        Gauge.builder("pigeonhole.delivery.shadow.pending", shadows, ShadowRequests::pending)
+                .description("Shadow requests written to the router and not answered yet").register(meters);
         long lease = config.leaseInterval().toMillis();
         timers.scheduleAtFixedRate(kafka::renewLease, lease, lease, TimeUnit.MILLISECONDS); // and once ready
         publishDeletionCost(config.podDeletionCostInterval());
