@@ -32,9 +32,9 @@ final class InboxProcessor implements Processor<String, byte[], String, byte[]> 
     public void init(ProcessorContext<String, byte[]> context) {
         this.out = new Outputs(context, metrics);
         this.inboxes = new Inboxes(context, settings.dedupRetention(), settings.retention(), metrics);
-        this.sessions = new Sessions(inboxes, settings.maxDevicesPerUser(), metrics);
-        this.acks = new Acks(inboxes);
         this.shadows = new Shadows(context, inboxes, settings.shadowLimits(), metrics);
+        this.sessions = new Sessions(inboxes, shadows, settings.maxDevicesPerUser(), metrics);
+        this.acks = new Acks(inboxes);
         this.leases = new Leases(settings.sessionExpiry().toMillis(), context.currentSystemTimeMs());
         this.housekeeping = new Housekeeping(settings.retention(), leases, settings.housekeepingBudget(),
                 settings.nanoClock());

@@ -17,6 +17,8 @@ import dev.pigeonhole.records.Push;
  *       between backlog and live. When nothing waits for the device (it starts at the head) the push says so, and
  *       delivery starts the stream without reading the store.
  *   <li>A session lives until its socket disconnects or its instance's lease ends ({@link Leases}).
+ *   <li>Registering a device that is a thing re-appends its shadows' pending deltas it would start after
+ *       ({@link Shadows#registered}).
  *   <li>Removing a device drops its cursor and closes its socket ({@code REMOVED}).
  *   <li>A user has at most {@code maxDevices} registered devices: the connect of an unknown device beyond them changes
  *       nothing and closes its socket ({@code TOO_MANY_DEVICES}). The count is in the inbox state, so the decision is
@@ -27,9 +29,11 @@ final class Sessions {
     private final Inboxes inboxes;
     private final int maxDevices;
     private final RouterMetrics metrics;
+    private final Shadows shadows;
 
-    Sessions(Inboxes inboxes, int maxDevices, RouterMetrics metrics) {
+    Sessions(Inboxes inboxes, Shadows shadows, int maxDevices, RouterMetrics metrics) {
         this.inboxes = inboxes;
+        this.shadows = shadows;
         this.maxDevices = maxDevices;
         this.metrics = metrics;
     }
@@ -47,13 +51,17 @@ final class Sessions {
             close(user, c.device(), live, Push.Close.Reason.DISPLACED, timestamp, out);
         }
         m = m.withSession(c.device(), new InboxMeta.Session(c.instance(), c.connection(), timestamp));
-        if (!m.knows(c.device())) {
+        boolean registers = !m.knows(c.device());
+        if (registers) {
             m = m.register(c.device(), c.after() != null ? c.after() : m.newDevicePosition(), timestamp);
         }
         inboxes.meta.put(user, m);
         long from = c.after() != null ? c.after() : m.cursor(c.device());
         out.push(c.instance(), new Push.Head(user, m.epoch(), m.head(), c.connection(), from == m.head() ? from : null),
                 timestamp);
+        if (registers) { // after the head: what this appends reaches the new socket live
+            shadows.registered(user, c.device(), from, timestamp, out);
+        }
     }
 
     /** A refresh never registers a device (a removed one stays removed) and never displaces the live socket. */

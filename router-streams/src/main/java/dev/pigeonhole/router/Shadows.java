@@ -176,6 +176,38 @@ final class Shadows {
         return inboxes.head(user);
     }
 
+    /**
+     * Device {@code thing} was just registered at {@code position}: a new device starts after the entries before it,
+     * so each of its shadows' pending delta that lies there is appended again (and the old one superseded) — a thing
+     * installed after its app set {@code desired} still finds its work order.
+     */
+    void registered(String user, String thing, long position, long ts, Outputs out) {
+        java.util.List<org.apache.kafka.streams.KeyValue<String, State>> pending = new java.util.ArrayList<>();
+        String prefix = user + '\u0000' + thing + '\u0000';
+        try (org.apache.kafka.streams.state.KeyValueIterator<String, byte[]> it =
+                     store.range(prefix, user + '\u0000' + thing + '\u0001')) {
+            while (it.hasNext()) {
+                org.apache.kafka.streams.KeyValue<String, byte[]> kv = it.next();
+                State s = State.decode(kv.value);
+                if (!s.deleted() && s.deltaSeq() > 0 && s.deltaSeq() <= position) {
+                    pending.add(org.apache.kafka.streams.KeyValue.pair(kv.key, s));
+                }
+            }
+        }
+        for (org.apache.kafka.streams.KeyValue<String, State> p : pending) {
+            State s = p.value;
+            Entry delta = inboxes.entry(user, s.deltaSeq());
+            if (delta == null || delta.kind() != Entry.Kind.SHADOW_DELTA) {
+                continue; // trimmed by retention meanwhile
+            }
+            supersede(user, s.deltaSeq());
+            inboxes.append(user, Entry.shadow(Entry.Kind.SHADOW_DELTA, delta.id() + "+" + (inboxes.head(user) + 1),
+                    delta.from(), delta.fromDevice(), delta.to(), delta.sentAt(), delta.body()), ts, out);
+            store.put(p.key, new State(s.version(), s.timestamp(), s.clientToken(), false, inboxes.head(user),
+                    s.documentsSeq(), s.json()).encode());
+        }
+    }
+
     /** The shadow's previous entry of one kind, if the inbox still holds it, keeps its seq but loses its content. */
     private void supersede(String user, long seq) {
         if (seq <= 0) {

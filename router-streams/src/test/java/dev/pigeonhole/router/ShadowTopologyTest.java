@@ -202,6 +202,32 @@ class ShadowTopologyTest {
     }
 
     @Test
+    void aThingRegisteredAfterItsAppSetDesiredStillFindsItsDelta() {
+        ops.pipeInput("alice", new InboxOp.Connect("phone", "d1", "c-phone", null), now); // the user's first device
+        accepted(update("phone", "heater", null, null, "{\"desired\":{\"temperature\":19}}"));
+        accepted(update("phone", "heater", null, null, "{\"desired\":{\"temperature\":21}}"));
+        accepted(update("phone", "lamp", null, null, "{\"desired\":{\"on\":true}}")); // another thing's
+        ops.pipeInput("alice", new InboxOp.Connect("heater", "d1", "c-heater", null), now.plusMillis(1));
+        KeyValueStore<String, InboxMeta> meta = driver.getKeyValueStore(RouterTopology.META_STORE);
+        KeyValueStore<byte[], byte[]> store = driver.getKeyValueStore(RouterTopology.INBOX_STORE);
+        InboxPage forHeater = InboxPages.read(meta, store, "alice", null, "heater", 1000, Long.MAX_VALUE);
+        assertThat(forHeater.entries()).extracting(Entry::kind).containsExactly(Entry.Kind.SHADOW_DELTA);
+        JsonNode delta = json(new String(forHeater.entries().get(0).body(), StandardCharsets.UTF_8));
+        assertThat(delta.path("thing").asText()).isEqualTo("heater");
+        assertThat(delta.path("state")).isEqualTo(json("{\"temperature\":21}"));
+        assertThat(entries("alice").stream().filter(e -> e.kind() == Entry.Kind.SHADOW_DELTA))
+                .as("one live delta per shadow: the re-issued one superseded the old").hasSize(2);
+        // the next change supersedes the re-issued delta
+        accepted(update("phone", "heater", null, null, "{\"desired\":{\"temperature\":22}}"));
+        assertThat(entries("alice").stream().filter(e -> e.kind() == Entry.Kind.SHADOW_DELTA
+                && e.to().equals("heater"))).hasSize(1);
+        // a known device reconnecting re-issues nothing
+        long head = meta.get("alice").head();
+        ops.pipeInput("alice", new InboxOp.Connect("heater", "d1", "c-heater-2", null), now.plusMillis(2));
+        assertThat(meta.get("alice").head()).isEqualTo(head);
+    }
+
+    @Test
     void shadowsOfOneUserAreNotAnotherUsers() {
         accepted(update("phone", "thermostat", null, null, "{\"desired\":{\"temperature\":21}}"));
         ops.pipeInput("bob", new InboxOp.Shadow("thermostat", "d1", "r-bob", InboxOp.Shadow.GET, "thermostat", "",
