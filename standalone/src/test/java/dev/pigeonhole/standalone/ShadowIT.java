@@ -148,6 +148,23 @@ class ShadowIT {
     }
 
     @Test
+    void aThingConnectingForTheFirstTimeGetsItsPendingDelta() {
+        try (TestInbox app = new TestInbox(pigeonhole.ws(""), "sh-new", "phone", "", true)) {
+            app.awaitCaughtUp(WAIT);
+            app.sendRaw("{\"type\":\"shadow_update\",\"thing\":\"sprinkler\",\"clientToken\":\"n-1\","
+                    + "\"state\":{\"desired\":{\"zone\":3}}}");
+            app.awaitFrame(ServerFrame.ShadowAccepted.class, a -> "n-1".equals(a.clientToken()), WAIT);
+        }
+        try (TestInbox sprinkler = new TestInbox(pigeonhole.ws(""), "sh-new", "sprinkler", "", true)) {
+            ServerFrame.ShadowDelta delta = sprinkler.awaitFrame(ServerFrame.ShadowDelta.class, d -> true, WAIT);
+            assertThat(delta.thing()).isEqualTo("sprinkler");
+            assertThat(delta.state()).isEqualTo(json("{\"zone\":3}"));
+            ServiceProcess.sleep(300);
+            assertThat(sprinkler.frames().stream().filter(f -> f instanceof ServerFrame.Entry)).hasSize(1);
+        }
+    }
+
+    @Test
     void ofConcurrentUpdatesNamingOneVersionExactlyOneWins() throws Exception {
         String[] writers = {"phone", "laptop", "tablet", "watch"};
         for (int version = 0; version < 20; version++) {
