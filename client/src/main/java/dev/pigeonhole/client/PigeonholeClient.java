@@ -136,7 +136,11 @@ public final class PigeonholeClient implements AutoCloseable {
                 options.maxInFlight(), options.sendIdleTimeout());
     }
 
-    /** Opens the local store, resumes sending what the outbox holds, and connects the inbox. */
+    /**
+     * Opens the local store, resumes sending what the outbox holds, and connects the inbox.
+     *
+     * @throws DataDirectoryInUseException if another client (any process) runs with the same data directory
+     */
     public static PigeonholeClient start(ClientOptions options, Listener listener) {
         PigeonholeClient client = new PigeonholeClient(options, listener);
         List<OutboxMessage> pending = client.outbox.pending();

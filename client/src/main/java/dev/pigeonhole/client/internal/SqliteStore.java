@@ -1,9 +1,12 @@
 package dev.pigeonhole.client.internal;
 
+import dev.pigeonhole.client.DataDirectoryInUseException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -20,8 +23,9 @@ import java.util.List;
  * Outbox, shadow updates, cursor and the local message store (table {@code inbox}, with the markers of
  * {@link InboxStore}) in one SQLite database in the data directory ({@code pigeonhole.db}), in WAL mode with
  * {@code synchronous=FULL}: a message is on disk when {@link #add} returns, so it survives a killed process and a
- * power loss; received entries and the position are written in one transaction. A lock file keeps a second client
- * from using the same directory.
+ * power loss; received entries and the position are written in one transaction. A lock file ({@code pigeonhole.lock},
+ * {@link FileChannel#tryLock()}, holding the holder's pid as text) keeps a second client from using the same
+ * directory: it gets a {@link DataDirectoryInUseException}.
  */
 public final class SqliteStore implements Outbox, InboxStore, ShadowOutbox {
     private final Connection db;
@@ -31,8 +35,8 @@ public final class SqliteStore implements Outbox, InboxStore, ShadowOutbox {
     public SqliteStore(Path dataDir) {
         try {
             Files.createDirectories(dataDir);
-            lockChannel = FileChannel.open(dataDir.resolve("pigeonhole.lock"), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
+            Path lockFile = dataDir.resolve("pigeonhole.lock");
+            lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock acquired;
             try {
                 acquired = lockChannel.tryLock();
@@ -42,8 +46,12 @@ public final class SqliteStore implements Outbox, InboxStore, ShadowOutbox {
             lock = acquired;
             if (lock == null) {
                 lockChannel.close();
-                throw new IllegalStateException("data directory " + dataDir + " is used by another client");
+                throw new DataDirectoryInUseException(dataDir, holderPid(lockFile));
             }
+            // Who holds it, for the message a second client gives (the lock itself is what counts).
+            lockChannel.truncate(0);
+            lockChannel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+            lockChannel.force(false);
             db = DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve("pigeonhole.db"));
             try (Statement s = db.createStatement()) {
                 s.execute("PRAGMA journal_mode=WAL");
@@ -66,9 +74,30 @@ public final class SqliteStore implements Outbox, InboxStore, ShadowOutbox {
                 s.execute("CREATE TABLE IF NOT EXISTS inbox_markers (name TEXT PRIMARY KEY, id INTEGER NOT NULL)");
             }
         } catch (IOException e) {
+            releaseAfterFailure();
             throw new UncheckedIOException(e);
         } catch (SQLException e) {
+            releaseAfterFailure();
             throw new IllegalStateException("cannot open the client database in " + dataDir, e);
+        }
+    }
+
+    /** The pid the lock's holder wrote into the lock file, or 0 if it cannot be read. */
+    private static long holderPid(Path lockFile) {
+        try {
+            return Long.parseLong(Files.readString(lockFile, StandardCharsets.US_ASCII).trim());
+        } catch (IOException | RuntimeException unknown) {
+            return 0;
+        }
+    }
+
+    private void releaseAfterFailure() {
+        try {
+            if (lockChannel != null) {
+                lockChannel.close(); // releases the lock too
+            }
+        } catch (IOException ignored) {
+            // failing anyway
         }
     }
 
