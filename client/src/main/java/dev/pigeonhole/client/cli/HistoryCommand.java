@@ -23,7 +23,9 @@ import picocli.CommandLine.Option;
         description = {"Print the conversation stored on this device and what is still queued (works offline).",
                 "Lines: '[seq] user: text' received, '[seq] you -> user: text' sent, '(id delivered to …)' receipts,"
                         + " 'queued -> user: text' not sent yet. Does not change what tail and chat show as new."},
-        footer = {"", "Exit codes: 0 printed (also offline: a note on stderr says the server was not reached)."})
+        footer = {"", "Exit codes: 0 printed (also offline: a note on stderr says the server was not reached), 4 printed what"
+                + " is stored, but the server refused the connection (e.g. 4103 displaced: said on stderr), 5 the data"
+                + " directory is used by another pigeonhole-cli (nothing printed)."})
 final class HistoryCommand implements Callable<Integer> {
     @Mixin
     ClientMixin client;
@@ -44,6 +46,7 @@ final class HistoryCommand implements Callable<Integer> {
         }
         CountDownLatch settled = new CountDownLatch(1);
         AtomicBoolean caughtUp = new AtomicBoolean();
+        Refusal refusal = new Refusal();
         try (PigeonholeClient c = client.start(new Listener() {
             private boolean tried;
 
@@ -64,7 +67,10 @@ final class HistoryCommand implements Callable<Integer> {
 
             @Override
             public void onRefused(int closeCode, String reason) {
-                System.err.println("refused by the server (" + closeCode + "): " + reason);
+                if (refusal.refused(closeCode)) {
+                    System.err.println("* " + Refusal.describe(closeCode, reason, client));
+                    System.err.flush();
+                }
                 settled.countDown();
             }
         })) {
@@ -82,7 +88,7 @@ final class HistoryCommand implements Callable<Integer> {
                 System.out.println("  queued -> " + o.to() + ": " + Entries.text(o.body()) + " (not sent yet)");
             }
             System.out.flush();
-            return PigeonholeCli.OK;
+            return refusal.happened() ? PigeonholeCli.REFUSED : PigeonholeCli.OK;
         }
     }
 }

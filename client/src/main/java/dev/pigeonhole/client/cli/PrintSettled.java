@@ -4,8 +4,18 @@ import dev.pigeonhole.client.Listener;
 import dev.pigeonhole.client.Outgoing;
 import dev.pigeonhole.client.SendState;
 
-/** Prints {@code accepted <id>} or {@code rejected <code> <id>} as the server answers (for scripts). */
+/**
+ * Prints {@code accepted <id>} or {@code rejected <code> <id>} as the server answers (for scripts), and a refusal of
+ * the connection (4100-4199) on stderr; the command then stops waiting ({@link Waiting.Outcome#REFUSED}).
+ */
 final class PrintSettled implements Listener {
+    private final ClientMixin client;
+    final Refusal refusal = new Refusal();
+
+    PrintSettled(ClientMixin client) {
+        this.client = client;
+    }
+
     @Override
     public void onSendState(Outgoing m) {
         System.out.println((m.state() == SendState.ACCEPTED ? "accepted " : "rejected " + m.rejectionCode() + " ") + m.id());
@@ -14,6 +24,10 @@ final class PrintSettled implements Listener {
 
     @Override
     public void onRefused(int closeCode, String reason) {
-        System.err.println("refused by the server (" + closeCode + "): " + reason);
+        if (refusal.refused(closeCode)) {
+            System.err.println("* " + Refusal.describe(closeCode, reason, client));
+            System.err.flush();
+            refusal.said();
+        }
     }
 }

@@ -23,7 +23,9 @@ import picocli.CommandLine.Option;
                 + " answers; exits as soon as every answer is in. Messages received meanwhile stay in the local store"
                 + " (see history, tail, chat)."},
         footer = {"", "Exit codes: 0 all accepted, 2 some rejected, 3 some still queued (said on stderr: server unreachable,"
-                + " or no answer in time; a later send, flush or chat sends them)."})
+                + " or no answer in time; a later send, flush or chat sends them), 4 refused by the server (e.g. 4100"
+                + " unauthorized, 4103 displaced by another client of this device: said on stderr; the rest stays"
+                + " queued), 5 the data directory is used by another pigeonhole-cli."})
 final class SendCommand implements Callable<Integer> {
     /** Without --wait: the longest wait for answers while the server is reachable. */
     static final Duration MAX_WAIT = Duration.ofSeconds(30);
@@ -43,7 +45,8 @@ final class SendCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (PigeonholeClient c = client.start(new PrintSettled())) {
+        PrintSettled printer = new PrintSettled(client);
+        try (PigeonholeClient c = client.start(printer)) {
             List<Outgoing> sent = new ArrayList<>();
             if (text != null) {
                 sent.add(queue(c, text));
@@ -53,7 +56,7 @@ final class SendCommand implements Callable<Integer> {
                     sent.add(queue(c, line));
                 }
             }
-            int exit = Waiting.settle(client, c, sent, wait, MAX_WAIT);
+            int exit = Waiting.settle(client, c, sent, printer.refusal, wait, MAX_WAIT);
             Waiting.unshownHint(c);
             return exit;
         }

@@ -60,6 +60,7 @@ final class ShadowCommand {
     private static final class Unreachable implements Listener {
         private final String what;
         private final ClientMixin client;
+        private final Refusal refusal = new Refusal();
         private boolean said;
 
         Unreachable(String what, ClientMixin client) {
@@ -69,7 +70,7 @@ final class ShadowCommand {
 
         @Override
         public void onConnectionState(ConnectionState state) {
-            if (state == ConnectionState.OFFLINE && !said) {
+            if (state == ConnectionState.OFFLINE && !said && !refusal.happened()) {
                 said = true;
                 err("* server unreachable (" + client.server + "): " + what);
             }
@@ -77,13 +78,26 @@ final class ShadowCommand {
 
         @Override
         public void onRefused(int closeCode, String reason) {
-            err("refused by the server (" + closeCode + "): " + reason);
+            if (refusal.refused(closeCode)) {
+                err(Refusal.stopping(closeCode, reason, client));
+                refusal.said();
+            }
+        }
+
+        /** The exit code for a request that failed without a server answer: refused (4) or 2. */
+        int failed(ExecutionException e) throws InterruptedException {
+            if (refusal.awaitSaid(Duration.ofSeconds(1))) {
+                return PigeonholeCli.REFUSED;
+            }
+            err("failed: " + e.getCause().getMessage());
+            return PigeonholeCli.REJECTED;
         }
     }
 
     @Command(name = "get", mixinStandardHelpOptions = true, description = "Print the shadow's document (JSON).",
             footer = {"", "Exit codes: 0 printed, 2 rejected (e.g. not_found; message on stderr) or invalid arguments,"
-                    + " 3 no answer within --wait (server unreachable)."})
+                    + " 3 no answer within --wait (server unreachable), 4 refused by the server (e.g. 4103 displaced: said"
+                    + " on stderr), 5 the data directory is used by another pigeonhole-cli."})
     static final class Get implements Callable<Integer> {
         @Mixin
         ClientMixin client;
@@ -107,7 +121,10 @@ final class ShadowCommand {
                     return PigeonholeCli.OK;
                 } catch (ExecutionException e) {
                     ShadowException r = rejection(e);
-                    err(r != null ? describe(r) : "failed: " + e.getCause().getMessage());
+                    if (r == null) {
+                        return listener.failed(e);
+                    }
+                    err(describe(r));
                     return PigeonholeCli.REJECTED;
                 } catch (TimeoutException e) {
                     err("no answer within " + wait);
@@ -172,7 +189,10 @@ final class ShadowCommand {
                     return PigeonholeCli.OK;
                 } catch (ExecutionException e) {
                     ShadowException r = rejection(e);
-                    err(r != null ? describe(r) : "failed: " + e.getCause().getMessage());
+                    if (r == null) {
+                        return listener.failed(e);
+                    }
+                    err(describe(r));
                     return PigeonholeCli.REJECTED;
                 } catch (TimeoutException e) {
                     err("still queued: no answer within " + wait + "; the update stays in the outbox and goes out with"
@@ -190,7 +210,9 @@ final class ShadowCommand {
                             + " and is sent when the server is reachable."},
             footer = {"", "Prints 'accepted version N, delta {...}' (--json: the document).",
                     "Exit codes: 0 accepted, 2 rejected (e.g. version_conflict; message on stderr) or invalid arguments,"
-                            + " 3 still queued (sent by a later run with the same --user/--device, e.g. flush)."})
+                            + " 3 still queued (sent by a later run with the same --user/--device, e.g. flush), 4 refused"
+                            + " by the server (e.g. 4103 displaced; the update stays queued), 5 the data directory is used"
+                            + " by another pigeonhole-cli."})
     static final class Desire extends Update {
         @Override
         CompletableFuture<ShadowDocument> update(PigeonholeClient c, String patch, Long version) {
@@ -205,7 +227,8 @@ final class ShadowCommand {
                     "Works offline like desire."},
             footer = {"", "Prints 'accepted version N, delta {...}' (--json: the document).",
                     "Exit codes: 0 accepted, 2 rejected or invalid arguments (also: --device is not THING),"
-                            + " 3 still queued (sent by a later run with the same --user/--device)."})
+                            + " 3 still queued (sent by a later run with the same --user/--device), 4 refused by the server"
+                            + " (the update stays queued), 5 the data directory is used by another pigeonhole-cli."})
     static final class Report extends Update {
         @Override
         void check() {
@@ -227,8 +250,11 @@ final class ShadowCommand {
                     + " waited (only the latest of each shadow waits for a device that was away; on this device's"
                     + " first run, those still in the inbox). Keeps running; what was printed is acknowledged. Run it"
                     + " as the thing (--device THING) to follow its work orders, or as any other device of yours."},
-            footer = {"", "Exit codes: 0 after --count deltas, 2 refused by the server (e.g. 4103: another copy of this"
-                    + " device connected) or invalid arguments. Without --count it runs until stopped."})
+            footer = {"", "Exit codes: 0 after --count deltas (without --count it runs until stopped, retrying while the"
+                    + " server is unreachable: '* offline (retrying)' on stderr), 2 invalid arguments, 4 refused by the"
+                    + " server (said on stderr, e.g. '* displaced: another client of alice/thermostat took this device's"
+                    + " inbox (4103); stopping'; also 4100 unauthorized, 4104 device removed, 4105 too many devices),"
+                    + " 5 the data directory is used by another pigeonhole-cli."})
     static final class Watch implements Callable<Integer> {
         @Mixin
         ClientMixin client;
@@ -262,12 +288,11 @@ final class ShadowCommand {
             }
             CountDownLatch done = new CountDownLatch(1);
             AtomicInteger deltas = new AtomicInteger();
-            AtomicInteger refused = new AtomicInteger();
+            Refusal refusal = new Refusal();
+            ConnectionNotices notices = new ConnectionNotices(ShadowCommand::err);
             PigeonholeClient[] self = new PigeonholeClient[1];
             CountDownLatch started = new CountDownLatch(1);
             try (PigeonholeClient c = client.start(new Listener() {
-                private ConnectionState shown;
-
                 private boolean mine(String t, String n) {
                     return thing.equals(t) && (name == null || name.equals(n));
                 }
@@ -329,24 +354,24 @@ final class ShadowCommand {
 
                 @Override
                 public void onConnectionState(ConnectionState state) {
-                    ConnectionState visible = state == ConnectionState.CONNECTING ? shown : state;
-                    if (visible != null && visible != shown && visible != ConnectionState.CLOSED) {
-                        shown = visible;
-                        err("* " + (visible == ConnectionState.OFFLINE ? "offline (retrying)" : "online"));
-                    }
+                    notices.changed(state);
                 }
 
                 @Override
                 public void onRefused(int closeCode, String reason) {
-                    err("refused by the server (" + closeCode + "): " + reason);
-                    refused.set(closeCode);
-                    done.countDown();
+                    if (refusal.refused(closeCode)) {
+                        notices.stop();
+                        err(Refusal.stopping(closeCode, reason, client));
+                        done.countDown();
+                    }
                 }
             }, true)) { // a device's first run reads the retained inbox: the thing's waiting deltas are there
                 self[0] = c;
                 started.countDown();
                 done.await();
-                return refused.get() != 0 ? PigeonholeCli.REJECTED : PigeonholeCli.OK;
+                return refusal.happened() ? PigeonholeCli.REFUSED : PigeonholeCli.OK;
+            } finally {
+                notices.close();
             }
         }
     }

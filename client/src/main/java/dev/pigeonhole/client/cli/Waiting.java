@@ -17,20 +17,24 @@ final class Waiting {
     /** Without {@code --wait}: give up once the server has not been reachable for this long. */
     static final Duration UNREACHABLE_AFTER = Duration.ofSeconds(3);
 
-    enum Outcome { DONE, TIMED_OUT, UNREACHABLE }
+    enum Outcome { DONE, TIMED_OUT, UNREACHABLE, REFUSED }
 
     private Waiting() {}
 
     /**
      * Waits until {@code done}: at most {@code wait}, or, when {@code wait} is null, at most {@code max} and no longer
-     * than {@link #UNREACHABLE_AFTER} without an inbox connection.
+     * than {@link #UNREACHABLE_AFTER} without an inbox connection; not at all once the server refused the connection.
      */
-    static Outcome await(PigeonholeClient client, BooleanSupplier done, Duration wait, Duration max)
+    static Outcome await(PigeonholeClient client, BooleanSupplier done, Refusal refusal, Duration wait, Duration max)
             throws InterruptedException {
         long start = System.nanoTime();
         long deadline = start + (wait != null ? wait : max).toNanos();
         long lastOnline = start;
         while (!done.getAsBoolean()) {
+            if (refusal.happened()) {
+                refusal.awaitSaid(Duration.ofSeconds(1));
+                return Outcome.REFUSED;
+            }
             long now = System.nanoTime();
             boolean online = client.state() == ConnectionState.ONLINE;
             if (online) {
@@ -48,11 +52,13 @@ final class Waiting {
 
     /**
      * Waits for {@code messages} (see {@link #await}) and returns the exit code: 0 the outbox is empty, 2 one of them
-     * was rejected, 3 something is still queued — then says why on stderr (server unreachable, or no answer in time).
+     * was rejected, 3 something is still queued — then says why on stderr (server unreachable, or no answer in time),
+     * 4 the server refused the connection (said on stderr by {@link PrintSettled}) and something is still queued.
      */
-    static int settle(ClientMixin cli, PigeonholeClient client, List<Outgoing> messages, Duration wait, Duration max)
-            throws InterruptedException {
-        Outcome outcome = await(client, () -> messages.stream().noneMatch(m -> m.state() == SendState.QUEUED), wait, max);
+    static int settle(ClientMixin cli, PigeonholeClient client, List<Outgoing> messages, Refusal refusal, Duration wait,
+                      Duration max) throws InterruptedException {
+        Outcome outcome = await(client, () -> messages.stream().noneMatch(m -> m.state() == SendState.QUEUED), refusal,
+                wait, max);
         if (messages.stream().anyMatch(m -> m.state() == SendState.REJECTED)) {
             return PigeonholeCli.REJECTED;
         }
@@ -61,12 +67,13 @@ final class Waiting {
             return PigeonholeCli.OK;
         }
         stillQueued(cli, outcome, queued + " message(s)", wait != null ? wait : max);
-        return PigeonholeCli.STILL_QUEUED;
+        return outcome == Outcome.REFUSED ? PigeonholeCli.REFUSED : PigeonholeCli.STILL_QUEUED;
     }
 
     /** Explains on stderr why {@code what} stays in the outbox. */
     static void stillQueued(ClientMixin cli, Outcome outcome, String what, Duration waited) {
         String why = outcome == Outcome.TIMED_OUT ? "no answer from the server within " + waited
+                : outcome == Outcome.REFUSED ? "refused by the server (see above)"
                 : "server unreachable (" + cli.server + ")";
         System.err.println("* " + why + ": " + what + " stay queued in " + cli.dataDir()
                 + "; the next send, flush or chat with this data directory sends them");
