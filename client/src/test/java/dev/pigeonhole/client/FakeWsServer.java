@@ -134,6 +134,7 @@ public final class FakeWsServer implements AutoCloseable {
         private final String target;
         private final BlockingQueue<String> received = new LinkedBlockingQueue<>();
         private volatile boolean closed;
+        private volatile boolean closeSent;
 
         Connection(Socket socket, String target) {
             this.socket = socket;
@@ -170,6 +171,17 @@ public final class FakeWsServer implements AutoCloseable {
 
         public synchronized void send(String text) throws IOException {
             write(0x1, text.getBytes(StandardCharsets.UTF_8));
+        }
+
+        /** Closes the WebSocket with a close frame carrying {@code code} and {@code reason} (as the server does). */
+        public void close(int code, String reason) throws IOException {
+            byte[] text = reason.getBytes(StandardCharsets.UTF_8);
+            byte[] payload = new byte[2 + text.length];
+            payload[0] = (byte) (code >>> 8);
+            payload[1] = (byte) code;
+            System.arraycopy(text, 0, payload, 2, text.length);
+            closeSent = true;
+            write(0x8, payload);
         }
 
         public void abort() {
@@ -233,7 +245,9 @@ public final class FakeWsServer implements AutoCloseable {
                             }
                         }
                         case 0x8 -> {
-                            write(0x8, payload);
+                            if (!closeSent) {
+                                write(0x8, payload);
+                            }
                             abort();
                             return;
                         }
