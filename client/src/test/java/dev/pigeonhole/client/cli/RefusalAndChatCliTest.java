@@ -142,6 +142,24 @@ class RefusalAndChatCliTest {
         assertThat(out()).isEmpty();
     }
 
+    /** Problem 3 in the chat: displaced while waiting for input, the chat says so and exits with 4. */
+    @Test
+    void aDisplacedChatSaysSoAndExitsWithFour() throws Exception {
+        FakeWsServer server = server();
+        PipedOutputStream typing = new PipedOutputStream();
+        System.setIn(new PipedInputStream(typing));
+        CompletableFuture<Integer> chat = cli(server.url(), "chat", "--to", "bob");
+        FakeWsServer.Connection inbox = server.accept("/v1/inbox", WAIT);
+        awaitOut("* online");
+        inbox.close(4103, "displaced by a newer connection of this device");
+        assertThat(chat.get(10, TimeUnit.SECONDS)).isEqualTo(4);
+        assertThat(outLines()).containsExactly(
+                "alice/laptop -> bob. Type and press Enter. /to USER, /pending, /quit",
+                "* online",
+                "* displaced: another client of alice/laptop took this device's inbox (4103); stopping");
+        typing.close();
+    }
+
     /** A refused send said "server unreachable" 3 s later and exited 3; now it stops at once with the reason, exit 4. */
     @Test
     void aRefusedSendSaysWhyAndExitsWithFour() throws Exception {
