@@ -65,14 +65,9 @@ final class ShadowRequests {
         String request = UUID.randomUUID().toString();
         CompletableFuture<String> answer = new CompletableFuture<>();
         pending.put(request, answer);
-        int op = switch (f.op()) {
-            case GET -> InboxOp.Shadow.GET;
-            case UPDATE -> InboxOp.Shadow.UPDATE;
-            case DELETE -> InboxOp.Shadow.DELETE;
-        };
         byte[] state = f.state() == null ? null : f.state().toString().getBytes(StandardCharsets.UTF_8);
         try {
-            log.write(caller.user(), new InboxOp.Shadow(caller.device(), instanceId, request, op, f.thing(), f.name(),
+            log.write(caller.user(), new InboxOp.Shadow(caller.device(), instanceId, request, f.op(), f.thing(), f.name(),
                     f.clientToken(), f.version(), state), error -> failed(request, f));
         } catch (RuntimeException e) {
             pending.remove(request);

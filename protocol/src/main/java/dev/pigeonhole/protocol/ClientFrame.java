@@ -31,6 +31,7 @@ public sealed interface ClientFrame {
     record Shadow(ShadowOp op, String thing, String name, String owner, String clientToken, Long version, JsonNode state)
             implements ClientFrame {}
 
+    /** The wire name is the lower-case name; records store the ordinal: append new operations, never reorder. */
     enum ShadowOp {
         GET, UPDATE, DELETE;
 

@@ -1,5 +1,7 @@
 package dev.pigeonhole.records;
 
+import dev.pigeonhole.protocol.ClientFrame;
+
 /**
  * One operation on one user's inbox: a record of {@link Topics#INBOX_OPS}, keyed by that user. The router applies a
  * partition's operations in offset order, and nothing else changes an inbox, so every decision it takes — the seq an
@@ -60,16 +62,12 @@ public sealed interface InboxOp {
     /**
      * A request on the shadow ({@code thing}, {@code name}) of this user from its device {@code device}, made over
      * connection or HTTP request {@code request} of delivery instance {@code instance}, which gets the answer as a
-     * {@link Push.ShadowAnswer}. {@code op}: 0 get, 1 update, 2 delete (docs/shadow.md); {@code state} the update's
+     * {@link Push.ShadowAnswer}. {@code op} is written as its ordinal (docs/shadow.md); {@code state} the update's
      * JSON ({@code {"desired":…,"reported":…}}), null otherwise. Reads go through the log too: a get sees every
      * update applied before it.
      */
-    record Shadow(String device, String instance, String request, int op, String thing, String name,
-                  String clientToken, Long version, byte[] state) implements InboxOp {
-        public static final int GET = 0;
-        public static final int UPDATE = 1;
-        public static final int DELETE = 2;
-    }
+    record Shadow(String device, String instance, String request, ClientFrame.ShadowOp op, String thing, String name,
+                  String clientToken, Long version, byte[] state) implements InboxOp {}
 
     static byte[] encode(InboxOp op) {
         if (op instanceof Append a) {
@@ -89,7 +87,7 @@ public sealed interface InboxOp {
             return RecordWriter.record(7, 32).string(l.instance()).varLong(l.since()).toByteArray();
         } else if (op instanceof Shadow s) {
             return RecordWriter.record(8, 96 + (s.state() == null ? 0 : s.state().length)).string(s.device())
-                    .string(s.instance()).string(s.request()).u8(s.op()).string(s.thing()).string(s.name())
+                    .string(s.instance()).string(s.request()).u8(s.op().ordinal()).string(s.thing()).string(s.name())
                     .string(s.clientToken()).optLong(s.version()).block(s.state()).toByteArray();
         } else {
             Ack a = (Ack) op;
@@ -110,8 +108,8 @@ public sealed interface InboxOp {
             case 5 -> new Remove(r.string());
             case 6 -> new Ack(r.string(), r.varLong(), r.bool(), r.varLong(), r.varLong());
             case 7 -> new Lease(r.string(), r.varLong());
-            case 8 -> new Shadow(r.string(), r.string(), r.string(), r.u8(), r.string(), r.string(), r.string(),
-                    r.optLong(), r.block());
+            case 8 -> new Shadow(r.string(), r.string(), r.string(), shadowOp(r.u8()), r.string(), r.string(),
+                    r.string(), r.optLong(), r.block());
             default -> throw new RecordFormatException("unknown inbox operation type " + type + " (written by a newer build?)");
         };
         if (op instanceof Lease l) {
@@ -122,6 +120,14 @@ public sealed interface InboxOp {
             throw new RecordFormatException("inbox operation without a device");
         }
         return op;
+    }
+
+    private static ClientFrame.ShadowOp shadowOp(int ordinal) {
+        ClientFrame.ShadowOp[] ops = ClientFrame.ShadowOp.values();
+        if (ordinal >= ops.length) {
+            throw new RecordFormatException("unknown shadow operation " + ordinal + " (written by a newer build?)");
+        }
+        return ops[ordinal];
     }
 
     private static String device(InboxOp op) {
@@ -137,7 +143,7 @@ public sealed interface InboxOp {
             return a.device();
         } else if (op instanceof Shadow s) {
             boolean valid = s.instance() != null && s.request() != null && s.thing() != null && s.name() != null
-                    && s.op() <= Shadow.DELETE && (s.op() != Shadow.UPDATE || s.state() != null);
+                    && (s.op() != ClientFrame.ShadowOp.UPDATE || s.state() != null);
             return valid ? s.device() : null;
         }
         return null;

@@ -1,5 +1,6 @@
 package dev.pigeonhole.records;
 
+import dev.pigeonhole.protocol.ClientFrame;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -35,13 +36,13 @@ class RecordFormatTest {
 
     @Test
     void shadowOperationsAnswersAndEntriesReadBackAsWritten() {
-        InboxOp.Shadow update = new InboxOp.Shadow("phone", "delivery-0", "r-1", InboxOp.Shadow.UPDATE, "thermostat", "",
+        InboxOp.Shadow update = new InboxOp.Shadow("phone", "delivery-0", "r-1", ClientFrame.ShadowOp.UPDATE, "thermostat", "",
                 "c-1", 7L, "{\"desired\":{\"t\":21}}".getBytes(StandardCharsets.UTF_8));
         assertThat(InboxOp.decode(InboxOp.encode(update))).usingRecursiveComparison().isEqualTo(update);
-        InboxOp.Shadow get = new InboxOp.Shadow("phone", "delivery-0", "r-2", InboxOp.Shadow.GET, "thermostat", "config",
+        InboxOp.Shadow get = new InboxOp.Shadow("phone", "delivery-0", "r-2", ClientFrame.ShadowOp.GET, "thermostat", "config",
                 null, null, null);
         assertThat(InboxOp.decode(InboxOp.encode(get))).usingRecursiveComparison().isEqualTo(get);
-        InboxOp.Shadow stateless = new InboxOp.Shadow("phone", "delivery-0", "r-3", InboxOp.Shadow.UPDATE, "t", "", null,
+        InboxOp.Shadow stateless = new InboxOp.Shadow("phone", "delivery-0", "r-3", ClientFrame.ShadowOp.UPDATE, "t", "", null,
                 null, null);
         assertThatThrownBy(() -> InboxOp.decode(InboxOp.encode(stateless))).isInstanceOf(RecordFormatException.class);
         Push answer = new Push.ShadowAnswer("bob", "r-1", "{\"type\":\"shadow_accepted\"}");

@@ -43,13 +43,13 @@ final class Shadows {
         byte[] bytes = store.get(key);
         State state = bytes == null ? null : State.decode(bytes);
         ServerFrame answer = switch (op.op()) {
-            case InboxOp.Shadow.GET -> state == null || state.deleted()
+            case GET -> state == null || state.deleted()
                     ? rejected(op, ErrorCode.NOT_FOUND, "no shadow " + describe(op), null)
                     : accepted(op, document(op, state));
-            case InboxOp.Shadow.UPDATE -> update(user, key, state, op, ts, out);
-            default -> delete(user, key, state, op, ts, out);
+            case UPDATE -> update(user, key, state, op, ts, out);
+            case DELETE -> delete(user, key, state, op, ts, out);
         };
-        metrics.shadow(wire(op), answer instanceof ServerFrame.ShadowRejected r ? r.code().wire() : "accepted");
+        metrics.shadow(op.op().wire(), answer instanceof ServerFrame.ShadowRejected r ? r.code().wire() : "accepted");
         out.push(op.instance(), new Push.ShadowAnswer(user, op.request(), Frames.encode(answer)), ts);
     }
 
@@ -252,20 +252,12 @@ final class Shadows {
         return op.name().isEmpty() ? op.thing() : op.thing() + "/" + op.name();
     }
 
-    private static String wire(InboxOp.Shadow op) {
-        return switch (op.op()) {
-            case InboxOp.Shadow.GET -> "get";
-            case InboxOp.Shadow.UPDATE -> "update";
-            default -> "delete";
-        };
-    }
-
     private static ServerFrame accepted(InboxOp.Shadow op, JsonNode document) {
-        return new ServerFrame.ShadowAccepted(wire(op), op.thing(), op.name(), op.clientToken(), document);
+        return new ServerFrame.ShadowAccepted(op.op().wire(), op.thing(), op.name(), op.clientToken(), document);
     }
 
     private static ServerFrame rejected(InboxOp.Shadow op, ErrorCode code, String message, Long version) {
-        return new ServerFrame.ShadowRejected(wire(op), op.thing(), op.name(), op.clientToken(), code, message, version);
+        return new ServerFrame.ShadowRejected(op.op().wire(), op.thing(), op.name(), op.clientToken(), code, message, version);
     }
 
     /**

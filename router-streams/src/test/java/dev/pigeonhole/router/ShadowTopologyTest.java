@@ -1,5 +1,6 @@
 package dev.pigeonhole.router;
 
+import dev.pigeonhole.protocol.ClientFrame;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -131,7 +132,7 @@ class ShadowTopologyTest {
     @Test
     void namedShadowsAreSeparateDocuments() {
         accepted(update("phone", "thermostat", null, null, "{\"desired\":{\"temperature\":20}}"));
-        ops.pipeInput("alice", new InboxOp.Shadow("phone", "d1", "r-named", InboxOp.Shadow.UPDATE, "thermostat",
+        ops.pipeInput("alice", new InboxOp.Shadow("phone", "d1", "r-named", ClientFrame.ShadowOp.UPDATE, "thermostat",
                 "schedule", null, null, bytes("{\"desired\":{\"night\":16}}")), now);
         JsonNode named = accepted(answer("r-named"));
         assertThat(named.path("name").asText()).isEqualTo("schedule");
@@ -230,7 +231,7 @@ class ShadowTopologyTest {
     @Test
     void shadowsOfOneUserAreNotAnotherUsers() {
         accepted(update("phone", "thermostat", null, null, "{\"desired\":{\"temperature\":21}}"));
-        ops.pipeInput("bob", new InboxOp.Shadow("thermostat", "d1", "r-bob", InboxOp.Shadow.GET, "thermostat", "",
+        ops.pipeInput("bob", new InboxOp.Shadow("thermostat", "d1", "r-bob", ClientFrame.ShadowOp.GET, "thermostat", "",
                 null, null, null), now);
         assertThat(rejected(answer("r-bob")).code()).isEqualTo(ErrorCode.NOT_FOUND);
         assertThat(entries("bob")).isEmpty();
@@ -239,17 +240,17 @@ class ShadowTopologyTest {
     // --- helpers
 
     private String update(String device, String thing, Long version, String token, String state) {
-        return request("alice", new InboxOp.Shadow(device, "d1", "r-" + requests.incrementAndGet(), InboxOp.Shadow.UPDATE,
+        return request("alice", new InboxOp.Shadow(device, "d1", "r-" + requests.incrementAndGet(), ClientFrame.ShadowOp.UPDATE,
                 thing, "", token, version, bytes(state)));
     }
 
     private String get(String device, String thing) {
-        return request("alice", new InboxOp.Shadow(device, "d1", "r-" + requests.incrementAndGet(), InboxOp.Shadow.GET,
+        return request("alice", new InboxOp.Shadow(device, "d1", "r-" + requests.incrementAndGet(), ClientFrame.ShadowOp.GET,
                 thing, "", null, null, null));
     }
 
     private String delete(String device, String thing, Long version) {
-        return request("alice", new InboxOp.Shadow(device, "d1", "r-" + requests.incrementAndGet(), InboxOp.Shadow.DELETE,
+        return request("alice", new InboxOp.Shadow(device, "d1", "r-" + requests.incrementAndGet(), ClientFrame.ShadowOp.DELETE,
                 thing, "", null, version, null));
     }
 
