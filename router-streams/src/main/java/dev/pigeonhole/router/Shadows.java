@@ -77,8 +77,9 @@ final class Shadows {
             return rejected(op, ErrorCode.FORBIDDEN, "only the thing " + op.thing() + " updates reported (this is "
                     + op.device() + ")", versionOf(state));
         }
-        ObjectNode doc = state == null || state.deleted() ? ShadowDocs.object() : (ObjectNode) Json.read(state.json(), JsonNode.class);
-        JsonNode before = state == null || state.deleted() ? NullNode.instance : document(op, state);
+        boolean exists = state != null && !state.deleted();
+        ObjectNode doc = exists ? (ObjectNode) Json.read(state.json(), JsonNode.class) : ShadowDocs.object();
+        JsonNode before = exists ? document(op, state, doc.deepCopy()) : NullNode.instance;
         ObjectNode metadata = doc.has("metadata") ? (ObjectNode) doc.get("metadata") : doc.putObject("metadata");
         for (String section : new String[] {"desired", "reported"}) {
             JsonNode p = patch.get(section);
@@ -118,7 +119,7 @@ final class Shadows {
         }
         State next = new State(current + 1, ts, op.clientToken(), false,
                 state == null ? 0 : state.deltaSeq(), state == null ? 0 : state.documentsSeq(), Json.writeBytes(doc));
-        JsonNode after = document(op, next);
+        JsonNode after = document(op, next, doc);
         JsonNode delta = after.path("state").path("delta");
         long deltaSeq = next.deltaSeq();
         if (delta.isMissingNode()) {
@@ -221,7 +222,11 @@ final class Shadows {
 
     /** The document as the API shows it. */
     static ObjectNode document(InboxOp.Shadow op, State state) {
-        JsonNode stored = Json.read(state.json(), JsonNode.class);
+        return document(op, state, Json.read(state.json(), JsonNode.class));
+    }
+
+    /** The same from {@code stored}, the state's JSON already parsed (its nodes are shared, not copied). */
+    private static ObjectNode document(InboxOp.Shadow op, State state, JsonNode stored) {
         ObjectNode doc = ShadowDocs.object().put("thing", op.thing()).put("name", op.name());
         ObjectNode s = doc.putObject("state");
         if (stored.has("desired")) {
