@@ -6,7 +6,6 @@ import dev.pigeonhole.protocol.ErrorCode;
 import dev.pigeonhole.protocol.Frames;
 import dev.pigeonhole.protocol.Identity;
 import dev.pigeonhole.protocol.Ids;
-import dev.pigeonhole.protocol.QueryParams;
 import dev.pigeonhole.protocol.ServerFrame;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.DELETE;
@@ -73,12 +72,11 @@ public class DevicesResource {
     }
 
     private Identity authenticate(UriInfo uri, String authorization) throws AuthException {
-        return authenticator.authenticate(authorization, QueryParams.parse(uri.getRequestUri().getRawQuery()));
+        return Callers.authenticate(authenticator, uri, authorization);
     }
 
     private static Response unauthorized(AuthException e) {
-        return Response.status(401).header("WWW-Authenticate", "Bearer")
-                .entity(Frames.encode(new ServerFrame.Error(ErrorCode.UNAUTHORIZED, e.getMessage()))).build();
+        return Callers.unauthorized(e);
     }
 
     private static Response error(int status, ErrorCode code, String message) {

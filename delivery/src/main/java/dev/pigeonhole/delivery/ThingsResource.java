@@ -9,7 +9,6 @@ import dev.pigeonhole.protocol.Frames;
 import dev.pigeonhole.protocol.Identity;
 import dev.pigeonhole.protocol.Json;
 import dev.pigeonhole.protocol.ProtocolException;
-import dev.pigeonhole.protocol.QueryParams;
 import dev.pigeonhole.protocol.ServerFrame;
 import dev.pigeonhole.protocol.ShadowFrameException;
 import jakarta.ws.rs.DELETE;
@@ -67,10 +66,9 @@ public class ThingsResource {
                                              String name, String owner, String version, String body) {
         Identity caller;
         try {
-            caller = authenticator.authenticate(authorization, QueryParams.parse(uri.getRequestUri().getRawQuery()));
+            caller = Callers.authenticate(authenticator, uri, authorization);
         } catch (AuthException e) {
-            return CompletableFuture.completedFuture(Response.status(401).header("WWW-Authenticate", "Bearer")
-                    .entity(Frames.encode(new ServerFrame.Error(ErrorCode.UNAUTHORIZED, e.getMessage()))).build());
+            return CompletableFuture.completedFuture(Callers.unauthorized(e));
         }
         ClientFrame.Shadow request;
         try {
