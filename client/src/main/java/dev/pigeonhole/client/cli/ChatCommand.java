@@ -23,6 +23,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -41,7 +42,8 @@ import picocli.CommandLine.Option;
         "Starts with everything this device received that no chat or tail showed yet (also what send, flush or history"
                 + " received), then the connection state ('* online', '* offline (retrying)'). What you type gets state"
                 + " lines naming its text: (queued: \"…\"), (sent: \"…\"), (delivered to USER: \"…\"), (read by USER: \"…\");"
-                + " receipts for earlier messages are summed up in one line. /pending lists what is queued."},
+                + " receipts for earlier messages are summed up in one line. /pending lists what is queued. Messages the"
+                + " chat shows count as read: their senders get read receipts."},
         footer = {"", "Exit codes: 0 after /quit or end of input, 4 refused by the server (said in the chat, e.g. '* displaced:"
                 + " another client of alice/cli took this device's inbox (4103); stopping'; also 4100 unauthorized, 4104"
                 + " device removed, 4105 too many devices), 5 the data directory is used by another pigeonhole-cli."
@@ -63,6 +65,9 @@ final class ChatCommand implements Callable<Integer> {
     private final AtomicInteger otherReceipts = new AtomicInteger();
     /** After caught_up on the current connection: what arrives is live (summaries are printed at once). */
     private volatile boolean live;
+    /** The highest seq of a message from another user this chat put on the screen: the read marker it sends. */
+    private final AtomicLong shownFromOthers = new AtomicLong();
+    private volatile PigeonholeClient chat;
 
     private static final int QUEUED = 0;
     private static final int SENT = 1;
@@ -86,6 +91,9 @@ final class ChatCommand implements Callable<Integer> {
         String me = client.device;
         Feed feed = new Feed(e -> {
             lines(e, me).forEach(ChatCommand::print);
+            if ("message".equals(e.kind()) && !e.own()) {
+                shownFromOthers.accumulateAndGet(e.seq(), Math::max);
+            }
             return true;
         });
         Refusal refusal = new Refusal();
@@ -97,6 +105,7 @@ final class ChatCommand implements Callable<Integer> {
                  @Override
                  public void onMessage(IncomingMessage m) {
                      feed.show();
+                     markRead();
                  }
 
                  @Override
@@ -122,6 +131,7 @@ final class ChatCommand implements Callable<Integer> {
                      feed.show();
                      summarizeReceipts();
                      live = true;
+                     markRead(); // also what was shown before this connection (a read marker is not sent offline)
                  }
 
                  @Override
@@ -154,6 +164,7 @@ final class ChatCommand implements Callable<Integer> {
                  }
              })) {
             print(client.user + "/" + client.device + " -> " + to + ". Type and press Enter. /to USER, /pending, /quit");
+            chat = c;
             feed.attach(c);
             summarizeReceipts();
             // The state comes before anything typed is answered: a chat that starts offline says so first.
@@ -196,6 +207,15 @@ final class ChatCommand implements Callable<Integer> {
             // end of input
         }
         typed.add(Optional.empty());
+    }
+
+    /** What the chat showed counts as read: the senders get {@code read} receipts (dropped while offline). */
+    private void markRead() {
+        PigeonholeClient c = chat;
+        long seq = shownFromOthers.get();
+        if (c != null && seq > 0) {
+            c.markRead(seq);
+        }
     }
 
     /** {@code /pending}: what waits in the outbox, oldest first (id prefix and text). */
