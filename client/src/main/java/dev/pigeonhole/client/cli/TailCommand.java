@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "tail", mixinStandardHelpOptions = true, description = {"Print incoming messages as JSON lines.",
         "Starts with every message this device received that no tail or chat showed yet (also what send, flush or"
-                + " history received). The connection state goes to stderr ('* offline (retrying)', '* online')."},
+                + " history received). The connection state goes to stderr ('* offline (retrying)', '* online'), and so"
+                + " do lost entries ('* messages 2..4 are gone from the server (expired)')."},
         footer = {"", "Exit codes: 0 after --count messages (without --count it runs until stopped, retrying while the"
                 + " server is unreachable), 4 refused by the server (said on stderr, e.g. '* displaced: another client of"
                 + " alice/cli took this device's inbox (4103); stopping'; also 4100 unauthorized, 4104 device removed, 4105"
@@ -39,6 +40,10 @@ final class TailCommand implements Callable<Integer> {
         }
         Feed feed = new Feed(e -> {
             String json = Entries.tailJson(e);
+            if (json == null && "gap".equals(e.kind())) {
+                // a loss is reported, as chat and history do (not on stdout: that stays one message per line)
+                Entries.lines(e, client.device, false).forEach(TailCommand::err);
+            }
             if (json != null) {
                 System.out.println(json);
                 System.out.flush();
@@ -54,6 +59,11 @@ final class TailCommand implements Callable<Integer> {
              PigeonholeClient c = client.start(new Listener() {
                  @Override
                  public void onMessage(IncomingMessage m) {
+                     feed.show();
+                 }
+
+                 @Override
+                 public void onGap(long from, long to, String reason) {
                      feed.show();
                  }
 
