@@ -60,6 +60,13 @@ public final class InboxLink extends Link {
     private volatile ConnectionState state = ConnectionState.OFFLINE;
     /** Callback thread only: the last row handed to the listener that returned (the DELIVERED marker). */
     private long delivered;
+    /**
+     * After a resync (4102): connect with {@code after=0} until a position is stored, as protocol.md asks. Without
+     * {@code after} the server resumes from the device's acked cursor of the old history, or starts a device it does
+     * not know at the newest entry: the rebuilt history could be skipped. In memory only: a restart before the first
+     * entry of the new history connects without {@code after}.
+     */
+    private boolean fromStart;
     /** Set by {@link #stopDelivery}: the listener gets nothing more; the rest stays in the store. */
     private volatile boolean stopping;
 
@@ -126,6 +133,7 @@ public final class InboxLink extends Link {
     URI uri() {
         // Without a position the server decides: the device's acked cursor, or where a new device starts.
         String after = stored > 0 ? "&after=" + stored + (epoch != 0 ? "&epoch=" + epoch : "")
+                : fromStart ? "&after=0" + (epoch != 0 ? "&epoch=" + epoch : "")
                 : history && epoch == 0 ? "&after=0" : "";
         String query = identityQuery + "window=" + window + after + (newest > 0 ? "&newest=" + newest : "");
         return URI.create(base + "/v1/inbox?" + query);
@@ -323,6 +331,7 @@ public final class InboxLink extends Link {
             processed = 0;
             acked = 0;
             epoch = 0;
+            fromStart = true;
             store.save(Cursor.START);
             callbacks.execute(listener::onResync);
         } else if (!CloseCode.reconnectAllowed(code)) {
