@@ -1,0 +1,185 @@
+package dev.pigeonhole.conformance;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pigeonhole.protocol.Json;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Runs one scenario: starts the fault server on an ephemeral port, runs the driver with a fresh data directory,
+ * then checks what the scenario's {@code expect} says (exit code, stdout, stderr, connections) and what the server
+ * saw (every scripted step played, no unexpected or invalid frame).
+ */
+public final class Runner {
+    public static final String USER = "alice";
+    public static final String DEVICE = "phone";
+    private static final long DRIVER_TIMEOUT_MS = 30_000;
+    private static final Pattern VAR = Pattern.compile("\\$\\{([A-Za-z0-9_]+)}");
+
+    /** The outcome: what failed (empty when it passed) and the server's transcript with the driver's output. */
+    public record Result(List<String> failures, String transcript, long millis) {
+        public boolean passed() {
+            return failures.isEmpty();
+        }
+    }
+
+    private Runner() {}
+
+    public static Result run(List<String> driver, Path scenarioFile) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        JsonNode scenario = Kit.read(scenarioFile);
+        JsonNode expect = scenario.path("expect");
+        List<String> failures = new ArrayList<>();
+        StringBuffer transcript = new StringBuffer();
+        Path dir = Files.createTempDirectory("pigeonhole-conformance-");
+        try (FaultServer server = new FaultServer(scenario, 0, line -> transcript.append(line).append('\n'))) {
+            JsonNode d = scenario.path("driver");
+            List<String> cmd = new ArrayList<>(driver);
+            cmd.addAll(List.of(d.path("command").asText(), "--server", "ws://127.0.0.1:" + server.port(),
+                    "--user", USER, "--device", DEVICE, "--data-dir", dir.resolve("data").toString()));
+            d.path("args").forEach(a -> cmd.add(a.asText()));
+            Path stdin = dir.resolve("stdin");
+            StringBuilder lines = new StringBuilder();
+            d.path("stdin").forEach(l -> lines.append(l.asText()).append('\n'));
+            Files.writeString(stdin, lines);
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(stdin.toFile())
+                    .redirectOutput(dir.resolve("stdout").toFile()).redirectError(dir.resolve("stderr").toFile());
+            pb.environment().remove("PIGEONHOLE_TOKEN");
+            transcript.append("driver $ ").append(String.join(" ", cmd)).append('\n');
+            Process p = pb.start();
+            Integer exit = null;
+            if (p.waitFor(DRIVER_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+                exit = p.exitValue();
+            } else {
+                failures.add("the driver did not exit within " + DRIVER_TIMEOUT_MS + " ms");
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+            boolean scripted = server.awaitScripts(2000);
+            Thread.sleep(200); // a frame sent just before the driver exited is still in flight
+            List<String> out = Files.readAllLines(dir.resolve("stdout"), StandardCharsets.UTF_8);
+            String err = Files.readString(dir.resolve("stderr"), StandardCharsets.UTF_8);
+            transcript.append("driver exit ").append(exit).append('\n');
+            out.forEach(l -> transcript.append("driver stdout| ").append(l).append('\n'));
+            err.lines().forEach(l -> transcript.append("driver stderr| ").append(l).append('\n'));
+            failures.addAll(server.problems());
+            if (!scripted) {
+                server.unfinished().forEach(u -> failures.add("the server's script did not get past " + u));
+            }
+            if (expect.has("exit") && (exit == null || exit != expect.get("exit").asInt())) {
+                failures.add("exit code " + exit + ", expected " + expect.get("exit").asInt());
+            }
+            Map<String, String> vars = server.vars();
+            checkStdout(expect.path("stdout"), out, vars, failures);
+            for (JsonNode c : expect.path("stderr").path("contains")) {
+                String s = substitute(c.asText(), vars, false);
+                if (!err.contains(s)) {
+                    failures.add("stderr does not say " + s);
+                }
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = expect.path("connections").fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> c = it.next();
+                int n = server.connectionCounts().getOrDefault(c.getKey(), 0);
+                if (n != c.getValue().asInt()) {
+                    failures.add(n + " connection(s) to /v1/" + c.getKey() + ", expected " + c.getValue().asInt());
+                }
+            }
+        } finally {
+            deleteTree(dir);
+        }
+        return new Result(List.copyOf(failures), transcript.toString(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+    }
+
+    /**
+     * {@code ordered}: lines that must appear in this order (a regex over the whole line, or an object whose fields
+     * a JSON line must have); with {@code only}, no other line may appear. {@code count}: regex → how many lines.
+     */
+    private static void checkStdout(JsonNode spec, List<String> out, Map<String, String> vars, List<String> failures) {
+        int at = 0;
+        List<String> unmatched = new ArrayList<>();
+        for (JsonNode want : spec.path("ordered")) {
+            boolean found = false;
+            while (at < out.size() && !found) {
+                String line = out.get(at++);
+                found = lineMatches(want, line, vars);
+                if (!found) {
+                    unmatched.add(line);
+                }
+            }
+            if (!found) {
+                failures.add("stdout has no line " + describe(want, vars) + " (in order)");
+                return;
+            }
+        }
+        unmatched.addAll(out.subList(at, out.size()));
+        if (spec.path("only").asBoolean() && !unmatched.isEmpty()) {
+            failures.add("stdout has unexpected line(s): " + unmatched);
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = spec.path("count").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> c = it.next();
+            Pattern p = Pattern.compile(substitute(c.getKey(), vars, true));
+            long n = out.stream().filter(l -> p.matcher(l).matches()).count();
+            if (n != c.getValue().asLong()) {
+                failures.add("stdout has " + n + " line(s) " + p + ", expected " + c.getValue().asLong());
+            }
+        }
+    }
+
+    private static boolean lineMatches(JsonNode want, String line, Map<String, String> vars) {
+        if (want.isTextual()) {
+            return Pattern.compile(substitute(want.asText(), vars, true)).matcher(line).matches();
+        }
+        JsonNode got;
+        try {
+            got = Json.MAPPER.readTree(line);
+        } catch (IOException e) {
+            return false;
+        }
+        if (got == null || !got.isObject()) {
+            return false;
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = want.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> f = it.next();
+            JsonNode expected = f.getValue().isTextual()
+                    ? Json.MAPPER.getNodeFactory().textNode(substitute(f.getValue().asText(), vars, false)) : f.getValue();
+            if (!expected.equals(got.get(f.getKey()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String describe(JsonNode want, Map<String, String> vars) {
+        return want.isTextual() ? "/" + substitute(want.asText(), vars, true) + "/" : want.toString();
+    }
+
+    /** Replaces {@code ${name}} by the variables the server bound (quoted when {@code regex}). */
+    static String substitute(String s, Map<String, String> vars, boolean regex) {
+        Matcher m = VAR.matcher(s);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String v = vars.getOrDefault(m.group(1), "<unbound " + m.group(1) + ">");
+            m.appendReplacement(out, Matcher.quoteReplacement(regex ? Pattern.quote(v) : v));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+        }
+    }
+}
