@@ -31,7 +31,8 @@ import java.util.regex.Pattern;
  */
 final class FaultServer implements AutoCloseable {
     static final List<String> ENDPOINTS = List.of("send", "inbox");
-    private static final long DEFAULT_TIMEOUT_MS = 10_000;
+    /** How long an {@code await} step waits unless it says ({@code timeoutMs}). */
+    static final long DEFAULT_TIMEOUT_MS = 10_000;
     private static final Pattern VAR = Pattern.compile("\\$\\{([A-Za-z0-9_]+)}");
     /** Inbox frames no script needs to wait for: acks and read markers may come at any time. */
     private static final Set<String> INBOX_BACKGROUND = Set.of("ack", "read");
@@ -54,9 +55,12 @@ final class FaultServer implements AutoCloseable {
     /** Per inbox connection: the highest seq it delivered (entries, gap ends) or resumed after; acks may not exceed it. */
     private final Map<WsServer.Connection, Long> delivered = new ConcurrentHashMap<>();
     private volatile boolean stopping;
+    private final long awaitTimeoutMs;
 
-    FaultServer(JsonNode scenario, int port, Consumer<String> log) throws IOException {
+    /** @param awaitTimeoutMs how long an {@code await} step waits unless it says ({@code timeoutMs}) */
+    FaultServer(JsonNode scenario, int port, long awaitTimeoutMs, Consumer<String> log) throws IOException {
         this.log = log;
+        this.awaitTimeoutMs = awaitTimeoutMs;
         for (String e : ENDPOINTS) {
             events.put(e, new LinkedBlockingQueue<>());
             connectionCounts.put(e, 0);
@@ -124,12 +128,20 @@ final class FaultServer implements AutoCloseable {
         return connectionCounts;
     }
 
-    /** Whether every scripted step was played (waits up to {@code millis} for the scripts to get there). */
+    /**
+     * Whether every scripted step was played: waits up to {@code millis} for the scripts to get there, or until one
+     * of them failed.
+     */
     boolean awaitScripts(long millis) throws InterruptedException {
         long deadline = System.currentTimeMillis() + millis;
-        while (System.currentTimeMillis() < deadline && !ENDPOINTS.stream().allMatch(e -> finished.getOrDefault(e, false))) {
+        while (System.currentTimeMillis() < deadline && !allFinished()
+                && ENDPOINTS.stream().allMatch(e -> finished.getOrDefault(e, false) || players.get(e).isAlive())) {
             Thread.sleep(20);
         }
+        return allFinished();
+    }
+
+    private boolean allFinished() {
         return ENDPOINTS.stream().allMatch(e -> finished.getOrDefault(e, false));
     }
 
@@ -272,7 +284,7 @@ final class FaultServer implements AutoCloseable {
     /** Waits for the next connection ({@code "await":"connect"}) or client frame of the type named. */
     private boolean await(String endpoint, JsonNode step) throws InterruptedException {
         String what = step.get("await").asText();
-        long timeout = step.path("timeoutMs").asLong(DEFAULT_TIMEOUT_MS);
+        long timeout = step.path("timeoutMs").asLong(awaitTimeoutMs);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
         while (true) {
             Event ev = events.get(endpoint).poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);

@@ -67,7 +67,9 @@ public final class Kit {
         }
         Path file = scenarioPath(defaultScenarios(), args[1]);
         JsonNode scenario = read(file);
-        try (FaultServer server = new FaultServer(scenario, port, line -> System.err.println("  " + line))) {
+        // a person starts the driver by hand: give each step minutes rather than seconds
+        try (FaultServer server = new FaultServer(scenario, port, TimeUnit.MINUTES.toMillis(5),
+                line -> System.err.println("  " + line))) {
             System.out.println("ws://127.0.0.1:" + server.port());
             System.out.flush();
             System.err.println("playing " + name(file) + ": " + scenario.path("checks").asText());

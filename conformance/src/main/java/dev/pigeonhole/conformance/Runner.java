@@ -44,7 +44,7 @@ public final class Runner {
         List<String> failures = new ArrayList<>();
         StringBuffer transcript = new StringBuffer();
         Path dir = Files.createTempDirectory("pigeonhole-conformance-");
-        try (FaultServer server = new FaultServer(scenario, 0, line -> transcript.append(line).append('\n'))) {
+        try (FaultServer server = new FaultServer(scenario, 0, FaultServer.DEFAULT_TIMEOUT_MS, line -> transcript.append(line).append('\n'))) {
             JsonNode d = scenario.path("driver");
             List<String> cmd = new ArrayList<>(driver);
             cmd.addAll(List.of(d.path("command").asText(), "--server", "ws://127.0.0.1:" + server.port(),
@@ -60,10 +60,20 @@ public final class Runner {
             transcript.append("driver $ ").append(String.join(" ", cmd)).append('\n');
             Process p = pb.start();
             Integer exit = null;
-            if (p.waitFor(DRIVER_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRIVER_TIMEOUT_MS);
+            long failedAt = 0;
+            // Once the server saw something wrong the scenario has failed: give the driver 1 s more, not 30.
+            while (!p.waitFor(100, TimeUnit.MILLISECONDS) && System.nanoTime() < deadline
+                    && (failedAt == 0 || System.nanoTime() - failedAt < TimeUnit.SECONDS.toNanos(1))) {
+                if (failedAt == 0 && !server.problems().isEmpty()) {
+                    failedAt = System.nanoTime();
+                }
+            }
+            if (!p.isAlive()) {
                 exit = p.exitValue();
             } else {
-                failures.add("the driver did not exit within " + DRIVER_TIMEOUT_MS + " ms");
+                failures.add(failedAt != 0 ? "the driver was stopped: the scenario had failed"
+                        : "the driver did not exit within " + DRIVER_TIMEOUT_MS + " ms");
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
