@@ -131,6 +131,10 @@ final class EndpointScript implements Runnable {
             if (what.equals("connect") && ev.kind.equals("connect")) {
                 return timing(step, ev) && queryMatches(step, ev.text);
             }
+            if (what.equals("connect") && ev.kind.equals("frame") && !background(ev.text)) {
+                server.problem(endpoint + " step " + step + ": got " + ev.text);
+                return false;
+            }
             if (!what.equals("connect") && ev.kind.equals("frame")) {
                 JsonNode frame = FaultServer.parse(ev.text);
                 String type = frame.path("type").asText();

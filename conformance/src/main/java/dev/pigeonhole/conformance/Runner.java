@@ -40,66 +40,25 @@ public final class Runner {
     public static Result run(List<String> driver, Path scenarioFile) throws IOException, InterruptedException {
         long start = System.nanoTime();
         JsonNode scenario = Kit.read(scenarioFile);
-        JsonNode expect = scenario.path("expect");
         List<String> failures = new ArrayList<>();
         StringBuffer transcript = new StringBuffer();
         Path dir = Files.createTempDirectory("pigeonhole-conformance-");
-        try (FaultServer server = new FaultServer(scenario, 0, FaultServer.DEFAULT_TIMEOUT_MS, line -> transcript.append(line).append('\n'))) {
+        try (FaultServer server = new FaultServer(scenario, 0, FaultServer.DEFAULT_TIMEOUT_MS,
+                line -> transcript.append(line).append('\n'))) {
+            // "driver" is one run, or a list of runs on the same data directory (each with its own "expect")
             JsonNode d = scenario.path("driver");
-            List<String> cmd = new ArrayList<>(driver);
-            cmd.addAll(List.of(d.path("command").asText(), "--server", "ws://127.0.0.1:" + server.port(),
-                    "--user", USER, "--device", DEVICE, "--data-dir", dir.resolve("data").toString()));
-            d.path("args").forEach(a -> cmd.add(a.asText()));
-            Path stdin = dir.resolve("stdin");
-            StringBuilder lines = new StringBuilder();
-            d.path("stdin").forEach(l -> lines.append(l.asText()).append('\n'));
-            Files.writeString(stdin, lines);
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(stdin.toFile())
-                    .redirectOutput(dir.resolve("stdout").toFile()).redirectError(dir.resolve("stderr").toFile());
-            pb.environment().remove("PIGEONHOLE_TOKEN");
-            transcript.append("driver $ ").append(String.join(" ", cmd)).append('\n');
-            Process p = pb.start();
-            Integer exit = null;
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRIVER_TIMEOUT_MS);
-            long failedAt = 0;
-            // Once the server saw something wrong the scenario has failed: give the driver 1 s more, not 30.
-            while (!p.waitFor(100, TimeUnit.MILLISECONDS) && System.nanoTime() < deadline
-                    && (failedAt == 0 || System.nanoTime() - failedAt < TimeUnit.SECONDS.toNanos(1))) {
-                if (failedAt == 0 && !server.problems().isEmpty()) {
-                    failedAt = System.nanoTime();
-                }
+            List<JsonNode> runs = new ArrayList<>();
+            (d.isArray() ? d : List.of(d)).forEach(runs::add);
+            for (int i = 0; i < runs.size() && failures.isEmpty() && server.problems().isEmpty(); i++) {
+                JsonNode run = runs.get(i);
+                drive(driver, run, run.has("expect") ? run.get("expect") : scenario.path("expect"), server,
+                        dir, runs.size() > 1 ? "driver[" + (i + 1) + "]" : "driver", transcript, failures);
             }
-            if (!p.isAlive()) {
-                exit = p.exitValue();
-            } else {
-                failures.add(failedAt != 0 ? "the driver was stopped: the scenario had failed"
-                        : "the driver did not exit within " + DRIVER_TIMEOUT_MS + " ms");
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-            boolean scripted = server.awaitScripts(2000);
-            Thread.sleep(200); // a frame sent just before the driver exited is still in flight
-            List<String> out = Files.readAllLines(dir.resolve("stdout"), StandardCharsets.UTF_8);
-            String err = Files.readString(dir.resolve("stderr"), StandardCharsets.UTF_8);
-            transcript.append("driver exit ").append(exit).append('\n');
-            out.forEach(l -> transcript.append("driver stdout| ").append(l).append('\n'));
-            err.lines().forEach(l -> transcript.append("driver stderr| ").append(l).append('\n'));
-            failures.addAll(server.problems());
-            if (!scripted) {
+            if (!server.awaitScripts(2000)) {
                 server.unfinished().forEach(u -> failures.add("the server's script did not get past " + u));
             }
-            if (expect.has("exit") && (exit == null || exit != expect.get("exit").asInt())) {
-                failures.add("exit code " + exit + ", expected " + expect.get("exit").asInt());
-            }
-            Map<String, String> vars = server.vars();
-            checkStdout(expect.path("stdout"), out, vars, failures);
-            for (JsonNode c : expect.path("stderr").path("contains")) {
-                String s = substitute(c.asText(), vars, false);
-                if (!err.contains(s)) {
-                    failures.add("stderr does not say " + s);
-                }
-            }
-            for (Iterator<Map.Entry<String, JsonNode>> it = expect.path("connections").fields(); it.hasNext(); ) {
+            failures.addAll(0, server.problems());
+            for (Iterator<Map.Entry<String, JsonNode>> it = scenario.path("expect").path("connections").fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> c = it.next();
                 int n = server.connectionCounts().getOrDefault(c.getKey(), 0);
                 if (n != c.getValue().asInt()) {
@@ -110,6 +69,62 @@ public final class Runner {
             deleteTree(dir);
         }
         return new Result(List.copyOf(failures), transcript.toString(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+    }
+
+    /** Runs the driver once ({@code run}: command, args, stdin) and checks its exit code and output. */
+    private static void drive(List<String> driver, JsonNode run, JsonNode expect, FaultServer server, Path dir,
+                              String name, StringBuffer transcript, List<String> failures)
+            throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(driver);
+        cmd.addAll(List.of(run.path("command").asText(), "--server", "ws://127.0.0.1:" + server.port(),
+                "--user", USER, "--device", DEVICE, "--data-dir", dir.resolve("data").toString()));
+        run.path("args").forEach(a -> cmd.add(a.asText()));
+        Path stdin = dir.resolve("stdin");
+        StringBuilder lines = new StringBuilder();
+        run.path("stdin").forEach(l -> lines.append(l.asText()).append('\n'));
+        Files.writeString(stdin, lines);
+        Path stdout = dir.resolve("stdout");
+        Path stderr = dir.resolve("stderr");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(stdin.toFile())
+                .redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
+        pb.environment().remove("PIGEONHOLE_TOKEN");
+        transcript.append(name).append(" $ ").append(String.join(" ", cmd)).append('\n');
+        Process p = pb.start();
+        Integer exit = null;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRIVER_TIMEOUT_MS);
+        long failedAt = 0;
+        // Once the server saw something wrong the scenario has failed: give the driver 1 s more, not 30.
+        while (!p.waitFor(100, TimeUnit.MILLISECONDS) && System.nanoTime() < deadline
+                && (failedAt == 0 || System.nanoTime() - failedAt < TimeUnit.SECONDS.toNanos(1))) {
+            if (failedAt == 0 && !server.problems().isEmpty()) {
+                failedAt = System.nanoTime();
+            }
+        }
+        if (!p.isAlive()) {
+            exit = p.exitValue();
+        } else {
+            failures.add(name + (failedAt != 0 ? " was stopped: the scenario had failed"
+                    : " did not exit within " + DRIVER_TIMEOUT_MS + " ms"));
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+        Thread.sleep(200); // a frame sent just before the driver exited is still in flight
+        List<String> out = Files.readAllLines(stdout, StandardCharsets.UTF_8);
+        String err = Files.readString(stderr, StandardCharsets.UTF_8);
+        transcript.append(name).append(" exit ").append(exit).append('\n');
+        out.forEach(l -> transcript.append(name).append(" stdout| ").append(l).append('\n'));
+        err.lines().forEach(l -> transcript.append(name).append(" stderr| ").append(l).append('\n'));
+        if (expect.has("exit") && (exit == null || exit != expect.get("exit").asInt())) {
+            failures.add(name + " exit code " + exit + ", expected " + expect.get("exit").asInt());
+        }
+        Map<String, String> vars = server.vars();
+        checkStdout(expect.path("stdout"), out, vars, failures);
+        for (JsonNode c : expect.path("stderr").path("contains")) {
+            String s = substitute(c.asText(), vars, false);
+            if (!err.contains(s)) {
+                failures.add(name + " stderr does not say " + s);
+            }
+        }
     }
 
     /**
