@@ -86,7 +86,11 @@ final class EndpointScript implements Runnable {
 
     private boolean step(JsonNode step) throws InterruptedException, IOException {
         if (step.has("await")) {
-            return await(step);
+            boolean ok = step.get("await").asText().equals("mark") ? awaitMark(step) : await(step);
+            if (ok && step.has("mark")) {
+                server.mark(step.get("mark").asText());
+            }
+            return ok;
         }
         if (step.has("sleep")) {
             Thread.sleep(step.get("sleep").asLong());
@@ -149,6 +153,21 @@ final class EndpointScript implements Runnable {
                 return timing(step, ev);
             }
         }
+    }
+
+    /** {@code {"await": "mark", "mark": NAME}}: waits until a step of either endpoint set that mark. */
+    private boolean awaitMark(JsonNode step) throws InterruptedException {
+        long timeout = step.path("timeoutMs").asLong(awaitTimeoutMs);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
+        String name = step.path("until").asText();
+        while (!server.marked(name)) {
+            if (System.nanoTime() - deadline > 0) {
+                server.problem(endpoint + " step " + step + ": no step marked '" + name + "' within " + timeout + " ms");
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        return true;
     }
 
     /** Acks and read markers may come at any time on the inbox: no script needs to wait for them. */

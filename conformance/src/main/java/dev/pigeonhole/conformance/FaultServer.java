@@ -159,6 +159,10 @@ final class FaultServer implements AutoCloseable {
         marks.put(name, System.nanoTime());
     }
 
+    boolean marked(String name) {
+        return marks.containsKey(name);
+    }
+
     long markedAt(String name) {
         Long at = marks.get(name);
         if (at == null) {
