@@ -48,13 +48,17 @@ public final class Outgoing {
         return rejectionMessage;
     }
 
-    /** Completes when the message is accepted or rejected; it may take as long as the device is offline. */
+    /**
+     * Completes when the message is accepted or rejected; it may take as long as the device is offline. Completes
+     * exceptionally with {@link ClientClosedException} if the client is closed first (the message stays queued in the
+     * outbox for the next client on the data directory; {@link #state()} stays {@code QUEUED}).
+     */
     public CompletionStage<Outgoing> settled() {
         return settled;
     }
 
-    boolean accept() {
-        if (state != SendState.QUEUED) {
+    synchronized boolean accept() {
+        if (state != SendState.QUEUED || settled.isDone()) {
             return false;
         }
         state = SendState.ACCEPTED;
@@ -62,8 +66,8 @@ public final class Outgoing {
         return true;
     }
 
-    boolean reject(String code, String message) {
-        if (state != SendState.QUEUED) {
+    synchronized boolean reject(String code, String message) {
+        if (state != SendState.QUEUED || settled.isDone()) {
             return false;
         }
         rejectionCode = code;
@@ -71,6 +75,11 @@ public final class Outgoing {
         state = SendState.REJECTED;
         settled.complete(this);
         return true;
+    }
+
+    /** The client closed before an answer. */
+    synchronized void close(ClientClosedException cause) {
+        settled.completeExceptionally(cause);
     }
 
     @Override

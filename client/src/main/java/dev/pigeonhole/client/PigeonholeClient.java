@@ -11,6 +11,7 @@ import dev.pigeonhole.client.internal.MemoryStore;
 import dev.pigeonhole.client.internal.Outbox;
 import dev.pigeonhole.client.internal.OutboxMessage;
 import dev.pigeonhole.client.internal.SendLink;
+import dev.pigeonhole.client.internal.SerialExecutor;
 import dev.pigeonhole.client.internal.ShadowOutbox;
 import dev.pigeonhole.client.internal.ShadowRequests;
 import dev.pigeonhole.client.internal.SqliteStore;
@@ -62,17 +63,16 @@ public final class PigeonholeClient implements AutoCloseable {
     private final InboxStore inboxStore;
     private final AutoCloseable storage;
     private final ScheduledExecutorService loop;
-    private final ExecutorService callbacks;
+    /** The listener's callbacks, one at a time, on {@code listenerThread}. */
+    private final SerialExecutor callbacks;
+    private final ExecutorService listenerThread;
     private final InboxLink inbox;
     private final SendLink sendLink;
     private final ShadowRequests shadows;
-    private static final System.Logger LOG = System.getLogger(PigeonholeClient.class.getName());
 
     private final Map<String, Outgoing> outgoing = new ConcurrentHashMap<>();
-    private final java.util.concurrent.Executor onListenerThread;
     private volatile boolean closed;
     private volatile boolean storeClosed;
-    private volatile Thread listenerThread;
 
     private PigeonholeClient(ClientOptions options, Listener listener) {
         this.options = options;
@@ -99,7 +99,8 @@ public final class PigeonholeClient implements AutoCloseable {
         loopExecutor.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
         loopExecutor.setRemoveOnCancelPolicy(true);
         loop = loopExecutor;
-        callbacks = Executors.newSingleThreadExecutor(r -> listenerThread = daemon(r, "pigeonhole-listener " + name));
+        listenerThread = Executors.newSingleThreadExecutor(r -> daemon(r, "pigeonhole-listener " + name));
+        callbacks = new SerialExecutor(listenerThread);
         LoopTimers timers = new LoopTimers(loop);
         // Socket callbacks may arrive after close(): drop them instead of failing the JDK's threads.
         java.util.concurrent.Executor onLoop = task -> {
@@ -110,27 +111,12 @@ public final class PigeonholeClient implements AutoCloseable {
             }
         };
         HttpClient http = HttpClient.newBuilder().connectTimeout(options.connectTimeout()).build();
-        // A listener that throws must not stop the client: log and go on with the next event.
-        java.util.concurrent.Executor onListenerThread = task -> {
-            try {
-                callbacks.execute(() -> {
-                    try {
-                        task.run();
-                    } catch (RuntimeException e) {
-                        LOG.log(System.Logger.Level.WARNING, "listener failed", e);
-                    }
-                });
-            } catch (java.util.concurrent.RejectedExecutionException closing) {
-                // closed
-            }
-        };
-        this.onListenerThread = onListenerThread;
         // Shadow futures complete off the client's threads (CompletableFuture's async pool): callers may join them
         // anywhere, listener methods included.
         shadows = new ShadowRequests(shadowOutbox, timers, onLoop, task -> CompletableFuture.runAsync(task));
         inbox = new InboxLink(http, onLoop, timers, options.connectTimeout(), options.pingInterval(), backoff(),
                 options.server(), options.user(), options.device(), options.token(), options.window(), options.history(), options.newest(), inboxStore,
-                onListenerThread, listener, shadows);
+                callbacks, listener, shadows);
         sendLink = new SendLink(http, onLoop, timers, options.connectTimeout(), options.pingInterval(), backoff(),
                 options.server(), options.user(), options.device(), options.token(), outbox, new Results(),
                 options.maxInFlight(), options.sendIdleTimeout());
@@ -173,7 +159,7 @@ public final class PigeonholeClient implements AutoCloseable {
      */
     public Outgoing send(String id, String to, JsonNode body) {
         if (closed) {
-            throw new IllegalStateException("client closed");
+            throw new ClientClosedException("client closed");
         }
         if (!Ids.validMessageId(id) || !Ids.validRecipient(to) || body == null || body.isNull()) {
             throw new IllegalArgumentException("invalid id, recipient or body");
@@ -248,7 +234,7 @@ public final class PigeonholeClient implements AutoCloseable {
     /** The store stays readable while close() lets the listener finish (a listener may read it). */
     private void open() {
         if (storeClosed) {
-            throw new IllegalStateException("client closed");
+            throw new ClientClosedException("client closed");
         }
     }
 
@@ -281,13 +267,17 @@ public final class PigeonholeClient implements AutoCloseable {
             throw new IllegalArgumentException("need 1 <= from <= to");
         }
         CompletableFuture<ServerFrame.History> result = new CompletableFuture<>();
-        loop.execute(() -> inbox.fetch(from, to).whenComplete((h, e) -> {
-            if (e != null) {
-                result.completeExceptionally(e);
-            } else {
-                result.complete(h);
-            }
-        }));
+        try {
+            loop.execute(() -> inbox.fetch(from, to).whenComplete((h, e) -> {
+                if (e != null) {
+                    result.completeExceptionally(e);
+                } else {
+                    result.complete(h);
+                }
+            }));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            result.completeExceptionally(new ClientClosedException("client closed"));
+        }
         return result;
     }
 
@@ -335,25 +325,31 @@ public final class PigeonholeClient implements AutoCloseable {
 
     /**
      * Closes both connections and the local store; queued messages and shadow updates stay in the outbox for the next
-     * start (waiting shadow futures fail). The listener finishes the entry it is in (up to 1 s) and gets nothing more:
-     * stored entries it has not had are handed to it on the next start. Returns as soon as that is done; timers still
-     * pending (the send socket's idle timeout, resends, reconnects) are dropped, not waited for.
+     * start. Every future still waiting — {@link Outgoing#settled()} of a message not answered yet, shadow requests, a
+     * {@link #fetch} — completes exceptionally with {@link ClientClosedException}. The listener finishes the entry it
+     * is in (up to 1 s) and gets nothing more: stored entries it has not had are handed to it on the next start.
+     * Returns as soon as that is done; timers still pending (the send socket's idle timeout, resends, reconnects) are
+     * dropped, not waited for.
+     *
+     * <p>May be called from a listener method: it then does not wait for that method; the local store is closed once
+     * it returned (the entry it is in counts as delivered, as usual).
      */
     @Override
     public void close() {
-        if (closed) {
-            return;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
         }
-        closed = true;
         inbox.stopDelivery();
-        if (Thread.currentThread() != listenerThread) {
+        boolean fromListener = callbacks.inTask();
+        if (!fromListener) {
             // Let the listener finish what it was handed (a short while at most): what it processed is then acked
             // by the close below, not left for the server to send again.
-            try {
-                callbacks.submit(() -> { }).get(1, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                // closing anyway
-            }
+            CompletableFuture<Void> finished = new CompletableFuture<>();
+            callbacks.execute(() -> finished.complete(null));
+            await(finished, 1);
         }
         try {
             loop.submit(() -> {
@@ -364,14 +360,39 @@ public final class PigeonholeClient implements AutoCloseable {
             // closing anyway
         }
         loop.shutdown();
-        callbacks.shutdown();
         try {
-            callbacks.awaitTermination(5, TimeUnit.SECONDS);
             loop.awaitTermination(5, TimeUnit.SECONDS);
-            storeClosed = true;
-            storage.close();
-        } catch (Exception e) {
+        } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        ClientClosedException cause = new ClientClosedException("client closed before the server answered; the message"
+                + " stays in the outbox and the next client started on this data directory sends it");
+        outgoing.values().forEach(o -> o.close(cause));
+        callbacks.shutdown();
+        // The store stays open for the listener until its last callback returned (it may read the store, and the
+        // entry it is in is marked delivered after it returns).
+        CompletableFuture<Void> released = callbacks.terminated().thenRun(() -> {
+            storeClosed = true;
+            try {
+                storage.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing the local store failed", e);
+            } finally {
+                listenerThread.shutdown();
+            }
+        });
+        if (!fromListener) {
+            await(released, 5);
+        }
+    }
+
+    private static void await(CompletableFuture<Void> f, int seconds) {
+        try {
+            f.get(seconds, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            // closing anyway
         }
     }
 
@@ -391,7 +412,7 @@ public final class PigeonholeClient implements AutoCloseable {
         public void accepted(String id) {
             Outgoing o = outgoing.remove(id);
             if (o != null && o.accept()) {
-                onListenerThread.execute(() -> listener.onSendState(o));
+                callbacks.execute(() -> listener.onSendState(o));
             }
         }
 
@@ -399,13 +420,13 @@ public final class PigeonholeClient implements AutoCloseable {
         public void rejected(String id, String code, String message) {
             Outgoing o = outgoing.remove(id);
             if (o != null && o.reject(code, message)) {
-                onListenerThread.execute(() -> listener.onSendState(o));
+                callbacks.execute(() -> listener.onSendState(o));
             }
         }
 
         @Override
         public void refused(int closeCode, String reason) {
-            onListenerThread.execute(() -> listener.onRefused(closeCode, reason));
+            callbacks.execute(() -> listener.onRefused(closeCode, reason));
         }
     }
 }

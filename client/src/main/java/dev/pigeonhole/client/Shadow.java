@@ -34,9 +34,9 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p><b>Outcomes.</b> A refusal completes the future exceptionally with a {@link ShadowException} carrying the wire
  * code ({@code version_conflict} with the current version, {@code not_found}, {@code forbidden}, {@code too_large},
- * {@code invalid_field}, {@code unavailable} for a get or delete). After {@link PigeonholeClient#close()}, or when
- * the server refuses the connection for good, waiting futures fail with an {@link IllegalStateException} (updates
- * stay in the outbox). Futures are completed on a pool thread, never the client's own threads, so joining them in a
+ * {@code invalid_field}, {@code unavailable} for a get or delete). After {@link PigeonholeClient#close()} waiting
+ * futures fail with {@link ClientClosedException}, and when the server refuses the connection for good with an
+ * {@link IllegalStateException} (updates stay in the outbox). Futures are completed on a pool thread, never the client's own threads, so joining them in a
  * listener method is safe.
  *
  * <p>Thread-safe.
@@ -75,7 +75,7 @@ public final class Shadow {
      * @param patch a JSON object (fields set to {@code null} are deleted) or {@code "null"} to clear {@code desired}
      * @return completes with the document after the update
      * @throws IllegalArgumentException if the patch is not a JSON object or null, or is larger than a request may be
-     * @throws IllegalStateException    if the client is closed
+     * @throws ClientClosedException    if the client is closed
      */
     public CompletableFuture<ShadowDocument> updateDesired(String patch) {
         return update("desired", patch(patch), null);

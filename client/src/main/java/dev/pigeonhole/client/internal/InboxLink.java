@@ -1,5 +1,6 @@
 package dev.pigeonhole.client.internal;
 
+import dev.pigeonhole.client.ClientClosedException;
 import dev.pigeonhole.client.ConnectionState;
 import dev.pigeonhole.client.IncomingMessage;
 import dev.pigeonhole.client.Listener;
@@ -122,6 +123,10 @@ public final class InboxLink extends Link {
     }
 
     public void close() {
+        if (fetching != null) {
+            fetching.completeExceptionally(new ClientClosedException("client closed"));
+            fetching = null;
+        }
         store();
         flushAcks();
         stop();

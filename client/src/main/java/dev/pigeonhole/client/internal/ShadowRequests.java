@@ -2,6 +2,7 @@ package dev.pigeonhole.client.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pigeonhole.client.ClientClosedException;
 import dev.pigeonhole.client.ShadowException;
 import dev.pigeonhole.protocol.ErrorCode;
 import dev.pigeonhole.protocol.Json;
@@ -143,7 +144,7 @@ public final class ShadowRequests {
      */
     public CompletableFuture<JsonNode> update(String thing, String name, String section, String patch, Long version) {
         if (closed) {
-            throw new IllegalStateException("client closed");
+            throw new ClientClosedException("client closed");
         }
         CompletableFuture<JsonNode> future = new CompletableFuture<>();
         RuntimeException failed = failure;
@@ -200,7 +201,7 @@ public final class ShadowRequests {
         try {
             loop.execute(task);
         } catch (java.util.concurrent.RejectedExecutionException e) {
-            future.completeExceptionally(new IllegalStateException("client closed"));
+            future.completeExceptionally(new ClientClosedException("client closed"));
         }
     }
 
@@ -260,7 +261,7 @@ public final class ShadowRequests {
     /** The client closes: as {@link #fail}, and later updates are refused at once (the outbox is closing). Loop only. */
     public void close() {
         closed = true;
-        fail(new IllegalStateException("client closed (queued shadow updates stay in the outbox)"));
+        fail(new ClientClosedException("client closed (queued shadow updates stay in the outbox)"));
     }
 
     /** A {@code shadow_accepted} or {@code shadow_rejected} arrived. Loop only. */
