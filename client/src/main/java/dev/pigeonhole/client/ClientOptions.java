@@ -6,6 +6,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 
 /**
  * How a {@link PigeonholeClient} connects and where it keeps its state. Build with {@link #builder(URI, String,
@@ -32,11 +33,13 @@ import java.util.Objects;
  * @param newest         adaptive catch-up: when more than this many entries wait, receive only the newest ones and
  *                       skip the rest (the listener's {@code onBacklog} names the skipped range; {@code fetch} reads
  *                       it on demand); 0 (default) receives everything
+ * @param listenerExecutor where the {@link Listener}'s methods run; null (default) for a thread of the client's own.
+ *                       On any executor (a pool too) one client's callbacks run one at a time, in order.
  */
 public record ClientOptions(URI server, String user, String device, Path dataDir, Duration pingInterval,
                             Duration backoffMin, Duration backoffMax, Duration connectTimeout,
                             Duration sendIdleTimeout, int window, int maxInFlight, int maxBodyBytes, String token,
-                            boolean history, int newest) {
+                            boolean history, int newest, Executor listenerExecutor) {
 
     public ClientOptions {
         Objects.requireNonNull(server, "server");
@@ -76,6 +79,7 @@ public record ClientOptions(URI server, String user, String device, Path dataDir
         private String token;
         private boolean history;
         private int newest;
+        private Executor listenerExecutor;
 
         private Builder(URI server, String user, String device) {
             this.server = server;
@@ -142,9 +146,19 @@ public record ClientOptions(URI server, String user, String device, Path dataDir
             return this;
         }
 
+        /**
+         * Runs the listener's methods on {@code executor} (e.g. an app's main-thread executor) instead of the client's
+         * own thread; still one at a time, in order. The client never shuts it down.
+         */
+        public Builder listenerExecutor(Executor executor) {
+            this.listenerExecutor = executor;
+            return this;
+        }
+
         public ClientOptions build() {
             return new ClientOptions(server, user, device, dataDir, pingInterval, backoffMin, backoffMax,
-                    connectTimeout, sendIdleTimeout, window, maxInFlight, maxBodyBytes, token, history, newest);
+                    connectTimeout, sendIdleTimeout, window, maxInFlight, maxBodyBytes, token, history, newest,
+                    listenerExecutor);
         }
     }
 }

@@ -1,9 +1,9 @@
 package dev.pigeonhole.client;
 
 /**
- * Receives what happens to a {@link PigeonholeClient}. All methods are called on one thread owned by the client,
- * one at a time, in order; they default to doing nothing. Do not block them for long: incoming messages wait (they
- * are stored meanwhile, see below).
+ * Receives what happens to a {@link PigeonholeClient}. All methods are called one at a time, in order, on a thread
+ * owned by the client or on the executor the app gave ({@link ClientOptions.Builder#listenerExecutor}); they default
+ * to doing nothing. Do not block them for long: incoming messages wait (they are stored meanwhile, see below).
  *
  * <p><b>Inbox entries are delivered at least once, with a stable seq.</b> The entry methods ({@link #onMessage},
  * {@link #onReceipt}, {@link #onUndelivered}, {@link #onShadowDelta}, {@link #onShadowDocuments}, {@link #onGap}) are

@@ -54,7 +54,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Device shadows: {@link #shadow(String)} reads and updates the desired/reported state of the user's things;
  * updates wait in the outbox while offline, like messages (see {@link Shadow}).
  *
- * <p>Thread-safe. Listener methods run on one client-owned thread.
+ * <p>Thread-safe. Listener methods run one at a time, in order, on a client-owned thread or the executor given as
+ * {@link ClientOptions.Builder#listenerExecutor}.
  */
 public final class PigeonholeClient implements AutoCloseable {
     private final ClientOptions options;
@@ -63,8 +64,9 @@ public final class PigeonholeClient implements AutoCloseable {
     private final InboxStore inboxStore;
     private final AutoCloseable storage;
     private final ScheduledExecutorService loop;
-    /** The listener's callbacks, one at a time, on {@code listenerThread}. */
+    /** The listener's callbacks, one at a time, on the app's executor or {@code listenerThread}. */
     private final SerialExecutor callbacks;
+    /** The client's own listener thread; null with an app's executor. */
     private final ExecutorService listenerThread;
     private final InboxLink inbox;
     private final SendLink sendLink;
@@ -99,8 +101,9 @@ public final class PigeonholeClient implements AutoCloseable {
         loopExecutor.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
         loopExecutor.setRemoveOnCancelPolicy(true);
         loop = loopExecutor;
-        listenerThread = Executors.newSingleThreadExecutor(r -> daemon(r, "pigeonhole-listener " + name));
-        callbacks = new SerialExecutor(listenerThread);
+        listenerThread = options.listenerExecutor() != null ? null
+                : Executors.newSingleThreadExecutor(r -> daemon(r, "pigeonhole-listener " + name));
+        callbacks = new SerialExecutor(listenerThread != null ? listenerThread : options.listenerExecutor());
         LoopTimers timers = new LoopTimers(loop);
         // Socket callbacks may arrive after close(): drop them instead of failing the JDK's threads.
         java.util.concurrent.Executor onLoop = task -> {
@@ -372,13 +375,15 @@ public final class PigeonholeClient implements AutoCloseable {
         // The store stays open for the listener until its last callback returned (it may read the store, and the
         // entry it is in is marked delivered after it returns).
         CompletableFuture<Void> released = callbacks.terminated().thenRun(() -> {
-            storeClosed = true;
             try {
                 storage.close();
             } catch (Exception e) {
                 throw new IllegalStateException("closing the local store failed", e);
             } finally {
-                listenerThread.shutdown();
+                storeClosed = true; // after the lock file is released: a ClientClosedException means the dir is free
+                if (listenerThread != null) {
+                    listenerThread.shutdown();
+                }
             }
         });
         if (!fromListener) {
