@@ -12,6 +12,7 @@ public final class Outgoing {
     private final String id;
     private final String to;
     private final JsonNode body;
+    private final CompletableFuture<Outgoing> queued = new CompletableFuture<>();
     private final CompletableFuture<Outgoing> settled = new CompletableFuture<>();
     private volatile SendState state = SendState.QUEUED;
     private volatile String rejectionCode;
@@ -49,6 +50,17 @@ public final class Outgoing {
     }
 
     /**
+     * Completes once the message is in the outbox (on disk with a data directory): from then on it survives a crash
+     * and is resent, same id, by the next client on the data directory. {@link PigeonholeClient#send} returns before
+     * that; wait for this before exiting. Completes exceptionally if the outbox could not be written (then
+     * {@link #settled()} fails too and nothing is sent). Completed on the client's I/O thread: keep dependent actions
+     * short or use the {@code *Async} variants.
+     */
+    public CompletionStage<Outgoing> queued() {
+        return queued;
+    }
+
+    /**
      * Completes when the message is accepted or rejected; it may take as long as the device is offline. Completes
      * exceptionally with {@link ClientClosedException} if the client is closed first (the message stays queued in the
      * outbox for the next client on the data directory; {@link #state()} stays {@code QUEUED}).
@@ -77,8 +89,19 @@ public final class Outgoing {
         return true;
     }
 
+    void markQueued() {
+        queued.complete(this);
+    }
+
+    /** The outbox write failed: nothing will be sent. */
+    synchronized void notQueued(RuntimeException cause) {
+        queued.completeExceptionally(cause);
+        settled.completeExceptionally(cause);
+    }
+
     /** The client closed before an answer. */
     synchronized void close(ClientClosedException cause) {
+        queued.completeExceptionally(new ClientClosedException("client closed before the message was queued"));
         settled.completeExceptionally(cause);
     }
 

@@ -8,25 +8,24 @@ import dev.pigeonhole.client.internal.InboxRow;
 import dev.pigeonhole.client.internal.InboxStore;
 import dev.pigeonhole.client.internal.LoopTimers;
 import dev.pigeonhole.client.internal.MemoryStore;
-import dev.pigeonhole.client.internal.Outbox;
 import dev.pigeonhole.client.internal.OutboxMessage;
 import dev.pigeonhole.client.internal.SendLink;
 import dev.pigeonhole.client.internal.SerialExecutor;
-import dev.pigeonhole.client.internal.ShadowOutbox;
 import dev.pigeonhole.client.internal.ShadowRequests;
 import dev.pigeonhole.client.internal.SqliteStore;
+import dev.pigeonhole.client.internal.Store;
 import dev.pigeonhole.protocol.Ids;
 import dev.pigeonhole.protocol.Json;
 import dev.pigeonhole.protocol.ServerFrame;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -37,9 +36,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * A Pigeonhole client for one device of one user.
  *
- * <p>Sending works offline: {@link #send} stores the message in the outbox (SQLite in the data directory) before
- * it returns and the client delivers it to the server whenever a connection exists — across reconnects and
- * restarts, with the same id, until the server accepts or rejects it. The server deduplicates by id, so a message
+ * <p>Sending works offline: {@link #send} returns at once and the client's I/O thread stores the message in the
+ * outbox (SQLite in the data directory; {@link Outgoing#queued()} completes then) and delivers it to the server
+ * whenever a connection exists — across reconnects and restarts, with the same id, until the server accepts or
+ * rejects it. The server deduplicates by id, so a message
  * is stored once however often it is resent.
  *
  * <p>Receiving: the inbox connection stays up (reconnecting with jittered backoff, declaring a silent connection
@@ -60,9 +60,7 @@ import java.util.concurrent.TimeUnit;
 public final class PigeonholeClient implements AutoCloseable {
     private final ClientOptions options;
     private final Listener listener;
-    private final Outbox outbox;
-    private final InboxStore inboxStore;
-    private final AutoCloseable storage;
+    private final Store store;
     private final ScheduledExecutorService loop;
     /** The listener's callbacks, one at a time, on the app's executor or {@code listenerThread}. */
     private final SerialExecutor callbacks;
@@ -72,27 +70,15 @@ public final class PigeonholeClient implements AutoCloseable {
     private final SendLink sendLink;
     private final ShadowRequests shadows;
 
-    private final Map<String, Outgoing> outgoing = new ConcurrentHashMap<>();
+    /** Messages not answered yet, in the order sent (outbox order). */
+    private final Map<String, Outgoing> outgoing = Collections.synchronizedMap(new LinkedHashMap<>());
     private volatile boolean closed;
     private volatile boolean storeClosed;
 
-    private PigeonholeClient(ClientOptions options, Listener listener) {
+    private PigeonholeClient(ClientOptions options, Listener listener, Store store) {
         this.options = options;
         this.listener = listener;
-        ShadowOutbox shadowOutbox;
-        if (options.dataDir() != null) {
-            SqliteStore store = new SqliteStore(options.dataDir());
-            outbox = store;
-            inboxStore = store;
-            shadowOutbox = store;
-            storage = store;
-        } else {
-            MemoryStore store = new MemoryStore();
-            outbox = store;
-            inboxStore = store;
-            shadowOutbox = store;
-            storage = store;
-        }
+        this.store = store;
         String name = options.user() + "/" + options.device();
         ScheduledThreadPoolExecutor loopExecutor = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "pigeonhole-client " + name));
         // Timers still pending at close (send idle, acks, resends, reconnects) are dropped, not waited for: close()
@@ -116,12 +102,12 @@ public final class PigeonholeClient implements AutoCloseable {
         HttpClient http = HttpClient.newBuilder().connectTimeout(options.connectTimeout()).build();
         // Shadow futures complete off the client's threads (CompletableFuture's async pool): callers may join them
         // anywhere, listener methods included.
-        shadows = new ShadowRequests(shadowOutbox, timers, onLoop, task -> CompletableFuture.runAsync(task));
+        shadows = new ShadowRequests(store, timers, onLoop, task -> CompletableFuture.runAsync(task));
         inbox = new InboxLink(http, onLoop, timers, options.connectTimeout(), options.pingInterval(), backoff(),
-                options.server(), options.user(), options.device(), options.token(), options.window(), options.history(), options.newest(), inboxStore,
+                options.server(), options.user(), options.device(), options.token(), options.window(), options.history(), options.newest(), store,
                 callbacks, listener, shadows);
         sendLink = new SendLink(http, onLoop, timers, options.connectTimeout(), options.pingInterval(), backoff(),
-                options.server(), options.user(), options.device(), options.token(), outbox, new Results(),
+                options.server(), options.user(), options.device(), options.token(), store, new Results(),
                 options.maxInFlight(), options.sendIdleTimeout());
     }
 
@@ -131,10 +117,16 @@ public final class PigeonholeClient implements AutoCloseable {
      * @throws DataDirectoryInUseException if another client (any process) runs with the same data directory
      */
     public static PigeonholeClient start(ClientOptions options, Listener listener) {
-        PigeonholeClient client = new PigeonholeClient(options, listener);
-        List<OutboxMessage> pending = client.outbox.pending();
+        return start(options, listener, options.dataDir() != null ? new SqliteStore(options.dataDir()) : new MemoryStore());
+    }
+
+    static PigeonholeClient start(ClientOptions options, Listener listener, Store store) {
+        PigeonholeClient client = new PigeonholeClient(options, listener, store);
+        List<OutboxMessage> pending = store.pending();
         for (OutboxMessage m : pending) {
-            client.outgoing.put(m.id(), new Outgoing(m.id(), m.to(), Json.read(m.body(), JsonNode.class)));
+            Outgoing o = new Outgoing(m.id(), m.to(), Json.read(m.body(), JsonNode.class));
+            o.markQueued();
+            client.outgoing.put(m.id(), o);
         }
         client.loop.execute(() -> {
             pending.forEach(client.sendLink::enqueue);
@@ -154,8 +146,10 @@ public final class PigeonholeClient implements AutoCloseable {
     }
 
     /**
-     * Stores the message in the outbox — durably, before returning — and sends it as soon as a connection allows.
-     * Sending again with an id already in the outbox returns the queued message instead of adding one.
+     * Queues the message and returns at once: the client's I/O thread writes it to the outbox (durably: on disk with a
+     * data directory), which completes {@link Outgoing#queued()}, and sends it as soon as a connection allows. Wait
+     * for {@code queued()} before exiting when the message must survive the process. Sending again with the id of a
+     * message not answered yet returns that message instead of adding one.
      *
      * @throws IllegalArgumentException for an invalid id or recipient, a null body, or a body over the size limit
      *                                  (these would be rejected by the server anyway)
@@ -172,22 +166,45 @@ public final class PigeonholeClient implements AutoCloseable {
         if (size > options.maxBodyBytes()) {
             throw new IllegalArgumentException("body is " + size + " bytes; the limit is " + options.maxBodyBytes());
         }
-        OutboxMessage stored = outbox.add(id, to, json, System.currentTimeMillis());
-        Outgoing message = outgoing.computeIfAbsent(stored.id(), k -> new Outgoing(stored.id(), stored.to(), body));
-        loop.execute(() -> sendLink.enqueue(stored));
+        boolean[] added = new boolean[1];
+        Outgoing message = outgoing.computeIfAbsent(id, k -> {
+            added[0] = true;
+            return new Outgoing(id, to, body);
+        });
+        if (added[0]) {
+            long createdAt = System.currentTimeMillis();
+            try {
+                loop.execute(() -> write(message, json, createdAt));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                outgoing.remove(id);
+                throw new ClientClosedException("client closed");
+            }
+        }
         return message;
     }
 
-    /** Messages in the outbox: queued and not yet answered by the server. */
-    public List<Outgoing> pending() {
-        List<Outgoing> out = new ArrayList<>();
-        for (OutboxMessage m : outbox.pending()) {
-            Outgoing o = outgoing.get(m.id());
-            if (o != null && o.state() == SendState.QUEUED) {
-                out.add(o);
-            }
+    /** On the loop: the outbox write, then the send link takes it. */
+    private void write(Outgoing message, String json, long createdAt) {
+        OutboxMessage stored;
+        try {
+            stored = store.add(message.id(), message.to(), json, createdAt);
+        } catch (RuntimeException e) {
+            outgoing.remove(message.id());
+            message.notQueued(e);
+            return;
         }
-        return out;
+        message.markQueued();
+        sendLink.enqueue(stored);
+    }
+
+    /**
+     * Messages not answered by the server yet, in the order sent: those of earlier runs in the outbox, then those of
+     * this one (including any whose {@link Outgoing#queued()} is still in progress). Reads no storage.
+     */
+    public List<Outgoing> pending() {
+        synchronized (outgoing) {
+            return outgoing.values().stream().filter(o -> o.state() == SendState.QUEUED).toList();
+        }
     }
 
     /**
@@ -197,7 +214,7 @@ public final class PigeonholeClient implements AutoCloseable {
      */
     public void markRead(long seq) {
         open();
-        inboxStore.mark(InboxStore.READ, inboxStore.lastIdAtOrBelow(seq));
+        store.mark(InboxStore.READ, store.lastIdAtOrBelow(seq));
         loop.execute(() -> inbox.markRead(seq));
     }
 
@@ -208,7 +225,7 @@ public final class PigeonholeClient implements AutoCloseable {
      */
     public List<InboxEntry> history(int limit) {
         open();
-        return entries(inboxStore.newest(requirePositive(limit)));
+        return entries(store.newest(requirePositive(limit)));
     }
 
     /**
@@ -219,19 +236,19 @@ public final class PigeonholeClient implements AutoCloseable {
      */
     public List<InboxEntry> unshown(String consumer, int limit) {
         open();
-        return entries(inboxStore.after(inboxStore.marker(InboxStore.SHOWN + requireName(consumer)), requirePositive(limit)));
+        return entries(store.after(store.marker(InboxStore.SHOWN + requireName(consumer)), requirePositive(limit)));
     }
 
     /** {@code consumer} has been shown every stored entry up to {@link InboxEntry#id()} {@code entryId} (never moves back). */
     public void markShown(String consumer, long entryId) {
         open();
-        inboxStore.mark(InboxStore.SHOWN + requireName(consumer), entryId);
+        store.mark(InboxStore.SHOWN + requireName(consumer), entryId);
     }
 
     /** Messages from other users in the local store after the read marker ({@link #markRead}). Works offline. */
     public int unreadCount() {
         open();
-        return inboxStore.messagesFromOthersAfter(inboxStore.marker(InboxStore.READ));
+        return store.messagesFromOthersAfter(store.marker(InboxStore.READ));
     }
 
     /** The store stays readable while close() lets the listener finish (a listener may read it). */
@@ -376,7 +393,7 @@ public final class PigeonholeClient implements AutoCloseable {
         // entry it is in is marked delivered after it returns).
         CompletableFuture<Void> released = callbacks.terminated().thenRun(() -> {
             try {
-                storage.close();
+                store.close();
             } catch (Exception e) {
                 throw new IllegalStateException("closing the local store failed", e);
             } finally {

@@ -187,6 +187,7 @@ final class ChatCommand implements Callable<Integer> {
                     pending(c);
                 } else if (!line.isBlank()) {
                     Outgoing m = c.sendText(to, line);
+                    m.queued().toCompletableFuture().join(); // on disk before "queued" is shown, or /quit exits
                     session.putIfAbsent(m.id(), new Sent(line));
                     if (c.state() != ConnectionState.ONLINE && m.state() == SendState.QUEUED) {
                         advance(m.id(), QUEUED, "(queued: " + quote(line) + "; offline, " + c.pending().size() + " waiting)");

@@ -64,6 +64,7 @@ final class SendCommand implements Callable<Integer> {
 
     private Outgoing queue(PigeonholeClient c, String line) {
         Outgoing m = c.sendText(to, line);
+        m.queued().toCompletableFuture().join(); // on disk before we say so
         System.out.println("queued " + m.id());
         System.out.flush();
         return m;

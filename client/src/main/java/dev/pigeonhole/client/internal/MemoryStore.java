@@ -10,7 +10,7 @@ import java.util.TreeMap;
  * Outbox, shadow updates, cursor and the local message store kept in memory: nothing survives the process. For
  * clients without a data directory.
  */
-public final class MemoryStore implements Outbox, InboxStore, ShadowOutbox {
+public final class MemoryStore implements Store {
     private final Map<String, OutboxMessage> pending = new LinkedHashMap<>();
     private final TreeMap<Long, ShadowUpdate> shadowUpdates = new TreeMap<>();
     private long nextPosition = 1;

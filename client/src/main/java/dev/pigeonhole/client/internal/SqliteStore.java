@@ -27,7 +27,7 @@ import java.util.List;
  * {@link FileChannel#tryLock()}, holding the holder's pid as text) keeps a second client from using the same
  * directory: it gets a {@link DataDirectoryInUseException}.
  */
-public final class SqliteStore implements Outbox, InboxStore, ShadowOutbox {
+public final class SqliteStore implements Store {
     private final Connection db;
     private final FileChannel lockChannel;
     private final FileLock lock;
