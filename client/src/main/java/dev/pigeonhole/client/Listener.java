@@ -28,10 +28,10 @@ public interface Listener {
      * Messages this user sent were delivered to, or read by, {@code receipt.by()}: one call per receipt entry of the
      * inbox, in seq order with the messages (like them, at least once).
      */
-    default void onReceipt(dev.pigeonhole.protocol.ServerFrame.Receipt receipt) {}
+    default void onReceipt(Receipt receipt) {}
 
     /** Messages this user sent will never be received (expired unreceived, or refused by a group): see the reason. */
-    default void onUndelivered(dev.pigeonhole.protocol.ServerFrame.Undelivered undelivered) {}
+    default void onUndelivered(Undelivered undelivered) {}
 
     /**
      * A shadow's work order ({@code shadow_delta}, docs/shadow.md): what its {@code desired} asks that
@@ -59,7 +59,7 @@ public interface Listener {
      * {@code head}); with {@link ClientOptions#newest()} set, {@code skipped} is the older range left out (read it with
      * {@link PigeonholeClient#fetch}).
      */
-    default void onBacklog(dev.pigeonhole.protocol.ServerFrame.Backlog backlog) {}
+    default void onBacklog(Backlog backlog) {}
 
     /** Everything stored on the server up to {@code seq} has been offered; what follows is live. */
     default void onCaughtUp(long seq) {}

@@ -1,6 +1,5 @@
 package dev.pigeonhole.client;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -11,14 +10,14 @@ import java.util.concurrent.CompletionStage;
 public final class Outgoing {
     private final String id;
     private final String to;
-    private final JsonNode body;
+    private final String body;
     private final CompletableFuture<Outgoing> queued = new CompletableFuture<>();
     private final CompletableFuture<Outgoing> settled = new CompletableFuture<>();
     private volatile SendState state = SendState.QUEUED;
     private volatile String rejectionCode;
     private volatile String rejectionMessage;
 
-    Outgoing(String id, String to, JsonNode body) {
+    Outgoing(String id, String to, String body) {
         this.id = id;
         this.to = to;
         this.body = body;
@@ -32,8 +31,14 @@ public final class Outgoing {
         return to;
     }
 
-    public JsonNode body() {
+    /** The body as JSON text (an object). */
+    public String body() {
         return body;
+    }
+
+    /** The body's {@code text} field ({@link PigeonholeClient#sendText}), or null if it has none. */
+    public String text() {
+        return IncomingMessage.textOf(body);
     }
 
     public SendState state() {

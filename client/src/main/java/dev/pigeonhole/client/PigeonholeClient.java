@@ -1,7 +1,6 @@
 package dev.pigeonhole.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.pigeonhole.client.internal.Backoff;
 import dev.pigeonhole.client.internal.InboxLink;
 import dev.pigeonhole.client.internal.InboxRow;
@@ -124,7 +123,7 @@ public final class PigeonholeClient implements AutoCloseable {
         PigeonholeClient client = new PigeonholeClient(options, listener, store);
         List<OutboxMessage> pending = store.pending();
         for (OutboxMessage m : pending) {
-            Outgoing o = new Outgoing(m.id(), m.to(), Json.read(m.body(), JsonNode.class));
+            Outgoing o = new Outgoing(m.id(), m.to(), m.body());
             o.markQueued();
             client.outgoing.put(m.id(), o);
         }
@@ -135,14 +134,17 @@ public final class PigeonholeClient implements AutoCloseable {
         return client;
     }
 
-    /** Sends {@code body} to a user (or {@code group:<id>}) with a new message id. See {@link #send(String, String, JsonNode)}. */
-    public Outgoing send(String to, JsonNode body) {
-        return send(UUID.randomUUID().toString(), to, body);
+    /**
+     * Sends {@code json} (a JSON object) to a user (or {@code group:<id>}) with a new message id. See
+     * {@link #send(String, String, String)}.
+     */
+    public Outgoing send(String to, String json) {
+        return send(UUID.randomUUID().toString(), to, json);
     }
 
     /** Sends {@code {"text": text}}. */
     public Outgoing sendText(String to, String text) {
-        return send(to, JsonNodeFactory.instance.objectNode().put("text", text));
+        return send(to, Json.write(Json.MAPPER.createObjectNode().put("text", text)));
     }
 
     /**
@@ -151,18 +153,19 @@ public final class PigeonholeClient implements AutoCloseable {
      * for {@code queued()} before exiting when the message must survive the process. Sending again with the id of a
      * message not answered yet returns that message instead of adding one.
      *
-     * @throws IllegalArgumentException for an invalid id or recipient, a null body, or a body over the size limit
-     *                                  (these would be rejected by the server anyway)
+     * @param json the body: a JSON object
+     * @throws IllegalArgumentException for an invalid id or recipient, a body that is not a JSON object, or one over
+     *                                  the size limit (these would be rejected by the server anyway)
      */
-    public Outgoing send(String id, String to, JsonNode body) {
+    public Outgoing send(String id, String to, String json) {
         if (closed) {
             throw new ClientClosedException("client closed");
         }
-        if (!Ids.validMessageId(id) || !Ids.validRecipient(to) || body == null || body.isNull()) {
-            throw new IllegalArgumentException("invalid id, recipient or body");
+        if (!Ids.validMessageId(id) || !Ids.validRecipient(to)) {
+            throw new IllegalArgumentException("invalid id or recipient");
         }
-        String json = Json.write(body);
-        int size = json.getBytes(StandardCharsets.UTF_8).length;
+        String body = compactObject(json);
+        int size = body.getBytes(StandardCharsets.UTF_8).length;
         if (size > options.maxBodyBytes()) {
             throw new IllegalArgumentException("body is " + size + " bytes; the limit is " + options.maxBodyBytes());
         }
@@ -174,13 +177,27 @@ public final class PigeonholeClient implements AutoCloseable {
         if (added[0]) {
             long createdAt = System.currentTimeMillis();
             try {
-                loop.execute(() -> write(message, json, createdAt));
+                loop.execute(() -> write(message, body, createdAt));
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 outgoing.remove(id);
                 throw new ClientClosedException("client closed");
             }
         }
         return message;
+    }
+
+    /** {@code json} as compact JSON text, if it is one JSON object. */
+    private static String compactObject(String json) {
+        JsonNode node;
+        try {
+            node = json == null ? null : Json.MAPPER.readTree(json);
+        } catch (Exception e) {
+            throw new IllegalArgumentException("the body is not valid JSON: " + e.getMessage());
+        }
+        if (node == null || !node.isObject()) {
+            throw new IllegalArgumentException("the body must be a JSON object");
+        }
+        return Json.write(node);
     }
 
     /** On the loop: the outbox write, then the send link takes it. */
@@ -282,17 +299,18 @@ public final class PigeonholeClient implements AutoCloseable {
      * got; entries below its {@code oldest} are gone); fails when the inbox is not connected. One at a time. The
      * entries are not offered to the listener and do not move the position.
      */
-    public CompletionStage<ServerFrame.History> fetch(long from, long to) {
+    public CompletionStage<HistoryPage> fetch(long from, long to) {
         if (from < 1 || to < from) {
             throw new IllegalArgumentException("need 1 <= from <= to");
         }
-        CompletableFuture<ServerFrame.History> result = new CompletableFuture<>();
+        CompletableFuture<HistoryPage> result = new CompletableFuture<>();
         try {
             loop.execute(() -> inbox.fetch(from, to).whenComplete((h, e) -> {
                 if (e != null) {
                     result.completeExceptionally(e);
                 } else {
-                    result.complete(h);
+                    result.complete(new HistoryPage(h.from(), h.to(), h.oldest(),
+                            h.entries().stream().map(x -> InboxRow.of(x, 0).entry()).toList()));
                 }
             }));
         } catch (java.util.concurrent.RejectedExecutionException e) {

@@ -19,7 +19,7 @@ public final class ListenerCrashMain {
                 .backoff(Duration.ofMillis(20), Duration.ofMillis(200)).build(), new Listener() {
             @Override
             public void onMessage(IncomingMessage m) {
-                System.out.println("got " + m.seq() + " " + m.body().get("text").asText());
+                System.out.println("got " + m.seq() + " " + m.text());
                 System.out.flush();
                 if (hang) {
                     try {

@@ -121,7 +121,7 @@ class LocalStoreClientTest {
         start(server.url(), null, new Listener() {
             @Override
             public void onMessage(IncomingMessage m) {
-                events.add("message " + m.seq() + " " + m.body().get("text").asText());
+                events.add("message " + m.seq() + " " + m.text());
                 if (m.seq() == 2) {
                     throw new IllegalStateException("the application failed");
                 }

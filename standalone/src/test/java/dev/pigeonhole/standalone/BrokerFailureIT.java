@@ -87,7 +87,7 @@ class BrokerFailureIT {
                 }
                 ServiceProcess.sleep(1000);
                 List<String> expected = IntStream.range(0, n).mapToObj(i -> "m" + i).toList();
-                List<String> texts = bobSaw.from("bf-alice").stream().map(m -> m.body().get("text").asText()).toList();
+                List<String> texts = bobSaw.from("bf-alice").stream().map(m -> m.text()).toList();
                 // Where it went wrong, if it did: what Bob got, and the order the gateway wrote Bob's copies in.
                 String written = texts.equals(expected) ? "" : "; inbox-ops (first copies): " + writtenOrder(cluster, sent);
                 assertThat(texts).as(bobSaw.describe("bf-alice") + written).containsExactlyElementsOf(expected);

@@ -7,8 +7,8 @@ import dev.pigeonhole.client.ConnectionState;
 import dev.pigeonhole.client.IncomingMessage;
 import dev.pigeonhole.client.Outgoing;
 import dev.pigeonhole.client.PigeonholeClient;
+import dev.pigeonhole.client.Receipt;
 import dev.pigeonhole.client.SendState;
-import dev.pigeonhole.protocol.ServerFrame;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.net.URI;
@@ -111,7 +111,7 @@ class ClientResilienceIT {
                 while (deliveredReceipts(aliceSaw).size() < perSender && System.nanoTime() < deadline) {
                     sleep(100);
                 }
-                assertThat(deliveredReceipts(aliceSaw)).extracting(ServerFrame.Receipt.Item::id)
+                assertThat(deliveredReceipts(aliceSaw)).extracting(Receipt.Item::id)
                         .containsExactlyInAnyOrderElementsOf(aliceIds);
                 assertThat(deliveredReceipts(aliceSaw)).allMatch(i -> i.devices() == 1 && i.of() == 1);
 
@@ -286,8 +286,8 @@ class ClientResilienceIT {
                 .mapToLong(Recorder.StateChange::at).findFirst().orElse(-1);
     }
 
-    private static List<ServerFrame.Receipt.Item> deliveredReceipts(Recorder recorder) {
-        return recorder.receipts().stream().filter(r -> r.status() == ServerFrame.Receipt.Status.DELIVERED)
+    private static List<Receipt.Item> deliveredReceipts(Recorder recorder) {
+        return recorder.receipts().stream().filter(r -> r.status() == Receipt.Status.DELIVERED)
                 .flatMap(r -> r.messages().stream()).toList();
     }
 
@@ -300,7 +300,7 @@ class ClientResilienceIT {
     }
 
     private static List<String> texts(List<IncomingMessage> messages) {
-        return messages.stream().map(m -> m.body().get("text").asText()).toList();
+        return messages.stream().map(m -> m.text()).toList();
     }
 
     private static void sleep(long ms) {

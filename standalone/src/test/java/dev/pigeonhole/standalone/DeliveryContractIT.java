@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pigeonhole.client.ClientOptions;
 import dev.pigeonhole.client.ConnectionState;
+import dev.pigeonhole.client.HistoryPage;
 import dev.pigeonhole.client.Outgoing;
 import dev.pigeonhole.client.PigeonholeClient;
+import dev.pigeonhole.client.Receipt;
 import dev.pigeonhole.protocol.CloseCode;
 import dev.pigeonhole.protocol.ErrorCode;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.pigeonhole.protocol.Json;
 import dev.pigeonhole.protocol.ServerFrame;
 import dev.pigeonhole.records.DeviceList;
@@ -222,10 +225,10 @@ class DeliveryContractIT {
             await(() -> aliceSaw.receipts().size() == 1); // bob's client acked it
             bob.markRead(bobSaw.messages().get(0).seq());
             await(() -> aliceSaw.receipts().size() == 2);
-            assertThat(aliceSaw.receipts()).extracting(ServerFrame.Receipt::status)
-                    .containsExactly(ServerFrame.Receipt.Status.DELIVERED, ServerFrame.Receipt.Status.READ);
+            assertThat(aliceSaw.receipts()).extracting(Receipt::status)
+                    .containsExactly(Receipt.Status.DELIVERED, Receipt.Status.READ);
             assertThat(aliceSaw.receipts().get(0).messages()).containsExactly(
-                    new ServerFrame.Receipt.Item(hi.id(), "sdk-bob", 1, 1));
+                    new Receipt.Item(hi.id(), "sdk-bob", 1, 1));
             assertThat(aliceSaw.entrySeqs()).as("own copy, then the two receipts").containsExactly(1L, 2L, 3L);
 
             // a second install of bob's phone takes over the inbox; the first stops instead of fighting back
@@ -248,10 +251,10 @@ class DeliveryContractIT {
         try (PigeonholeClient client = PigeonholeClient.start(ClientOptions.builder(URI.create(pigeonhole.ws("")), "nf-sdk", "phone")
                 .dataDir(STACK.dir("nf-sdk")).newest(10).build(), saw)) {
             await(() -> saw.messages().size() == 10);
-            assertThat(saw.backlogs()).singleElement().satisfies(b -> assertThat(b.skipped()).isEqualTo(new ServerFrame.Range(1, 20)));
+            assertThat(saw.backlogs()).singleElement().satisfies(b -> assertThat(List.of(b.skippedFrom(), b.skippedTo())).containsExactly(1L, 20L));
             assertThat(saw.messages()).extracting(m -> m.seq()).containsExactlyElementsOf(LongRange.of(21, 30));
-            ServerFrame.History older = client.fetch(1, 20).toCompletableFuture().get(30, TimeUnit.SECONDS);
-            assertThat(older.entries()).extracting(e -> ((ServerFrame.Message) e).id())
+            HistoryPage older = client.fetch(1, 20).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            assertThat(older.entries()).extracting(e -> Json.read(e.json(), JsonNode.class).get("id").asText())
                     .containsExactlyElementsOf(IntStream.rangeClosed(1, 20).mapToObj(i -> "m-" + i).toList());
             assertThat(client.position()).as("fetched entries do not move the position").isEqualTo(30);
         }

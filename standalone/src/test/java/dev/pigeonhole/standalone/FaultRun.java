@@ -56,7 +56,7 @@ public final class FaultRun {
 
         @Override
         public void onMessage(IncomingMessage m) {
-            String[] nAndT = m.body().get("text").asText().split(" "); // "<n> <sent at, epoch ms> [padding]"
+            String[] nAndT = m.text().split(" "); // "<n> <sent at, epoch ms> [padding]"
             got.add(new long[] {Long.parseLong(nAndT[0]), Long.parseLong(nAndT[1]), System.currentTimeMillis()});
         }
 

@@ -15,9 +15,9 @@ final class Recorder implements Listener {
     private final List<StateChange> states = new ArrayList<>();
     private final List<Outgoing> settled = new ArrayList<>();
     private final List<Long> entrySeqs = new ArrayList<>();
-    private final List<dev.pigeonhole.protocol.ServerFrame.Receipt> receipts = new ArrayList<>();
+    private final List<dev.pigeonhole.client.Receipt> receipts = new ArrayList<>();
     private final List<Integer> refusals = new ArrayList<>();
-    private final List<dev.pigeonhole.protocol.ServerFrame.Backlog> backlogs = new ArrayList<>();
+    private final List<dev.pigeonhole.client.Backlog> backlogs = new ArrayList<>();
     private final List<String> gaps = new ArrayList<>();
     private int resyncs;
 
@@ -28,13 +28,13 @@ final class Recorder implements Listener {
     }
 
     @Override
-    public synchronized void onReceipt(dev.pigeonhole.protocol.ServerFrame.Receipt receipt) {
+    public synchronized void onReceipt(dev.pigeonhole.client.Receipt receipt) {
         receipts.add(receipt);
         entrySeqs.add(receipt.seq());
     }
 
     @Override
-    public synchronized void onUndelivered(dev.pigeonhole.protocol.ServerFrame.Undelivered undelivered) {
+    public synchronized void onUndelivered(dev.pigeonhole.client.Undelivered undelivered) {
         entrySeqs.add(undelivered.seq());
     }
 
@@ -43,7 +43,7 @@ final class Recorder implements Listener {
         return List.copyOf(entrySeqs);
     }
 
-    synchronized List<dev.pigeonhole.protocol.ServerFrame.Receipt> receipts() {
+    synchronized List<dev.pigeonhole.client.Receipt> receipts() {
         return List.copyOf(receipts);
     }
 
@@ -68,11 +68,11 @@ final class Recorder implements Listener {
     }
 
     @Override
-    public synchronized void onBacklog(dev.pigeonhole.protocol.ServerFrame.Backlog backlog) {
+    public synchronized void onBacklog(dev.pigeonhole.client.Backlog backlog) {
         backlogs.add(backlog);
     }
 
-    synchronized List<dev.pigeonhole.protocol.ServerFrame.Backlog> backlogs() {
+    synchronized List<dev.pigeonhole.client.Backlog> backlogs() {
         return List.copyOf(backlogs);
     }
 
@@ -121,7 +121,7 @@ final class Recorder implements Listener {
     }
 
     private static String text(IncomingMessage m) {
-        return m.body().path("text").asText();
+        return m.text();
     }
 
     private static long number(IncomingMessage m) {

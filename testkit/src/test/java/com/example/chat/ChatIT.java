@@ -53,7 +53,7 @@ class ChatIT {
             IncomingMessage received = inbox.poll(30, TimeUnit.SECONDS);
             assertNotNull(received, "nothing arrived within 30 s");
             assertEquals("alice", received.from());
-            assertEquals("lunch at noon?", received.body().get("text").asText());
+            assertEquals("lunch at noon?", received.text());
         }
     }
 }

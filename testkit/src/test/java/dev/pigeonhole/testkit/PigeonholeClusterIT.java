@@ -85,7 +85,7 @@ class PigeonholeClusterIT {
                 }
             }
             assertThat(bobGot).extracting(IncomingMessage::seq).containsExactly(1L, 2L, 3L, 4L);
-            assertThat(bobGot).extracting(m -> m.body().get("text").asText()).containsExactly("one", "two", "three", "four");
+            assertThat(bobGot).extracting(m -> m.text()).containsExactly("one", "two", "three", "four");
             assertThat(bobGot).extracting(IncomingMessage::from).containsOnly("cl-alice");
         }
     }

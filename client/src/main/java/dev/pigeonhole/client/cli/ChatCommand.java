@@ -6,7 +6,9 @@ import dev.pigeonhole.client.IncomingMessage;
 import dev.pigeonhole.client.Listener;
 import dev.pigeonhole.client.Outgoing;
 import dev.pigeonhole.client.PigeonholeClient;
+import dev.pigeonhole.client.Receipt;
 import dev.pigeonhole.client.SendState;
+import dev.pigeonhole.client.Undelivered;
 import dev.pigeonhole.protocol.Frames;
 import dev.pigeonhole.protocol.ServerFrame;
 import java.io.BufferedReader;
@@ -109,7 +111,7 @@ final class ChatCommand implements Callable<Integer> {
                  }
 
                  @Override
-                 public void onReceipt(ServerFrame.Receipt r) {
+                 public void onReceipt(Receipt r) {
                      feed.show();
                      if (live) {
                          summarizeReceipts();
@@ -117,7 +119,7 @@ final class ChatCommand implements Callable<Integer> {
                  }
 
                  @Override
-                 public void onUndelivered(ServerFrame.Undelivered u) {
+                 public void onUndelivered(Undelivered u) {
                      feed.show();
                  }
 

@@ -1,7 +1,6 @@
 package dev.pigeonhole.client.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.pigeonhole.client.IncomingMessage;
 import dev.pigeonhole.client.InboxEntry;
 import dev.pigeonhole.protocol.Frames;
 import dev.pigeonhole.protocol.Json;
@@ -41,19 +40,27 @@ final class Entries {
         return out;
     }
 
-    /** A message entry as {@code tail} prints it (the SDK's {@link IncomingMessage} as JSON), or null for others. */
+    /** A message entry as {@code tail} prints it (the fields of the SDK's {@code IncomingMessage}, the body as JSON), or null for others. */
     static String tailJson(InboxEntry e) {
         if (!"message".equals(e.kind())) {
             return null;
         }
         ServerFrame.Message m = (ServerFrame.Message) Frames.decodeServer(e.json());
-        return Json.write(new IncomingMessage(m.seq(), m.id(), m.from(), m.fromDevice(), m.to(), m.body(), m.sentAt(),
-                m.own()));
+        com.fasterxml.jackson.databind.node.ObjectNode line = Json.MAPPER.createObjectNode();
+        line.put("seq", m.seq()).put("id", m.id()).put("from", m.from()).put("fromDevice", m.fromDevice()).put("to", m.to());
+        line.set("body", m.body());
+        line.put("sentAt", m.sentAt()).put("own", m.own());
+        return Json.write(line);
     }
 
     /** Messages from other users among the entries. */
     static long fromOthers(List<InboxEntry> entries) {
         return entries.stream().filter(e -> "message".equals(e.kind()) && !e.own()).count();
+    }
+
+    /** The body's text, or the body itself when it has none. */
+    static String text(String json) {
+        return text(Json.read(json, JsonNode.class));
     }
 
     static String text(JsonNode body) {

@@ -209,7 +209,10 @@ public final class InboxLink extends Link {
             // The first frame of a connection: entries that follow belong to this epoch (a resumed cursor of another
             // epoch would have been refused with 4102).
             adoptEpoch(b.epoch());
-            callbacks.execute(() -> listener.onBacklog(b));
+            dev.pigeonhole.client.Backlog backlog = new dev.pigeonhole.client.Backlog(b.count(), b.oldest(),
+                    b.oldestSentAt(), b.head(), b.epoch(), b.skipped() == null ? null : b.skipped().from(),
+                    b.skipped() == null ? null : b.skipped().to());
+            callbacks.execute(() -> listener.onBacklog(backlog));
         } else if (frame instanceof ServerFrame.Error e && fetching != null
                 && (e.code() == ErrorCode.UNAVAILABLE || e.code() == ErrorCode.RATE_LIMITED)) {
             // the only client frame these answer on the inbox socket is a fetch
@@ -363,12 +366,18 @@ public final class InboxLink extends Link {
 
     private void offer(ServerFrame.Entry entry) {
         if (entry instanceof ServerFrame.Message m) {
-            listener.onMessage(new IncomingMessage(m.seq(), m.id(), m.from(), m.fromDevice(), m.to(), m.body(),
-                    m.sentAt(), m.own()));
+            listener.onMessage(new IncomingMessage(m.seq(), m.id(), m.from(), m.fromDevice(), m.to(),
+                    dev.pigeonhole.protocol.Json.write(m.body()), m.sentAt(), m.own()));
         } else if (entry instanceof ServerFrame.Receipt r) {
-            listener.onReceipt(r);
+            listener.onReceipt(new dev.pigeonhole.client.Receipt(r.seq(), r.by(),
+                    r.status() == ServerFrame.Receipt.Status.READ ? dev.pigeonhole.client.Receipt.Status.READ
+                            : dev.pigeonhole.client.Receipt.Status.DELIVERED,
+                    r.messages().stream().map(i -> new dev.pigeonhole.client.Receipt.Item(i.id(), i.to(), i.devices(), i.of()))
+                            .toList(), r.at()));
         } else if (entry instanceof ServerFrame.Undelivered u) {
-            listener.onUndelivered(u);
+            listener.onUndelivered(new dev.pigeonhole.client.Undelivered(u.seq(), u.recipient(), u.reason(),
+                    u.messages().stream().map(i -> new dev.pigeonhole.client.Undelivered.Item(i.id(), i.to(), i.sentAt()))
+                            .toList(), u.at()));
         } else if (entry instanceof ServerFrame.ShadowDelta d) {
             listener.onShadowDelta(new dev.pigeonhole.client.ShadowDelta(d.seq(), d.thing(), nameOf(d.name()),
                     d.version(), jsonOrEmpty(d.state()), jsonOrEmpty(d.metadata()), d.clientToken(), d.at()));
