@@ -27,7 +27,7 @@ class LauncherScriptTest {
     Path tmp;
 
     @ParameterizedTest
-    @CsvSource({"pigeonhole-cli, client/target/client-0.1.0-SNAPSHOT.jar",
+    @CsvSource({"pigeonhole-cli, cli/target/cli-0.1.0-SNAPSHOT.jar",
             "pigeonhole, standalone/target/quarkus-app/quarkus-run.jar"})
     void aRelativeDataDirMeansTheCallersDirectory(String script, String jar) throws Exception {
         Path checkout = Files.createDirectories(tmp.resolve("checkout"));
