@@ -1,5 +1,7 @@
 package dev.pigeonhole.client;
 
+import dev.pigeonhole.client.spi.Store;
+import dev.pigeonhole.client.spi.Transport;
 import dev.pigeonhole.protocol.Frames;
 import dev.pigeonhole.protocol.Ids;
 import java.net.URI;
@@ -35,11 +37,16 @@ import java.util.concurrent.Executor;
  *                       it on demand); 0 (default) receives everything
  * @param listenerExecutor where the {@link Listener}'s methods run; null (default) for a thread of the client's own.
  *                       On any executor (a pool too) one client's callbacks run one at a time, in order.
+ * @param transport      how WebSockets are opened; null (default) for the JDK's {@code java.net.http} client
+ * @param store          where the outbox, the local message store and the position are kept; null (default) for
+ *                       SQLite in {@code dataDir}, or memory without one. A given store is used instead (and closed
+ *                       by the client); {@code dataDir} then only names the directory for messages.
  */
 public record ClientOptions(URI server, String user, String device, Path dataDir, Duration pingInterval,
                             Duration backoffMin, Duration backoffMax, Duration connectTimeout,
                             Duration sendIdleTimeout, int window, int maxInFlight, int maxBodyBytes, String token,
-                            boolean history, int newest, Executor listenerExecutor) {
+                            boolean history, int newest, Executor listenerExecutor,
+                            Transport transport, Store store) {
 
     public ClientOptions {
         Objects.requireNonNull(server, "server");
@@ -80,6 +87,8 @@ public record ClientOptions(URI server, String user, String device, Path dataDir
         private boolean history;
         private int newest;
         private Executor listenerExecutor;
+        private Transport transport;
+        private Store store;
 
         private Builder(URI server, String user, String device) {
             this.server = server;
@@ -155,10 +164,22 @@ public record ClientOptions(URI server, String user, String device, Path dataDir
             return this;
         }
 
+        /** Opens WebSockets with {@code transport} (e.g. OkHttp on Android) instead of the JDK's client. */
+        public Builder transport(Transport transport) {
+            this.transport = transport;
+            return this;
+        }
+
+        /** Keeps everything local in {@code store} (e.g. Android's SQLite) instead of SQLite in the data directory. */
+        public Builder store(Store store) {
+            this.store = store;
+            return this;
+        }
+
         public ClientOptions build() {
             return new ClientOptions(server, user, device, dataDir, pingInterval, backoffMin, backoffMax,
                     connectTimeout, sendIdleTimeout, window, maxInFlight, maxBodyBytes, token, history, newest,
-                    listenerExecutor);
+                    listenerExecutor, transport, store);
         }
     }
 }

@@ -3,16 +3,19 @@ package dev.pigeonhole.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pigeonhole.client.internal.Backoff;
 import dev.pigeonhole.client.internal.InboxLink;
-import dev.pigeonhole.client.internal.InboxRow;
-import dev.pigeonhole.client.internal.InboxStore;
+import dev.pigeonhole.client.internal.InboxRows;
+import dev.pigeonhole.client.internal.JdkTransport;
 import dev.pigeonhole.client.internal.LoopTimers;
 import dev.pigeonhole.client.internal.MemoryStore;
-import dev.pigeonhole.client.internal.OutboxMessage;
 import dev.pigeonhole.client.internal.SendLink;
 import dev.pigeonhole.client.internal.SerialExecutor;
 import dev.pigeonhole.client.internal.ShadowRequests;
 import dev.pigeonhole.client.internal.SqliteStore;
-import dev.pigeonhole.client.internal.Store;
+import dev.pigeonhole.client.spi.InboxRow;
+import dev.pigeonhole.client.spi.InboxStore;
+import dev.pigeonhole.client.spi.OutboxMessage;
+import dev.pigeonhole.client.spi.Store;
+import dev.pigeonhole.client.spi.Transport;
 import dev.pigeonhole.protocol.Ids;
 import dev.pigeonhole.protocol.Json;
 import dev.pigeonhole.protocol.ServerFrame;
@@ -98,14 +101,15 @@ public final class PigeonholeClient implements AutoCloseable {
                 // closed
             }
         };
-        HttpClient http = HttpClient.newBuilder().connectTimeout(options.connectTimeout()).build();
+        Transport transport = options.transport() != null ? options.transport()
+                : new JdkTransport(HttpClient.newBuilder().connectTimeout(options.connectTimeout()).build());
         // Shadow futures complete off the client's threads (CompletableFuture's async pool): callers may join them
         // anywhere, listener methods included.
         shadows = new ShadowRequests(store, timers, onLoop, task -> CompletableFuture.runAsync(task));
-        inbox = new InboxLink(http, onLoop, timers, options.connectTimeout(), options.pingInterval(), backoff(),
+        inbox = new InboxLink(transport, onLoop, timers, options.connectTimeout(), options.pingInterval(), backoff(),
                 options.server(), options.user(), options.device(), options.token(), options.window(), options.history(), options.newest(), store,
                 callbacks, listener, shadows);
-        sendLink = new SendLink(http, onLoop, timers, options.connectTimeout(), options.pingInterval(), backoff(),
+        sendLink = new SendLink(transport, onLoop, timers, options.connectTimeout(), options.pingInterval(), backoff(),
                 options.server(), options.user(), options.device(), options.token(), store, new Results(),
                 options.maxInFlight(), options.sendIdleTimeout());
     }
@@ -116,10 +120,8 @@ public final class PigeonholeClient implements AutoCloseable {
      * @throws DataDirectoryInUseException if another client (any process) runs with the same data directory
      */
     public static PigeonholeClient start(ClientOptions options, Listener listener) {
-        return start(options, listener, options.dataDir() != null ? new SqliteStore(options.dataDir()) : new MemoryStore());
-    }
-
-    static PigeonholeClient start(ClientOptions options, Listener listener, Store store) {
+        Store store = options.store() != null ? options.store()
+                : options.dataDir() != null ? new SqliteStore(options.dataDir()) : new MemoryStore();
         PigeonholeClient client = new PigeonholeClient(options, listener, store);
         List<OutboxMessage> pending = store.pending();
         for (OutboxMessage m : pending) {
@@ -310,7 +312,7 @@ public final class PigeonholeClient implements AutoCloseable {
                     result.completeExceptionally(e);
                 } else {
                     result.complete(new HistoryPage(h.from(), h.to(), h.oldest(),
-                            h.entries().stream().map(x -> InboxRow.of(x, 0).entry()).toList()));
+                            h.entries().stream().map(x -> InboxRows.of(x, 0).entry()).toList()));
                 }
             }));
         } catch (java.util.concurrent.RejectedExecutionException e) {

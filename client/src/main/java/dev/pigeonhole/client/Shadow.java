@@ -1,9 +1,9 @@
 package dev.pigeonhole.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.pigeonhole.client.internal.ShadowOutbox;
 import dev.pigeonhole.client.internal.ShadowPatch;
 import dev.pigeonhole.client.internal.ShadowRequests;
+import dev.pigeonhole.client.spi.ShadowOutbox;
 import dev.pigeonhole.protocol.Json;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pigeonhole.client.internal.MemoryStore;
-import dev.pigeonhole.client.internal.Store;
+import dev.pigeonhole.client.spi.Store;
 import dev.pigeonhole.protocol.Json;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -43,7 +43,7 @@ class AsyncSendTest {
                     }
                 });
         try (PigeonholeClient client = PigeonholeClient.start(ClientOptions.builder(
-                URI.create("ws://127.0.0.1:" + FakeWsServer.freePort()), "alice", "phone").build(), new Listener() {}, recording)) {
+                URI.create("ws://127.0.0.1:" + FakeWsServer.freePort()), "alice", "phone").store(recording).build(), new Listener() {})) {
             String caller = Thread.currentThread().getName();
             calls.clear();
             Outgoing m = client.sendText("bob", "hi");

@@ -26,26 +26,31 @@ class PublicApiTest {
     @Test
     void noPublicSignatureMentionsAProtocolOrJacksonType() throws Exception {
         List<String> leaks = new ArrayList<>();
-        Path classes = Path.of(PigeonholeClient.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-                .resolve("dev/pigeonhole/client");
-        try (Stream<Path> files = Files.list(classes)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".class")).toList()) {
-                Class<?> c = Class.forName("dev.pigeonhole.client." + f.getFileName().toString().replace(".class", ""));
-                if (!Modifier.isPublic(c.getModifiers())) {
-                    continue;
+        Path root = Path.of(PigeonholeClient.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        List<Path> classes = new ArrayList<>();
+        for (String pkg : List.of("dev/pigeonhole/client", "dev/pigeonhole/client/spi")) {
+            try (Stream<Path> files = Files.list(root.resolve(pkg))) {
+                files.filter(p -> p.toString().endsWith(".class")).forEach(classes::add);
+            }
+        }
+        assertThat(classes).extracting(p -> p.getFileName().toString()).contains("Store.class", "Transport.class");
+        for (Path f : classes) {
+            String className = root.relativize(f).toString().replace('/', '.').replace(".class", "");
+            Class<?> c = Class.forName(className);
+            if (!Modifier.isPublic(c.getModifiers())) {
+                continue;
+            }
+            List<Executable> members = new ArrayList<>(List.of(c.getMethods()));
+            members.addAll(List.of(c.getConstructors()));
+            for (Executable m : members) {
+                List<Type> types = new ArrayList<>(List.of(m.getGenericParameterTypes()));
+                if (m instanceof Method method) {
+                    types.add(method.getGenericReturnType());
                 }
-                List<Executable> members = new ArrayList<>(List.of(c.getMethods()));
-                members.addAll(List.of(c.getConstructors()));
-                for (Executable m : members) {
-                    List<Type> types = new ArrayList<>(List.of(m.getGenericParameterTypes()));
-                    if (m instanceof Method method) {
-                        types.add(method.getGenericReturnType());
-                    }
-                    for (Type t : types) {
-                        String name = t.getTypeName();
-                        if (name.contains("dev.pigeonhole.protocol") || name.contains("com.fasterxml")) {
-                            leaks.add(c.getSimpleName() + "." + m.getName() + ": " + name);
-                        }
+                for (Type t : types) {
+                    String name = t.getTypeName();
+                    if (name.contains("dev.pigeonhole.protocol") || name.contains("com.fasterxml")) {
+                        leaks.add(c.getSimpleName() + "." + m.getName() + ": " + name);
                     }
                 }
             }

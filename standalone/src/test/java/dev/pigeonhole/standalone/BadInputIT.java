@@ -162,8 +162,8 @@ class BadInputIT {
 
     private static int closeCode(String pathAndQuery) throws Exception {
         java.util.concurrent.CompletableFuture<Integer> code = new java.util.concurrent.CompletableFuture<>();
-        dev.pigeonhole.client.internal.WsConnection.open(HttpClient.newHttpClient(), URI.create(pigeonhole.ws(pathAndQuery)),
-                Duration.ofSeconds(5), new dev.pigeonhole.client.internal.WsConnection.Handler() {
+        WsConnection.open(HttpClient.newHttpClient(), URI.create(pigeonhole.ws(pathAndQuery)),
+                Duration.ofSeconds(5), new WsConnection.Handler() {
                     @Override
                     public void onFrame(ServerFrame frame) {
                     }

@@ -2,7 +2,6 @@ package dev.pigeonhole.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pigeonhole.client.internal.WsConnection;
 import dev.pigeonhole.protocol.CloseCode;
 import dev.pigeonhole.protocol.ErrorCode;
 import dev.pigeonhole.protocol.ServerFrame;

@@ -1,6 +1,5 @@
 package dev.pigeonhole.standalone;
 
-import dev.pigeonhole.client.internal.WsConnection;
 import dev.pigeonhole.protocol.ServerFrame;
 import java.net.URI;
 import java.net.http.HttpClient;

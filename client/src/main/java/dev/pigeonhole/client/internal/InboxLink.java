@@ -5,13 +5,16 @@ import dev.pigeonhole.client.ConnectionState;
 import dev.pigeonhole.client.IncomingMessage;
 import dev.pigeonhole.client.Listener;
 import dev.pigeonhole.client.ShadowDocument;
+import dev.pigeonhole.client.spi.Cursor;
+import dev.pigeonhole.client.spi.InboxRow;
+import dev.pigeonhole.client.spi.InboxStore;
+import dev.pigeonhole.client.spi.Transport;
 import dev.pigeonhole.protocol.CloseCode;
 import dev.pigeonhole.protocol.ErrorCode;
 import dev.pigeonhole.protocol.Frames;
 import dev.pigeonhole.protocol.ServerFrame;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -71,10 +74,10 @@ public final class InboxLink extends Link {
     /** Set by {@link #stopDelivery}: the listener gets nothing more; the rest stays in the store. */
     private volatile boolean stopping;
 
-    public InboxLink(HttpClient http, Executor loop, Timers timers, Duration connectTimeout, Duration pingInterval,
+    public InboxLink(Transport transport, Executor loop, Timers timers, Duration connectTimeout, Duration pingInterval,
                      Backoff backoff, URI base, String user, String device, String token, int window, boolean history, int newest,
                      InboxStore store, Executor callbacks, Listener listener, ShadowRequests shadows) {
-        super(http, loop, timers, connectTimeout, pingInterval, backoff);
+        super(transport, loop, timers, connectTimeout, pingInterval, backoff);
         this.base = base;
         this.token = token;
         this.identityQuery = identityQuery(user, device, token);
@@ -183,7 +186,7 @@ public final class InboxLink extends Link {
                 return; // already received (e.g. resent after a reconnect)
             }
             received = entry.seq();
-            unstored.add(InboxRow.of(entry, epoch));
+            unstored.add(InboxRows.of(entry, epoch));
             scheduleStore();
             return;
         }
@@ -192,7 +195,7 @@ public final class InboxLink extends Link {
                 return;
             }
             received = g.to();
-            unstored.add(InboxRow.of(g, epoch));
+            unstored.add(InboxRows.of(g, epoch));
             scheduleStore();
             return;
         }

@@ -1,9 +1,11 @@
 package dev.pigeonhole.client.internal;
 
+import dev.pigeonhole.client.spi.Transport;
+import dev.pigeonhole.protocol.Frames;
 import dev.pigeonhole.protocol.ServerFrame;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
@@ -18,14 +20,14 @@ abstract class Link {
     /** Close code used internally for "could not connect / transport error". */
     static final int FAILED = -1;
 
-    private final HttpClient http;
+    private final Transport transport;
     private final Executor loop;
     protected final Timers timers;
     private final Duration connectTimeout;
     private final Duration pingInterval;
     protected final Backoff backoff;
     private int generation;
-    private WsConnection ws;
+    private Transport.Connection ws;
     private Watchdog watchdog;
     private Timers.Cancellable pinger;
     private Timers.Cancellable retry;
@@ -35,8 +37,8 @@ abstract class Link {
     /** The server refused the last handshake with {@code Retry-After}: the next attempt waits at least this. */
     private Duration retryAfter;
 
-    Link(HttpClient http, Executor loop, Timers timers, Duration connectTimeout, Duration pingInterval, Backoff backoff) {
-        this.http = http;
+    Link(Transport transport, Executor loop, Timers timers, Duration connectTimeout, Duration pingInterval, Backoff backoff) {
+        this.transport = transport;
         this.loop = loop;
         this.timers = timers;
         this.connectTimeout = connectTimeout;
@@ -84,27 +86,31 @@ abstract class Link {
         connecting = true;
         onConnecting();
         Watchdog dog = new Watchdog(pingInterval.multipliedBy(2), timers, () -> down(gen, SILENT, "silent for two ping intervals"));
-        CompletableFuture<WsConnection> opening = WsConnection.open(http, uri(), bearer(), connectTimeout, new WsConnection.Handler() {
+        String bearer = bearer();
+        Map<String, String> headers = bearer == null ? Map.of() : Map.of("Authorization", "Bearer " + bearer);
+        CompletableFuture<Transport.Connection> opening = transport.open(uri(), headers, connectTimeout, new Transport.Events() {
             @Override
-            public void onOpen(WsConnection connection) {
+            public void onOpen(Transport.Connection connection) {
                 // Runs on the loop before any frame of this connection (same thread, queued first).
                 loop.execute(() -> up(gen, connection, dog));
             }
 
             @Override
-            public void onFrame(ServerFrame frame) {
+            public void onText(String text) {
+                ServerFrame frame = null;
+                try {
+                    frame = Frames.decodeServer(text);
+                } catch (IllegalArgumentException e) {
+                    // handed over as unknown below
+                }
+                ServerFrame decoded = frame;
                 loop.execute(() -> {
                     if (gen == generation && ws != null) {
-                        Link.this.onFrame(frame);
-                    }
-                });
-            }
-
-            @Override
-            public void onUnknown(String text) {
-                loop.execute(() -> {
-                    if (gen == generation && ws != null) {
-                        Link.this.onUnknown(text);
+                        if (decoded != null) {
+                            Link.this.onFrame(decoded);
+                        } else {
+                            Link.this.onUnknown(text);
+                        }
                     }
                 });
             }
@@ -131,7 +137,7 @@ abstract class Link {
                     connection.abort();
                 }
             } else if (error != null) {
-                retryAfter = WsConnection.retryAfter(error);
+                retryAfter = retryAfter(error);
                 down(gen, FAILED, String.valueOf(error));
             } else {
                 up(gen, connection, dog);
@@ -139,7 +145,17 @@ abstract class Link {
         }));
     }
 
-    private void up(int gen, WsConnection connection, Watchdog dog) {
+    /** The {@code Retry-After} of a refused handshake, or null. */
+    private static Duration retryAfter(Throwable error) {
+        for (Throwable e = error; e != null; e = e.getCause()) {
+            if (e instanceof Transport.HandshakeRefusedException refused) {
+                return refused.retryAfter();
+            }
+        }
+        return null;
+    }
+
+    private void up(int gen, Transport.Connection connection, Watchdog dog) {
         if (gen != generation || stopped) {
             connection.abort();
             return;
@@ -159,7 +175,7 @@ abstract class Link {
     /** Sends a text frame on the current connection (no-op when down). */
     final void sendText(String text) {
         if (ws != null) {
-            ws.send(text);
+            ws.sendText(text);
         }
     }
 

@@ -1,5 +1,11 @@
 package dev.pigeonhole.client.internal;
 
+import dev.pigeonhole.client.spi.Cursor;
+import dev.pigeonhole.client.spi.InboxRow;
+import dev.pigeonhole.client.spi.OutboxMessage;
+import dev.pigeonhole.client.spi.ShadowOutbox;
+import dev.pigeonhole.client.spi.ShadowUpdate;
+import dev.pigeonhole.client.spi.Store;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,10 +1,12 @@
 package dev.pigeonhole.client.internal;
 
+import dev.pigeonhole.client.spi.Outbox;
+import dev.pigeonhole.client.spi.OutboxMessage;
+import dev.pigeonhole.client.spi.Transport;
 import dev.pigeonhole.protocol.CloseCode;
 import dev.pigeonhole.protocol.ErrorCode;
 import dev.pigeonhole.protocol.ServerFrame;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -47,10 +49,10 @@ public final class SendLink extends Link {
     private boolean draining;
     private boolean refused;
 
-    public SendLink(HttpClient http, Executor loop, Timers timers, Duration connectTimeout, Duration pingInterval,
+    public SendLink(Transport transport, Executor loop, Timers timers, Duration connectTimeout, Duration pingInterval,
                     Backoff backoff, URI base, String user, String device, String token, Outbox outbox,
                     Results results, int maxInFlight, Duration idleTimeout) {
-        super(http, loop, timers, connectTimeout, pingInterval, backoff);
+        super(transport, loop, timers, connectTimeout, pingInterval, backoff);
         String query = InboxLink.identityQuery(user, device, token);
         this.uri = URI.create(base + "/v1/send" + (query.isEmpty() ? "" : "?" + query.substring(0, query.length() - 1)));
         this.token = token;

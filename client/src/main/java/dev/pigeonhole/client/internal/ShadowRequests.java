@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pigeonhole.client.ClientClosedException;
 import dev.pigeonhole.client.ShadowException;
+import dev.pigeonhole.client.spi.ShadowOutbox;
+import dev.pigeonhole.client.spi.ShadowUpdate;
 import dev.pigeonhole.protocol.ErrorCode;
 import dev.pigeonhole.protocol.Json;
 import dev.pigeonhole.protocol.ServerFrame;

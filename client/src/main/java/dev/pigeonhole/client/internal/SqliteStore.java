@@ -1,6 +1,12 @@
 package dev.pigeonhole.client.internal;
 
 import dev.pigeonhole.client.DataDirectoryInUseException;
+import dev.pigeonhole.client.spi.Cursor;
+import dev.pigeonhole.client.spi.InboxRow;
+import dev.pigeonhole.client.spi.OutboxMessage;
+import dev.pigeonhole.client.spi.ShadowOutbox;
+import dev.pigeonhole.client.spi.ShadowUpdate;
+import dev.pigeonhole.client.spi.Store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;

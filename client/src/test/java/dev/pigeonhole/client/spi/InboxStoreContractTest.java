@@ -1,4 +1,4 @@
-package dev.pigeonhole.client.internal;
+package dev.pigeonhole.client.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,7 +9,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The {@link InboxStore} contract (the local message store); every implementation has a subclass. */
-abstract class InboxStoreContractTest {
+public abstract class InboxStoreContractTest {
     protected InboxStore store;
 
     protected abstract InboxStore open();

@@ -1,4 +1,4 @@
-package dev.pigeonhole.client.internal;
+package dev.pigeonhole.client.spi;
 
 /**
  * A message in the outbox, as stored.

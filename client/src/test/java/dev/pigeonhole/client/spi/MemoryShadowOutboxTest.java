@@ -1,4 +1,6 @@
-package dev.pigeonhole.client.internal;
+package dev.pigeonhole.client.spi;
+
+import dev.pigeonhole.client.internal.MemoryStore;
 
 class MemoryShadowOutboxTest extends ShadowOutboxContractTest {
     @Override

@@ -1,4 +1,4 @@
-package dev.pigeonhole.client.internal;
+package dev.pigeonhole.client.spi;
 
 /**
  * The inbox position this device has processed up to, and the epoch (inbox history) it belongs to.

@@ -1,4 +1,4 @@
-package dev.pigeonhole.client.internal;
+package dev.pigeonhole.client.spi;
 
 import java.util.List;
 

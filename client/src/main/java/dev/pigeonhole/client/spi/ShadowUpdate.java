@@ -1,4 +1,4 @@
-package dev.pigeonhole.client.internal;
+package dev.pigeonhole.client.spi;
 
 /**
  * A shadow update waiting in the outbox for the server's answer.

@@ -1,5 +1,6 @@
-package dev.pigeonhole.client.internal;
+package dev.pigeonhole.client.spi;
 
+import dev.pigeonhole.client.internal.SqliteStore;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 

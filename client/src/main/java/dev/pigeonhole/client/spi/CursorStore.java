@@ -1,4 +1,4 @@
-package dev.pigeonhole.client.internal;
+package dev.pigeonhole.client.spi;
 
 /** Where the inbox position is kept between runs. Implementations are thread-safe. */
 public interface CursorStore {

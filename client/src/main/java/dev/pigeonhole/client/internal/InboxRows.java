@@ -1,25 +1,12 @@
 package dev.pigeonhole.client.internal;
 
-import dev.pigeonhole.client.InboxEntry;
+import dev.pigeonhole.client.spi.InboxRow;
 import dev.pigeonhole.protocol.Frames;
 import dev.pigeonhole.protocol.ServerFrame;
 
-/**
- * An entry of the local inbox store: what {@link InboxEntry} shows plus the epoch it was received in.
- *
- * @param id 0 until stored; then the store's order
- */
-public record InboxRow(long id, long seq, long epoch, String kind, String from, String to, boolean own, long at,
-                       String json) {
-    public static final String GAP = "gap";
-
-    public InboxRow withId(long newId) {
-        return new InboxRow(newId, seq, epoch, kind, from, to, own, at, json);
-    }
-
-    public InboxEntry entry() {
-        return new InboxEntry(id, seq, kind, from, to, own, at, json);
-    }
+/** {@link InboxRow}s of received frames. */
+public final class InboxRows {
+    private InboxRows() {}
 
     /** A received entry frame, not yet stored. */
     public static InboxRow of(ServerFrame.Entry entry, long epoch) {
@@ -40,6 +27,6 @@ public record InboxRow(long id, long seq, long epoch, String kind, String from, 
 
     /** A received gap frame, not yet stored: its seq is the last one it covers. */
     public static InboxRow of(ServerFrame.Gap gap, long epoch) {
-        return new InboxRow(0, gap.to(), epoch, GAP, null, null, false, 0, Frames.encode(gap));
+        return new InboxRow(0, gap.to(), epoch, InboxRow.GAP, null, null, false, 0, Frames.encode(gap));
     }
 }

@@ -1,4 +1,4 @@
-package dev.pigeonhole.client.internal;
+package dev.pigeonhole.client.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
@@ -9,7 +9,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The {@link ShadowOutbox} contract; every implementation has a subclass. */
-abstract class ShadowOutboxContractTest {
+public abstract class ShadowOutboxContractTest {
     protected ShadowOutbox store;
 
     protected abstract ShadowOutbox open();

@@ -1,4 +1,4 @@
-package dev.pigeonhole.client.internal;
+package dev.pigeonhole.standalone;
 
 import dev.pigeonhole.protocol.Frames;
 import dev.pigeonhole.protocol.ServerFrame;
@@ -12,9 +12,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * One WebSocket to a Pigeonhole endpoint on the JDK client: reassembles fragmented text, decodes server frames,
- * and serializes sends (the JDK allows one outstanding send at a time). Handler calls come from one thread at a
- * time, in arrival order.
+ * A raw protocol client for the tests (the SDK uses its own transport): one WebSocket on the JDK client that
+ * reassembles fragmented text, decodes server frames, and serializes sends (the JDK allows one outstanding send at a
+ * time). Handler calls come from one thread at a time, in arrival order.
  */
 public final class WsConnection implements AutoCloseable {
 

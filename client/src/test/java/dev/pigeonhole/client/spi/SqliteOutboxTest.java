@@ -1,8 +1,9 @@
-package dev.pigeonhole.client.internal;
+package dev.pigeonhole.client.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pigeonhole.client.internal.SqliteStore;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

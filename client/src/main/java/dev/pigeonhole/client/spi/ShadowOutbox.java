@@ -1,5 +1,6 @@
-package dev.pigeonhole.client.internal;
+package dev.pigeonhole.client.spi;
 
+import dev.pigeonhole.client.internal.ShadowPatch;
 import dev.pigeonhole.protocol.Frames;
 import java.util.List;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package dev.pigeonhole.client.internal;
+package dev.pigeonhole.client.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,7 +8,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The {@link Outbox} contract; every implementation has a subclass. */
-abstract class OutboxContractTest {
+public abstract class OutboxContractTest {
     protected Outbox outbox;
 
     protected abstract Outbox open();
