@@ -157,7 +157,9 @@ public record ClientOptions(URI server, String user, String device, Path dataDir
 
         /**
          * Runs the listener's methods on {@code executor} (e.g. an app's main-thread executor) instead of the client's
-         * own thread; still one at a time, in order. The client never shuts it down.
+         * own thread; still one at a time, in order. The client never shuts it down. {@code close()} waits up to
+         * 1 s for the callbacks already queued on it: called on the executor's only thread (a UI thread) outside a
+         * callback it returns after that second and the store closes once the queued callbacks ran.
          */
         public Builder listenerExecutor(Executor executor) {
             this.listenerExecutor = executor;

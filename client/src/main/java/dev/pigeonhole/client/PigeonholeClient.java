@@ -372,7 +372,8 @@ public final class PigeonholeClient implements AutoCloseable {
      * dropped, not waited for.
      *
      * <p>May be called from a listener method: it then does not wait for that method; the local store is closed once
-     * it returned (the entry it is in counts as delivered, as usual).
+     * it returned (the entry it is in counts as delivered, as usual). Likewise when the listener is still busy after
+     * the 1 s (or its executor is blocked, e.g. by this call on a UI thread): the store closes when it is done.
      */
     @Override
     public void close() {
@@ -384,12 +385,13 @@ public final class PigeonholeClient implements AutoCloseable {
         }
         inbox.stopDelivery();
         boolean fromListener = callbacks.inTask();
+        boolean listenerDone = false;
         if (!fromListener) {
             // Let the listener finish what it was handed (a short while at most): what it processed is then acked
             // by the close below, not left for the server to send again.
             CompletableFuture<Void> finished = new CompletableFuture<>();
             callbacks.execute(() -> finished.complete(null));
-            await(finished, 1);
+            listenerDone = await(finished, 1);
         }
         try {
             loop.submit(() -> {
@@ -407,7 +409,9 @@ public final class PigeonholeClient implements AutoCloseable {
         }
         ClientClosedException cause = new ClientClosedException("client closed before the server answered; the message"
                 + " stays in the outbox and the next client started on this data directory sends it");
-        outgoing.values().forEach(o -> o.close(cause));
+        synchronized (outgoing) {
+            outgoing.values().forEach(o -> o.close(cause));
+        }
         callbacks.shutdown();
         // The store stays open for the listener until its last callback returned (it may read the store, and the
         // entry it is in is marked delivered after it returns).
@@ -423,19 +427,22 @@ public final class PigeonholeClient implements AutoCloseable {
                 }
             }
         });
-        if (!fromListener) {
-            await(released, 5);
+        if (listenerDone) {
+            await(released, 5); // else (a listener still busy, or its executor blocked) it closes when they are done
         }
     }
 
-    private static void await(CompletableFuture<Void> f, int seconds) {
+    /** True if {@code f} completed within the time. */
+    private static boolean await(CompletableFuture<Void> f, int seconds) {
         try {
             f.get(seconds, TimeUnit.SECONDS);
+            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             // closing anyway
         }
+        return false;
     }
 
     private Backoff backoff() {

@@ -66,6 +66,38 @@ class ListenerExecutorTest {
         }
     }
 
+    /** An Android app closing on its main thread, which is also the listener's executor. */
+    @Test
+    void closeOnTheExecutorsOnlyThreadReturnsAndTheStoreClosesAfterwards() throws Exception {
+        ExecutorService ui = Executors.newSingleThreadExecutor(r -> new Thread(r, "ui"));
+        try (FakeWsServer server = new FakeWsServer(0)) {
+            PigeonholeClient client = ui.submit(() -> PigeonholeClient.start(ClientOptions.builder(
+                    URI.create(server.url()), "alice", "phone").listenerExecutor(ui).build(), new Listener() {})).get();
+            server.accept("/v1/inbox", WAIT);
+            long millis = ui.submit(() -> {
+                long start = System.nanoTime();
+                client.close();
+                return (System.nanoTime() - start) / 1_000_000;
+            }).get(10, TimeUnit.SECONDS);
+            assertThat(millis).as("close() on the ui thread").isLessThan(3000);
+            boolean closed = false;
+            for (int i = 0; i < 100 && !closed; i++) {
+                closed = ui.submit(() -> {
+                    try {
+                        client.history(1);
+                        return false;
+                    } catch (ClientClosedException e) {
+                        return true;
+                    }
+                }).get(10, TimeUnit.SECONDS);
+                Thread.sleep(20);
+            }
+            assertThat(closed).as("the store closed once the ui thread ran the queued callbacks").isTrue();
+        } finally {
+            ui.shutdownNow();
+        }
+    }
+
     private static void await(CountDownLatch latch) {
         try {
             latch.await(10, TimeUnit.SECONDS);
