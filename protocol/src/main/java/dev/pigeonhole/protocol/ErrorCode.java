@@ -26,6 +26,14 @@ public enum ErrorCode {
     VERSION_CONFLICT("version_conflict", false),
     /** An {@code ack} names a sequence number this connection has not delivered. */
     INVALID_ACK("invalid_ack", false),
+    /** An upload's {@code PATCH} named an offset other than the upload's current one: ask with {@code HEAD}, resume there. */
+    OFFSET_MISMATCH("offset_mismatch", false),
+    /** The bytes of a {@code PATCH} would run past the upload's declared length; none of them were kept. */
+    UPLOAD_OVERFLOW("upload_overflow", false),
+    /** The uploaded bytes do not hash to the declared SHA-256; the upload was discarded. */
+    CHECKSUM_MISMATCH("checksum_mismatch", false),
+    /** The user has as many unfinished uploads as allowed: finish or delete one first. */
+    TOO_MANY_UPLOADS("too_many_uploads", false),
     /** No identity, or one this server does not accept (HTTP endpoints; sockets close with 4100 instead). */
     UNAUTHORIZED("unauthorized", false),
     /** Too many sends: wait {@code retryAfterMs} and send it again. */

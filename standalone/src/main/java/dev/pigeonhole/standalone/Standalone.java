@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code pigeonhole}: a real Kafka broker in this process plus the router, gateway and delivery on one HTTP port.
- * Data (Kafka logs and router state) lives in {@code --data-dir} and survives restarts. DEV mode: identities are
+ * Data (Kafka logs, router state and uploaded blobs) lives in {@code --data-dir} and survives restarts. DEV mode: identities are
  * taken from query parameters.
  */
 @QuarkusMain
@@ -97,6 +97,9 @@ public class Standalone implements Callable<Integer> {
         if (System.getProperty("pigeonhole.internal.secret") == null) {
             // the internal read API shares the public port here: protect it with a secret of this run
             System.setProperty("pigeonhole.internal.secret", java.util.UUID.randomUUID().toString());
+        }
+        if (System.getProperty("pigeonhole.blobs.dir") == null && System.getenv("PIGEONHOLE_BLOBS_DIR") == null) {
+            System.setProperty("pigeonhole.blobs.dir", data.resolve("blobs").toString()); // the fs store, by default
         }
         System.setProperty("pigeonhole.standalone.data-dir", data.toString());
         System.setProperty("pigeonhole.standalone.kafka", kafka.bootstrapServers());
