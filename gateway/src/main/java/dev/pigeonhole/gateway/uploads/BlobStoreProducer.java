@@ -4,6 +4,7 @@ import dev.pigeonhole.blobs.BlobStore;
 import dev.pigeonhole.blobs.FileBlobStore;
 import dev.pigeonhole.blobs.S3BlobStore;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import java.io.IOException;
@@ -15,7 +16,7 @@ public class BlobStoreProducer {
     private static final Logger LOG = Logger.getLogger(BlobStoreProducer.class);
 
     @Produces
-    @ApplicationScoped
+    @Singleton
     BlobStore store(BlobsConfig config) throws IOException {
         if (config.store() == BlobsConfig.Store.S3) {
             BlobsConfig.S3 s3 = config.s3();

@@ -17,6 +17,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import java.util.Map;
 import org.jboss.logging.Logger;
 
@@ -36,9 +37,17 @@ public class UploadsRoute {
     private final Vertx vertx;
     private final long idleNanos;
 
-    UploadsRoute(BlobStore store, BlobsConfig config, Authenticator authenticator, SendLimiter limiter, Vertx vertx) {
-        this.uploads = new Uploads(store, config.maxBlobBytes(), config.maxOpenUploadsPerUser(),
-                user -> limiter.takeForUser(user, 1));
+    UploadsRoute(Instance<BlobStore> stores, BlobsConfig config, Authenticator authenticator, SendLimiter limiter,
+                 Vertx vertx) {
+        Uploads ready = null;
+        try {
+            ready = new Uploads(stores.get(), config.maxBlobBytes(), config.maxOpenUploadsPerUser(),
+                    user -> limiter.takeForUser(user, 1));
+        } catch (RuntimeException e) {
+            // e.g. the fs store on a read-only filesystem: messaging must not stop for it
+            LOG.errorf(e, "uploads are off: the blob store (pigeonhole.blobs.*) cannot be opened");
+        }
+        this.uploads = ready;
         this.authenticator = authenticator;
         this.vertx = vertx;
         this.idleNanos = config.bodyIdleTimeout().toNanos();
@@ -64,6 +73,10 @@ public class UploadsRoute {
 
     private void serve(HttpServerRequest request, String id) throws Exception {
         HttpMethod method = request.method();
+        if (uploads == null) {
+            send(request, Reply.error(503, ErrorCode.UNAVAILABLE, "uploads are not available on this server"), null);
+            return;
+        }
         if (method == HttpMethod.OPTIONS) {
             send(request, uploads.options(), null);
             return;
