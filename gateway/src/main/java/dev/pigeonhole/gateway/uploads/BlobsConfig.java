@@ -29,6 +29,14 @@ public interface BlobsConfig {
     @WithDefault("20")
     int maxOpenUploadsPerUser();
 
+    /**
+     * An unfinished upload that received no bytes for this long no longer counts against
+     * {@code max-open-uploads-per-user} (a client that lost its upload ids is not locked out); the collector of a later
+     * version removes such uploads.
+     */
+    @WithDefault("P1D")
+    Duration uploadTimeout();
+
     /** A {@code PATCH} whose body stalls this long is ended: the bytes received so far are kept. */
     @WithDefault("PT30S")
     Duration bodyIdleTimeout();

@@ -10,6 +10,9 @@ import dev.pigeonhole.protocol.ErrorCode;
 import dev.pigeonhole.protocol.Identity;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -36,12 +39,16 @@ final class Uploads {
     private final long maxBlobBytes;
     private final int maxOpenUploads;
     private final Budget budget;
+    private final Duration uploadTimeout;
+    private final Clock clock;
 
-    Uploads(BlobStore store, long maxBlobBytes, int maxOpenUploads, Budget budget) {
+    Uploads(BlobStore store, long maxBlobBytes, int maxOpenUploads, Budget budget, Duration uploadTimeout, Clock clock) {
         this.store = store;
         this.maxBlobBytes = maxBlobBytes;
         this.maxOpenUploads = maxOpenUploads;
         this.budget = budget;
+        this.uploadTimeout = uploadTimeout;
+        this.clock = clock;
     }
 
     /** {@code OPTIONS}: what this server supports (tus discovery; no identity needed). */
@@ -83,7 +90,8 @@ final class Uploads {
         if (limited != null) {
             return limited;
         }
-        long open = store.uploads(who.user()).stream().filter(u -> !u.complete()).count();
+        Instant stale = clock.instant().minus(uploadTimeout);
+        long open = store.uploads(who.user()).stream().filter(u -> !u.complete() && u.updatedAt().isAfter(stale)).count();
         if (open >= maxOpenUploads) {
             return Reply.error(429, ErrorCode.TOO_MANY_UPLOADS,
                     "at most " + maxOpenUploads + " unfinished uploads: finish or delete one first");

@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.concurrent.atomic.AtomicLong;
@@ -34,7 +36,7 @@ class UploadsTest {
     @BeforeEach
     void setUp() throws IOException {
         store = new FileBlobStore(dir);
-        uploads = new Uploads(store, 1000, 2, user -> wait.get());
+        uploads = new Uploads(store, 1000, 2, user -> wait.get(), Duration.ofDays(1), Clock.systemUTC());
     }
 
     @AfterEach
@@ -173,6 +175,12 @@ class UploadsTest {
         assertThat(uploads.create(MALLORY, "30", metadata(new byte[30]), -1).status()).isEqualTo(201);
         assertThat(uploads.delete(ALICE, second).status()).isEqualTo(204);
         assertThat(uploads.create(ALICE, "30", metadata(new byte[30]), -1).status()).isEqualTo(201);
+
+        // a day later the unfinished ones no longer count: a client that lost its ids is not locked out
+        Uploads later = new Uploads(store, 1000, 2, user -> 0, Duration.ofDays(1),
+                Clock.offset(Clock.systemUTC(), Duration.ofDays(1).plusMinutes(1)));
+        assertThat(later.create(ALICE, "40", metadata(new byte[40]), -1).status()).isEqualTo(201);
+        assertThat(uploads.create(ALICE, "50", metadata(new byte[50]), -1).status()).isEqualTo(429);
     }
 
     @Test
