@@ -49,11 +49,21 @@ public final class FileBlobStore extends KeyedBlobStore {
 
     private void publish(Path temp, String key) throws IOException {
         Path target = path(key);
-        Files.createDirectories(target.getParent());
-        try {
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+        for (int attempt = 1; ; attempt++) {
+            Files.createDirectories(target.getParent());
+            try {
+                try {
+                    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+                return;
+            } catch (NoSuchFileException e) {
+                if (attempt == 3 || !Files.exists(temp)) {
+                    throw e;
+                }
+                // a delete removed the (then empty) directory between its creation and the move: again
+            }
         }
     }
 

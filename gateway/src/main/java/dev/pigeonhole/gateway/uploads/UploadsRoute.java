@@ -138,13 +138,19 @@ public class UploadsRoute {
         }
     }
 
+    /** A request that came with a body (which no answer but a {@code PATCH}'s reads). */
+    private static boolean hasBody(HttpServerRequest request) {
+        String encoding = request.getHeader("Transfer-Encoding");
+        return contentLength(request) > 0 || (encoding != null && encoding.toLowerCase().contains("chunked"));
+    }
+
     /** Writes the reply; when the body was not read to its end the connection is closed after it. */
     private static void send(HttpServerRequest request, Reply reply, BodyStream body) {
         HttpServerResponse response = request.response();
         if (response.closed() || response.ended()) {
             return;
         }
-        boolean unread = request.method() == HttpMethod.PATCH && (body == null || !body.complete());
+        boolean unread = body != null ? !body.complete() : hasBody(request);
         response.setStatusCode(reply.status()).putHeader("Tus-Resumable", TusHeaders.VERSION);
         reply.headers().forEach(response::putHeader);
         if (unread) {
