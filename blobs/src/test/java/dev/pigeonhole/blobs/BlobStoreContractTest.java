@@ -22,6 +22,15 @@ abstract class BlobStoreContractTest {
     /** A store over the test's backing (a directory, a bucket); each call a new instance on the same backing. */
     protected abstract BlobStore open() throws IOException;
 
+    /**
+     * The most this thread may allocate to upload and finish 20 MiB, if that says something for this store: a store
+     * that held the file would allocate at least its size. (The S3 client copies bytes internally, so for it the
+     * bound on its piece buffer is checked instead.)
+     */
+    protected java.util.OptionalLong allocationBoundFor20MiB() {
+        return java.util.OptionalLong.empty();
+    }
+
     @BeforeEach
     void start() throws IOException {
         store = open();
@@ -293,6 +302,22 @@ abstract class BlobStoreContractTest {
             assertThat(total).isEqualTo(size);
         }
         assertThat(BlobRef.of(back.digest())).isEqualTo(ref);
+    }
+
+    @Test
+    void oneLargeAppendAndItsFinishDoNotHoldTheFile() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(allocationBoundFor20MiB().isPresent(), "bounded otherwise");
+        int size = 20 * 1024 * 1024;
+        MessageDigest sha = KeyedBlobStore.sha256();
+        new Generated(size, 15).digestInto(sha);
+        BlobRef ref = BlobRef.of(sha.digest());
+        UploadInfo up = store.create(new NewUpload("alice", size, ref, "video/mp4", null));
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        assertThat(store.append("alice", up.id(), 0, new Generated(size, 15).slice(0, size))).isEqualTo(size);
+        assertThat(store.finish("alice", up.id()).blob()).contains(ref);
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertThat(allocated).as("bytes this thread allocated for 20 MiB").isLessThan(allocationBoundFor20MiB().getAsLong());
     }
 
     /** Pseudo-random bytes computed on the fly: the test never holds the whole file. */
