@@ -10,7 +10,8 @@ import java.util.ArrayDeque;
  * A request body as a blocking {@link InputStream} for a worker thread, with backpressure: the request is paused
  * while more than {@link #HIGH} bytes wait here, so memory per request stays bounded whatever the body's size. A
  * connection that closes mid-body, or a body that stalls for the idle timeout, fails the read: the store keeps
- * what was read before.
+ * what was read before. A client that sent {@code Expect: 100-continue} is told to go on at the first read, so a
+ * request refused before its body is needed never sends it.
  */
 final class BodyStream extends InputStream {
     static final int HIGH = 256 * 1024;
@@ -24,10 +25,12 @@ final class BodyStream extends InputStream {
     private boolean paused;
     private boolean ended;
     private IOException failure;
+    private boolean expectsContinue;
 
     BodyStream(HttpServerRequest request, long idleNanos) {
         this.request = request;
         this.idleNanos = idleNanos;
+        this.expectsContinue = "100-continue".equalsIgnoreCase(request.getHeader("Expect"));
         request.handler(this::arrived);
         request.endHandler(v -> end(null));
         request.exceptionHandler(t -> end(new IOException("request failed: " + t.getMessage(), t)));
@@ -71,6 +74,11 @@ final class BodyStream extends InputStream {
     public synchronized int read(byte[] b, int off, int len) throws IOException {
         if (len == 0) {
             return 0;
+        }
+        if (expectsContinue) {
+            // only now, when the body is wanted: a refused PATCH (409, 404, 413...) is answered before it is sent
+            expectsContinue = false;
+            request.response().writeContinue();
         }
         long deadline = System.nanoTime() + idleNanos;
         while (queue.isEmpty()) {
