@@ -37,6 +37,7 @@ final class FaultProxy implements AutoCloseable {
     private volatile Mode mode = Mode.UP;
     private volatile long delayMs;
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicLong upstreamBytes = new java.util.concurrent.atomic.AtomicLong();
 
     FaultProxy(int upstreamPort) {
         this.upstreamPort = upstreamPort;
@@ -93,6 +94,11 @@ final class FaultProxy implements AutoCloseable {
     void drop() {
         pairs.forEach(Pair::reset);
         record(mode);
+    }
+
+    /** Bytes that crossed the network from clients (received by the proxy), whether or not the server got them. */
+    long bytesFromClients() {
+        return upstreamBytes.get();
     }
 
     void delay(long ms) {
@@ -173,6 +179,9 @@ final class FaultProxy implements AutoCloseable {
                         long d = delayMs;
                         if (d > 0) {
                             Thread.sleep(d);
+                        }
+                        if (from == client) {
+                            upstreamBytes.addAndGet(n);
                         }
                         out.write(buf, 0, n);
                         out.flush();
