@@ -59,6 +59,11 @@ final class BodyStream extends InputStream {
         notifyAll();
     }
 
+    /** True when the body failed: the connection closed mid-body or the body stalled. */
+    synchronized boolean failed() {
+        return failure != null;
+    }
+
     /** True when the whole body was received (so the connection can be reused). */
     synchronized boolean complete() {
         return ended && queue.isEmpty();

@@ -114,10 +114,12 @@ public class UploadsRoute {
                 reply = uploads.patch(who, id, request.getHeader("Content-Type"), request.getHeader("Upload-Offset"),
                         contentLength, body);
             } catch (java.io.IOException e) {
-                if (request.response().closed()) {
-                    return; // the client is gone; what arrived is kept
+                if (body.failed()) {
+                    // the client went away or stalled: what arrived is kept, it resumes after a HEAD
+                    request.connection().close();
+                    return;
                 }
-                throw e;
+                throw e; // the store failed: 503
             }
             send(request, reply, body);
         } else {
