@@ -3,6 +3,7 @@ package dev.pigeonhole.access;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** Who may connect ({@code pigeonhole.auth.*}); shared by the gateway and delivery. */
@@ -25,6 +26,13 @@ public interface AuthConfig {
     /** DEV ONLY: accept {@code ?user=&device=} without a token. The standalone mode turns it on. */
     @WithDefault("false")
     boolean devIdentity();
+
+    /**
+     * Web origins whose pages may connect ({@code https://chat.example.com}; {@code *}: any). A request that carries an
+     * {@code Origin} header — every WebSocket handshake and cross-origin request a browser makes — from another origin
+     * gets 403; clients that are not browsers send none. Unset: no browser page may connect.
+     */
+    Optional<List<String>> allowedOrigins();
 
     /** DEV ONLY: accept tokens minted by the standalone mode (claim {@code pigeonhole_dev}). */
     @WithDefault("false")

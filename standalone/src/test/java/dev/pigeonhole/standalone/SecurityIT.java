@@ -73,6 +73,37 @@ class SecurityIT {
     }
 
     @Test
+    void pagesOfOtherWebOriginsAreRefusedBeforeAnyEndpoint() throws Exception {
+        String own = "http://127.0.0.1:" + URI.create(pigeonhole.http("/")).getPort();
+        URI inbox = URI.create(pigeonhole.ws("/v1/inbox?user=sec-dave&device=phone&after=0"));
+        CompletableFuture<java.net.http.WebSocket> evil = HTTP.newWebSocketBuilder().header("Origin", "https://evil.example")
+                .buildAsync(inbox, new java.net.http.WebSocket.Listener() {});
+        assertThat(evil).failsWithin(WAIT).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .havingCause().isInstanceOfSatisfying(java.net.http.WebSocketHandshakeException.class,
+                        e -> assertThat(e.getResponse().statusCode()).isEqualTo(403));
+        java.net.http.WebSocket mine = HTTP.newWebSocketBuilder().header("Origin", own)
+                .buildAsync(inbox, new java.net.http.WebSocket.Listener() {}).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        mine.sendClose(1000, "done").join();
+
+        // a form on another site posting as anyone through the dev identity
+        HttpResponse<String> post = HTTP.send(HttpRequest.newBuilder(URI.create(pigeonhole.http("/v1/messages?user=sec-erin&device=phone")))
+                .header("Origin", "https://evil.example").header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"o-1\",\"to\":\"sec-dave\",\"body\":{\"text\":\"forged\"}}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(post.statusCode()).isEqualTo(403);
+        assertThat(Json.read(post.body(), com.fasterxml.jackson.databind.JsonNode.class).get("code").asText()).isEqualTo("forbidden");
+        try (TestSender erin = new TestSender(pigeonhole.ws(""), "sec-erin", "phone")) { // no Origin: not a browser
+            erin.send("o-2", "sec-dave", "{\"text\":\"real\"}");
+            assertThat(erin.awaitReply("o-2", WAIT)).isEqualTo(new ServerFrame.Accepted("o-2"));
+        }
+        pigeonhole.awaitStored("sec-dave", 1, WAIT);
+        try (TestInbox dave = new TestInbox(pigeonhole.ws(""), "sec-dave", "phone", "after=0", true)) {
+            dave.awaitCaughtUp(WAIT);
+            assertThat(dave.messages()).extracting(ServerFrame.Message::id).containsExactly("o-2");
+        }
+    }
+
+    @Test
     void forgedExpiredUnsignedAndForeignTokensAreRefused() throws Exception {
         var other = KeyPairGenerator.getInstance("RSA");
         other.initialize(2048);
