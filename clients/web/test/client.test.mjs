@@ -1,0 +1,123 @@
+// The client against a small WebSocket server on 127.0.0.1 (the `ws` package), on an IndexedDB store.
+import 'fake-indexeddb/auto';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import WebSocket, { WebSocketServer } from 'ws';
+import { IdbStore, PigeonholeClient } from '../dist/index.js';
+
+let dbCount = 0;
+const newDb = () => `client-${process.pid}-${dbCount++}`;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function until(cond, ms = 5000) {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await sleep(10);
+  }
+}
+
+/** A server whose connections the test scripts: `onConnection(ws, path, query)`; frames received are kept. */
+async function server(onConnection) {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((r) => wss.once('listening', r));
+  const received = [];
+  const connections = [];
+  wss.on('connection', (ws, req) => {
+    const url = new URL(req.url, 'ws://127.0.0.1');
+    connections.push({ path: url.pathname, query: Object.fromEntries(url.searchParams) });
+    ws.on('message', (data) => received.push({ path: url.pathname, frame: JSON.parse(String(data)) }));
+    onConnection(ws, url.pathname, url.searchParams);
+  });
+  return { url: `ws://127.0.0.1:${wss.address().port}`, received, connections, close: () => new Promise((r) => { for (const c of wss.clients) c.terminate(); wss.close(r); }) };
+}
+
+const idle = (ws, path) => {
+  if (path === '/v1/inbox') {
+    ws.send(JSON.stringify({ type: 'backlog', count: 0, head: 0, epoch: 7 }));
+    ws.send(JSON.stringify({ type: 'caught_up', seq: 0, epoch: 7 }));
+  }
+};
+
+const options = (url, store, more = {}) => ({ server: url, user: 'alice', device: 'phone', store, WebSocket, backoffMinMs: 20, backoffMaxMs: 100, ...more });
+
+test('send resolves once the message is stored; a new client on the same database sends it with the same id', async () => {
+  const db = newDb();
+  let store = await IdbStore.open(db);
+  // nobody listens on this port: the client stays offline
+  const offline = new PigeonholeClient(options('ws://127.0.0.1:9', store));
+  await offline.start();
+  const id = await offline.send('bob', { text: 'hi' });
+  assert.deepEqual((await store.outbox()).map((m) => m.id), [id]);
+  await offline.close();
+  await store.close();
+
+  const srv = await server((ws, path) => {
+    idle(ws, path);
+    if (path === '/v1/send') ws.on('message', (d) => ws.send(JSON.stringify({ type: 'accepted', id: JSON.parse(String(d)).id })));
+  });
+  store = await IdbStore.open(db);
+  const client = new PigeonholeClient(options(srv.url, store));
+  const answers = [];
+  client.on('send', (s) => answers.push(s));
+  await client.start();
+  await until(() => answers.length === 1);
+  assert.deepEqual(answers, [{ id, state: 'accepted' }]);
+  assert.deepEqual(srv.received.filter((r) => r.path === '/v1/send').map((r) => r.frame), [{ type: 'send', id, to: 'bob', body: { text: 'hi' } }]);
+  assert.deepEqual(await client.pending(), []);
+  await client.close();
+  await store.close();
+  await srv.close();
+});
+
+test('the listener gets each entry at least once: one not handled before close comes again first, and is acked', async () => {
+  const db = newDb();
+  const srv = await server((ws, path, q) => {
+    if (path !== '/v1/inbox') return;
+    const after = Number(q.get('after') ?? 0);
+    ws.send(JSON.stringify({ type: 'backlog', count: 1, head: 1, epoch: 7 }));
+    if (after < 1) ws.send(JSON.stringify({ type: 'message', seq: 1, id: 'm-1', from: 'bob', fromDevice: 'laptop', to: 'alice', body: { text: 'one' }, sentAt: 1, own: false }));
+    ws.send(JSON.stringify({ type: 'caught_up', seq: 1, epoch: 7 }));
+  });
+  let store = await IdbStore.open(db);
+  let handed = 0;
+  const first = new PigeonholeClient(options(srv.url, store, { listener: { onMessage: () => { handed++; return new Promise(() => undefined); } } }));
+  await first.start();
+  await until(() => handed === 1);
+  await first.close(); // the listener never returned: the entry stays unhandled
+  assert.deepEqual(await store.position(), { after: 1, epoch: 7 }, 'stored with its position');
+  assert.equal(srv.received.filter((r) => r.frame.type === 'ack').length, 0, 'not acked');
+  await store.close();
+
+  store = await IdbStore.open(db);
+  const seen = [];
+  const second = new PigeonholeClient(options(srv.url, store, { listener: { onMessage: (f) => { seen.push(f.id); } } }));
+  await second.start();
+  await until(() => srv.received.some((r) => r.frame.type === 'ack'));
+  assert.deepEqual(seen, ['m-1']);
+  assert.deepEqual(srv.connections.at(-1).query, { after: '1', epoch: '7', user: 'alice', device: 'phone' });
+  assert.deepEqual(srv.received.filter((r) => r.frame.type === 'ack').map((r) => r.frame), [{ type: 'ack', seq: 1 }]);
+  await second.close();
+  await store.close();
+  await srv.close();
+});
+
+test('a close code 4100-4199 stops the client: refused reported, no reconnect; a token goes as access_token', async () => {
+  const srv = await server((ws) => ws.close(4100, 'token expired'));
+  const store = await IdbStore.open(newDb());
+  const client = new PigeonholeClient(options(srv.url, store, { token: 'abc' }));
+  const refused = [];
+  const states = [];
+  client.on('refused', (r) => refused.push(r));
+  client.on('state', (s) => states.push(s));
+  await client.start();
+  await until(() => refused.length === 1);
+  await sleep(300);
+  assert.deepEqual(refused, [{ endpoint: 'inbox', code: 4100, reason: 'token expired' }]);
+  assert.equal(srv.connections.length, 1);
+  assert.equal(srv.connections[0].query.access_token, 'abc');
+  assert.deepEqual(states, ['connecting', 'stopped']);
+  await client.close();
+  await store.close();
+  await srv.close();
+});
