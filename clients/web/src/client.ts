@@ -159,6 +159,16 @@ export class PigeonholeClient {
     return this.o.store.outbox();
   }
 
+  /**
+   * Sends a read marker (the user has seen everything up to `seq`; senders get `read` receipts). Advisory, as in the
+   * Java SDK: false (nothing sent) while the inbox is not connected or `seq` is beyond what this connection may mark.
+   */
+  markRead(seq: number): boolean {
+    const c = this.conn;
+    if (this.state !== 'online' || !Number.isInteger(seq) || seq < 1 || seq > c.ackable) return false;
+    return this.inbox.send({ type: 'read', seq });
+  }
+
   /** Closes both sockets; lets the listener finish its entry (up to 1 s); what is stored stays for the next start. */
   async close(): Promise<void> {
     this.stop();

@@ -97,6 +97,10 @@ test('the listener gets each entry at least once: one not handled before close c
   assert.deepEqual(seen, ['m-1']);
   assert.deepEqual(srv.connections.at(-1).query, { after: '1', epoch: '7', user: 'alice', device: 'phone' });
   assert.deepEqual(srv.received.filter((r) => r.frame.type === 'ack').map((r) => r.frame), [{ type: 'ack', seq: 1 }]);
+  assert.equal(second.markRead(2), false, 'beyond what this connection may mark');
+  assert.equal(second.markRead(1), true);
+  await until(() => srv.received.some((r) => r.frame.type === 'read'));
+  assert.deepEqual(srv.received.filter((r) => r.frame.type === 'read').map((r) => r.frame), [{ type: 'read', seq: 1 }]);
   await second.close();
   await store.close();
   await srv.close();
