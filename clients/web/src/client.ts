@@ -89,6 +89,7 @@ export class PigeonholeClient {
   private deliverAgain = false;
   private state: ConnectionState = 'offline';
   private stopped = false;
+  private released = false;
   private started = false;
 
   constructor(options: ClientOptions) {
@@ -172,7 +173,10 @@ export class PigeonholeClient {
   /** Closes both sockets; lets the listener finish its entry (up to 1 s); what is stored stays for the next start. */
   async close(): Promise<void> {
     this.stop();
-    await Promise.race([this.delivering ?? Promise.resolve(), new Promise((r) => setTimeout(r, 1000))]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([this.delivering ?? Promise.resolve(), new Promise((r) => (timer = setTimeout(r, 1000)))]);
+    clearTimeout(timer);
+    this.released = true;
     await Promise.allSettled([this.sendWrites, this.inboxWrites]);
   }
 
@@ -236,7 +240,7 @@ export class PigeonholeClient {
 
   private onSendClose(code: number, reason: string): 'reconnect' | 'idle' | 'stop' {
     for (const q of this.queue) q.inFlight = false; // unanswered: may or may not be stored; sent again, same id
-    this.blocked = false;
+    this.blocked = this.holdUntil > Date.now(); // a retryAfterMs still running holds across a reconnect
     if (this.refusedCode(code)) {
       this.refuse('send', code, reason);
       return 'stop';
@@ -324,6 +328,7 @@ export class PigeonholeClient {
             } catch (e) {
               this.emit('error', e); // counted as handled: one bad entry does not block the inbox
             }
+            if (this.released) return; // close() stopped waiting: the store may be closed; it comes again next start
             await this.o.store.setDelivered(entry.local!);
             this.deliveredLocal = entry.local!;
             this.lastDelivered = entry;

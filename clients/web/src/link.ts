@@ -123,7 +123,15 @@ export class Link {
     ws.on?.('ping', alive);
     ws.onopen = () => {
       alive();
-      if (canPing) pinger = setInterval(() => ws.ping!(), this.o.pingIntervalMs);
+      if (canPing) {
+        pinger = setInterval(() => {
+          try {
+            ws.ping!();
+          } catch {
+            // not open any more: the close event follows
+          }
+        }, this.o.pingIntervalMs);
+      }
       this.o.onOpen();
     };
     ws.onmessage = (ev) => {

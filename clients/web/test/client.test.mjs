@@ -1,9 +1,21 @@
 // The client against a small WebSocket server on 127.0.0.1 (the `ws` package), on an IndexedDB store.
 import 'fake-indexeddb/auto';
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket, { WebSocketServer } from 'ws';
 import { IdbStore, PigeonholeClient } from '../dist/index.js';
+
+// Whatever a test opened is closed after it, also when it fails (an open socket would keep the test file running).
+const opened = [];
+afterEach(async () => {
+  for (const close of opened.splice(0).reverse()) await close().catch(() => undefined);
+});
+class Client extends PigeonholeClient {
+  constructor(o) {
+    super(o);
+    opened.push(() => this.close());
+  }
+}
 
 let dbCount = 0;
 const newDb = () => `client-${process.pid}-${dbCount++}`;
@@ -29,7 +41,9 @@ async function server(onConnection) {
     ws.on('message', (data) => received.push({ path: url.pathname, frame: JSON.parse(String(data)) }));
     onConnection(ws, url.pathname, url.searchParams);
   });
-  return { url: `ws://127.0.0.1:${wss.address().port}`, received, connections, close: () => new Promise((r) => { for (const c of wss.clients) c.terminate(); wss.close(r); }) };
+  const close = () => new Promise((r) => { for (const c of wss.clients) c.terminate(); wss.close(() => r()); });
+  opened.push(close);
+  return { url: `ws://127.0.0.1:${wss.address().port}`, received, connections, close };
 }
 
 const idle = (ws, path) => {
@@ -45,7 +59,7 @@ test('send resolves once the message is stored; a new client on the same databas
   const db = newDb();
   let store = await IdbStore.open(db);
   // nobody listens on this port: the client stays offline
-  const offline = new PigeonholeClient(options('ws://127.0.0.1:9', store));
+  const offline = new Client(options('ws://127.0.0.1:9', store));
   await offline.start();
   const id = await offline.send('bob', { text: 'hi' });
   assert.deepEqual((await store.outbox()).map((m) => m.id), [id]);
@@ -57,7 +71,7 @@ test('send resolves once the message is stored; a new client on the same databas
     if (path === '/v1/send') ws.on('message', (d) => ws.send(JSON.stringify({ type: 'accepted', id: JSON.parse(String(d)).id })));
   });
   store = await IdbStore.open(db);
-  const client = new PigeonholeClient(options(srv.url, store));
+  const client = new Client(options(srv.url, store));
   const answers = [];
   client.on('send', (s) => answers.push(s));
   await client.start();
@@ -81,7 +95,7 @@ test('the listener gets each entry at least once: one not handled before close c
   });
   let store = await IdbStore.open(db);
   let handed = 0;
-  const first = new PigeonholeClient(options(srv.url, store, { listener: { onMessage: () => { handed++; return new Promise(() => undefined); } } }));
+  const first = new Client(options(srv.url, store, { listener: { onMessage: () => { handed++; return new Promise(() => undefined); } } }));
   await first.start();
   await until(() => handed === 1);
   await first.close(); // the listener never returned: the entry stays unhandled
@@ -91,7 +105,7 @@ test('the listener gets each entry at least once: one not handled before close c
 
   store = await IdbStore.open(db);
   const seen = [];
-  const second = new PigeonholeClient(options(srv.url, store, { listener: { onMessage: (f) => { seen.push(f.id); } } }));
+  const second = new Client(options(srv.url, store, { listener: { onMessage: (f) => { seen.push(f.id); } } }));
   await second.start();
   await until(() => srv.received.some((r) => r.frame.type === 'ack'));
   assert.deepEqual(seen, ['m-1']);
@@ -109,7 +123,7 @@ test('the listener gets each entry at least once: one not handled before close c
 test('a close code 4100-4199 stops the client: refused reported, no reconnect; a token goes as access_token', async () => {
   const srv = await server((ws) => ws.close(4100, 'token expired'));
   const store = await IdbStore.open(newDb());
-  const client = new PigeonholeClient(options(srv.url, store, { token: 'abc' }));
+  const client = new Client(options(srv.url, store, { token: 'abc' }));
   const refused = [];
   const states = [];
   client.on('refused', (r) => refused.push(r));
@@ -121,6 +135,41 @@ test('a close code 4100-4199 stops the client: refused reported, no reconnect; a
   assert.equal(srv.connections.length, 1);
   assert.equal(srv.connections[0].query.access_token, 'abc');
   assert.deepEqual(states, ['connecting', 'stopped']);
+  await client.close();
+  await store.close();
+  await srv.close();
+});
+
+test('a retryAfterMs still running holds the resend across a reconnect', async () => {
+  let refusedAt = 0;
+  const sends = [];
+  const srv = await server((ws, path) => {
+    idle(ws, path);
+    if (path !== '/v1/send') return;
+    ws.on('message', (d) => {
+      const f = JSON.parse(String(d));
+      sends.push({ id: f.id, at: Date.now() });
+      if (sends.length === 1) {
+        refusedAt = Date.now();
+        ws.send(JSON.stringify({ type: 'rejected', id: f.id, code: 'rate_limited', message: 'wait', retryable: true, retryAfterMs: 400 }));
+        setTimeout(() => ws.terminate(), 20); // and the connection dies
+      } else {
+        ws.send(JSON.stringify({ type: 'accepted', id: f.id }));
+      }
+    });
+  });
+  const store = await IdbStore.open(newDb());
+  const client = new Client(options(srv.url, store));
+  const answers = [];
+  client.on('send', (s) => answers.push(s));
+  await client.start();
+  const id = await client.send('bob', { text: 'hi' });
+  await until(() => answers.length === 1);
+  assert.deepEqual(answers, [{ id, state: 'accepted' }]);
+  assert.equal(sends.length, 2);
+  assert.equal(sends[1].id, id, 'same id');
+  assert.ok(sends[1].at - refusedAt >= 395, `resent ${sends[1].at - refusedAt} ms after the refusal`);
+  assert.equal(srv.connections.filter((c) => c.path === '/v1/send').length, 2);
   await client.close();
   await store.close();
   await srv.close();

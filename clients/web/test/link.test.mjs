@@ -1,5 +1,5 @@
 // The heartbeat and silence watchdog of a Link, on a fake socket whose pongs the test controls.
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Backoff, Link } from '../dist/index.js';
 
@@ -29,8 +29,11 @@ function fakeSocket({ canPing, answers }) {
   };
 }
 
+const links = [];
+afterEach(() => links.splice(0).forEach((l) => l.stop())); // a failed test leaves no timer running
+
 function link(WebSocket, closes) {
-  return new Link({
+  const l = new Link({
     WebSocket,
     url: async () => 'ws://127.0.0.1:1/v1/inbox',
     pingIntervalMs: 100,
@@ -39,6 +42,8 @@ function link(WebSocket, closes) {
     onFrame: () => undefined,
     onClose: (code, reason) => { closes.push({ code, reason, at: Date.now() }); return 'idle'; },
   });
+  links.push(l);
+  return l;
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
