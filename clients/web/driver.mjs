@@ -79,6 +79,8 @@ client = new PigeonholeClient({
     },
   },
 });
+// stopped from outside (Ctrl-C, a supervisor): close cleanly so the lock is released; a send still waiting is exit 3
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void exit(command === 'tail' ? 0 : 3));
 client.on('refused', ({ endpoint, code, reason }) => {
   process.stderr.write(`* refused by the server on ${endpoint} (${code}: ${reason}); stopping\n`);
   void exit(4);
