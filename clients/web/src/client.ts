@@ -53,6 +53,11 @@ export interface ClientOptions {
   /** The send socket closes after this long with an empty outbox. */
   sendIdleTimeoutMs?: number;
   newId?: () => string;
+  /**
+   * Where `online` events come from (default: the page, `globalThis`, if it has addEventListener). Only a hint: an
+   * `online` event cuts a reconnect's backoff short; `offline` is ignored (the watchdog and close events decide).
+   */
+  hints?: EventTarget;
 }
 
 const ENTRY_KINDS = new Set(['message', 'receipt', 'undelivered', 'shadow_delta', 'shadow_documents']);
@@ -71,7 +76,12 @@ interface InboxConn {
 }
 
 export class PigeonholeClient {
-  private readonly o: Required<Omit<ClientOptions, 'token' | 'listener'>> & Pick<ClientOptions, 'token' | 'listener'>;
+  private readonly o: Required<Omit<ClientOptions, 'token' | 'listener' | 'hints'>> &
+    Pick<ClientOptions, 'token' | 'listener' | 'hints'>;
+  private readonly onOnline = () => {
+    this.inbox.nudge();
+    if (this.queue.length > 0) this.sender.nudge();
+  };
   private readonly handlers: { [K in keyof ClientEvents]?: Array<(v: ClientEvents[K]) => void> } = {};
   private readonly inbox: Link;
   private readonly sender: Link;
@@ -137,6 +147,7 @@ export class PigeonholeClient {
     this.started = true;
     this.deliveredLocal = await this.o.store.delivered();
     this.queue = (await this.o.store.outbox()).map((msg) => ({ msg, inFlight: false }));
+    this.hintSource()?.addEventListener('online', this.onOnline);
     this.setState('connecting');
     this.inbox.start();
     this.pump();
@@ -385,7 +396,14 @@ export class PigeonholeClient {
     this.emit('refused', { endpoint, code, reason });
   }
 
+  private hintSource(): EventTarget | undefined {
+    if (this.o.hints) return this.o.hints;
+    const g = globalThis as unknown as Partial<EventTarget>;
+    return typeof g.addEventListener === 'function' ? (g as EventTarget) : undefined;
+  }
+
   private stop(): void {
+    this.hintSource()?.removeEventListener('online', this.onOnline);
     this.stopped = true;
     clearTimeout(this.holdTimer);
     clearTimeout(this.idleTimer);

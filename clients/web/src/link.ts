@@ -49,6 +49,14 @@ export class Link {
     void this.connect();
   }
 
+  /** A hint that the network is back: a reconnect waiting for its backoff happens now. */
+  nudge(): void {
+    if (this.stopped || !this.timer) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    void this.connect();
+  }
+
   send(frame: object): boolean {
     if (!this.open) return false;
     this.ws!.send(JSON.stringify(frame));

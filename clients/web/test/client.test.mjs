@@ -174,3 +174,26 @@ test('a retryAfterMs still running holds the resend across a reconnect', async (
   await store.close();
   await srv.close();
 });
+
+test("an 'online' event cuts a reconnect's backoff short", async () => {
+  const first = await server(idle);
+  const port = Number(new URL(first.url).port);
+  await first.close(); // the port is free: connecting fails
+  const hints = new EventTarget();
+  const store = await IdbStore.open(newDb());
+  const client = new Client(options(`ws://127.0.0.1:${port}`, store, { hints, backoffMinMs: 2_000_000_000, backoffMaxMs: 2_000_000_000 }));
+  const states = [];
+  client.on('state', (s) => states.push(s));
+  await client.start();
+  await until(() => states.includes('offline'));
+  const wss = new WebSocketServer({ host: '127.0.0.1', port });
+  await new Promise((r) => wss.once('listening', r));
+  opened.push(() => new Promise((r) => { for (const c of wss.clients) c.terminate(); wss.close(() => r()); }));
+  wss.on('connection', (ws, req) => idle(ws, new URL(req.url, 'ws://x').pathname));
+  await sleep(300);
+  assert.ok(!states.includes('online'), 'still waiting for its (long) backoff');
+  hints.dispatchEvent(new Event('online'));
+  await until(() => states.includes('online'), 3000);
+  await client.close();
+  await store.close();
+});
