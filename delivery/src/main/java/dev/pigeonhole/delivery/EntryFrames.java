@@ -53,8 +53,11 @@ final class EntryFrames {
                 if (e.fromDevice() != null) {
                     string(e.fromDevice(), b.append(",\"fromDevice\":"));
                 }
-                string(e.to(), b.append(",\"to\":")).append(",\"body\":").append(body)
-                        .append(",\"sentAt\":").append(e.sentAt()).append(",\"own\":").append(e.own()).append('}');
+                string(e.to(), b.append(",\"to\":")).append(",\"body\":").append(body);
+                if (e.attachments() != null) { // validated JSON array, written by the gateway
+                    b.append(",\"attachments\":").append(new String(e.attachments(), StandardCharsets.UTF_8));
+                }
+                b.append(",\"sentAt\":").append(e.sentAt()).append(",\"own\":").append(e.own()).append('}');
             }
             case RECEIPT -> notice("receipt", "by", e, body, b);
             case UNDELIVERED -> notice("undelivered", "recipient", e, body, b);

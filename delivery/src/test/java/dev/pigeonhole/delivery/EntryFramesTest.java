@@ -25,6 +25,19 @@ class EntryFramesTest {
     }
 
     @Test
+    void attachmentsFollowTheBodyAsTheGatewayWroteThem() {
+        String attachments = "[{\"ref\":\"sha256:" + "ab".repeat(32) + "\",\"size\":3,\"type\":\"image/jpeg\",\"name\":\"a.jpg\"}]";
+        Entry e = Entry.message("m-1", "alice", "phone", "bob", 1234, false, "{}".getBytes(StandardCharsets.UTF_8),
+                attachments.getBytes(StandardCharsets.UTF_8)).withSeq(7);
+        String frame = EntryFrames.encode(e);
+        assertThat(frame).contains("\"body\":{},\"attachments\":" + attachments + ",\"sentAt\":1234");
+        ServerFrame.Message m = (ServerFrame.Message) Frames.decodeServer(frame);
+        assertThat(m.attachments()).containsExactly(new dev.pigeonhole.protocol.ClientFrame.Attachment(
+                "sha256:" + "ab".repeat(32), 3, "image/jpeg", "a.jpg", null));
+        assertThat(frame).isEqualTo(Frames.encode(m));
+    }
+
+    @Test
     void noticesAreReceiptAndUndeliveredFrames() {
         ServerFrame.Receipt.Item item = new ServerFrame.Receipt.Item("m-1", "group:team", 2, 3);
         Entry receipt = Entry.notice(Entry.Kind.RECEIPT, "delivered:bob:phone:1:1-1", "bob", 99,

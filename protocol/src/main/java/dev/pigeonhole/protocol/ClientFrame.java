@@ -12,7 +12,19 @@ public sealed interface ClientFrame {
      * Send {@code body} to a user or group; {@code id} is the client message id, unique per sending device.
      * {@code body} is the JSON text of the body exactly as the client wrote it (validated, carried opaque).
      */
-    record Send(String id, String to, String body) implements ClientFrame {}
+    record Send(String id, String to, String body, java.util.List<Attachment> attachments) implements ClientFrame {
+        public Send(String id, String to, String body) {
+            this(id, to, body, java.util.List.of());
+        }
+    }
+
+    /**
+     * A blob a send references (docs/protocol.md, Attachments): validated by {@link Frames}, carried to the
+     * recipients unchanged. {@code name} and {@code preview} (base64) are optional.
+     */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    @com.fasterxml.jackson.annotation.JsonPropertyOrder({"ref", "size", "type", "name", "preview"})
+    record Attachment(String ref, long size, String type, String name, String preview) {}
 
     /** Cumulative acknowledgement: the device has processed every entry up to and including {@code seq}. */
     record Ack(long seq) implements ClientFrame {}

@@ -34,6 +34,10 @@ public enum ErrorCode {
     CHECKSUM_MISMATCH("checksum_mismatch", false),
     /** The user has as many unfinished uploads as allowed: finish or delete one first. */
     TOO_MANY_UPLOADS("too_many_uploads", false),
+    /** A send's attachment is not a finished upload of its sender, or its size is not the blob's. */
+    INVALID_ATTACHMENT("invalid_attachment", false),
+    /** The user's finished blobs (plus the upload asked for) would pass their byte quota. */
+    QUOTA_EXCEEDED("quota_exceeded", false),
     /** No identity, or one this server does not accept (HTTP endpoints; sockets close with 4100 instead). */
     UNAUTHORIZED("unauthorized", false),
     /** Too many sends: wait {@code retryAfterMs} and send it again. */

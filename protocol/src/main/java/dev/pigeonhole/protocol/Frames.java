@@ -273,6 +273,9 @@ public final class Frames {
         String to;
         /** The body's JSON text as sent; null when absent or JSON null. */
         String body;
+        boolean hasAttachments;
+        /** The attachments' JSON text; null when absent, JSON null, or not an array. */
+        String attachments;
 
         String validId() {
             return idIsText && Ids.validMessageId(id) ? id : null;
@@ -299,7 +302,7 @@ public final class Frames {
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken value = p.nextToken();
-                if (value.isStructStart() && !name.equals("body")) {
+                if (value.isStructStart() && !name.equals("body") && !name.equals("attachments")) {
                     p.skipChildren(); // a wrongly typed field: validated, reported below
                     continue;
                 }
@@ -326,6 +329,14 @@ public final class Frames {
                         }
                         f.body = value == JsonToken.VALUE_NULL ? null
                                 : text.substring(start, (int) p.currentLocation().getCharOffset());
+                    }
+                    case "attachments" -> {
+                        f.hasAttachments = value != JsonToken.VALUE_NULL;
+                        int start = (int) p.currentTokenLocation().getCharOffset();
+                        p.skipChildren();
+                        if (value == JsonToken.START_ARRAY) {
+                            f.attachments = text.substring(start, (int) p.currentLocation().getCharOffset());
+                        }
                     }
                     default -> p.skipChildren();
                 }
@@ -360,7 +371,83 @@ public final class Frames {
             throw new ProtocolException(ErrorCode.TOO_LARGE,
                     "body is " + size + " bytes; the limit is " + maxBodyBytes, f.id);
         }
-        return new ClientFrame.Send(f.id, f.to, f.body);
+        return new ClientFrame.Send(f.id, f.to, f.body, attachments(f));
+    }
+
+    public static final int MAX_ATTACHMENTS = 10;
+    public static final int MAX_PREVIEW_BYTES = 8 * 1024;
+    private static final java.util.regex.Pattern REF = java.util.regex.Pattern.compile("sha256:[0-9a-f]{64}");
+    private static final java.util.Set<String> ATTACHMENT_FIELDS = java.util.Set.of("ref", "size", "type", "name", "preview");
+
+    /** Validates the optional {@code attachments} array (docs/protocol.md, Attachments); empty when absent. */
+    private static List<ClientFrame.Attachment> attachments(SendFields f) throws ProtocolException {
+        if (!f.hasAttachments) {
+            return List.of();
+        }
+        JsonNode array;
+        try {
+            array = f.attachments == null ? null : Json.MAPPER.readTree(f.attachments);
+        } catch (JsonProcessingException e) {
+            array = null;
+        }
+        if (array == null || !array.isArray() || array.size() > MAX_ATTACHMENTS) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD,
+                    "field 'attachments' must be an array of at most " + MAX_ATTACHMENTS + " objects", f.id);
+        }
+        List<ClientFrame.Attachment> out = new ArrayList<>(array.size());
+        for (int i = 0; i < array.size(); i++) {
+            out.add(attachment(array.get(i), "attachments[" + i + "]", f.id));
+        }
+        return List.copyOf(out);
+    }
+
+    static ClientFrame.Attachment attachment(JsonNode a, String where, String id) throws ProtocolException {
+        if (!a.isObject()) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, where + " must be an object", id);
+        }
+        for (var it = a.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            if (!ATTACHMENT_FIELDS.contains(name)) {
+                throw new ProtocolException(ErrorCode.INVALID_FIELD, where + " has an unknown field '" + name + "'", id);
+            }
+        }
+        JsonNode ref = a.get("ref");
+        if (ref == null || !ref.isTextual() || !REF.matcher(ref.textValue()).matches()) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, where + ".ref must be sha256:<64 lowercase hex>", id);
+        }
+        JsonNode size = a.get("size");
+        if (size == null || !size.isIntegralNumber() || !size.canConvertToLong() || size.longValue() < 0) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, where + ".size must be the blob's length in bytes", id);
+        }
+        JsonNode type = a.get("type");
+        if (type == null || !type.isTextual() || !validText(type.textValue(), 255) || type.textValue().indexOf('/') < 1) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, where + ".type must be a media type (type/subtype)", id);
+        }
+        JsonNode name = a.get("name");
+        if (name != null && !name.isNull() && (!name.isTextual() || !validText(name.textValue(), 255))) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, where + ".name must be 1-255 characters", id);
+        }
+        JsonNode preview = a.get("preview");
+        if (preview != null && !preview.isNull()) {
+            byte[] decoded;
+            try {
+                decoded = preview.isTextual() ? java.util.Base64.getDecoder().decode(preview.textValue()) : null;
+            } catch (IllegalArgumentException e) {
+                decoded = null;
+            }
+            if (decoded == null || decoded.length > MAX_PREVIEW_BYTES) {
+                throw new ProtocolException(ErrorCode.INVALID_FIELD,
+                        where + ".preview must be base64 of at most " + MAX_PREVIEW_BYTES + " bytes", id);
+            }
+        }
+        return new ClientFrame.Attachment(ref.textValue(), size.longValue(), type.textValue(),
+                name == null || name.isNull() ? null : name.textValue(),
+                preview == null || preview.isNull() ? null : preview.textValue());
+    }
+
+    /** 1-{@code max} characters, no control characters. */
+    private static boolean validText(String s, int max) {
+        return !s.isEmpty() && s.length() <= max && s.chars().noneMatch(c -> c < 0x20 || c == 0x7f);
     }
 
     /** UTF-8 length of a string without encoding it (unpaired surrogates count as '?', as the encoder writes them). */

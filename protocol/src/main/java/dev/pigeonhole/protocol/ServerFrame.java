@@ -64,9 +64,14 @@ public sealed interface ServerFrame {
     }
 
     /** One inbox entry. {@code own} marks a copy of the user's own send (self-sync, S9). */
-    @JsonPropertyOrder({"type", "seq", "id", "from", "fromDevice", "to", "body", "sentAt", "own"})
-    record Message(long seq, String id, String from, String fromDevice, String to, JsonNode body, long sentAt,
-                   boolean own) implements Entry {
+    @JsonPropertyOrder({"type", "seq", "id", "from", "fromDevice", "to", "body", "attachments", "sentAt", "own"})
+    record Message(long seq, String id, String from, String fromDevice, String to, JsonNode body,
+                   @JsonInclude(JsonInclude.Include.NON_NULL) java.util.List<ClientFrame.Attachment> attachments,
+                   long sentAt, boolean own) implements Entry {
+        public Message(long seq, String id, String from, String fromDevice, String to, JsonNode body, long sentAt,
+                       boolean own) {
+            this(seq, id, from, fromDevice, to, body, null, sentAt, own);
+        }
         @Override
         public String type() {
             return "message";

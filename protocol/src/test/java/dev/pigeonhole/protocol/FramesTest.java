@@ -230,6 +230,49 @@ class FramesTest {
                         e -> assertThat(e.rejection().code()).isEqualTo(ErrorCode.TOO_LARGE));
     }
 
+    private static final String REF = "sha256:" + "0f".repeat(32);
+
+    private ClientFrame.Send sendWith(String attachments) throws ProtocolException {
+        return new Frames(100_000).parseSend("{\"type\":\"send\",\"id\":\"m-1\",\"to\":\"bob\",\"body\":{},\"attachments\":"
+                + attachments + "}");
+    }
+
+    @Test
+    void attachmentsAreReadAndValidated() throws Exception {
+        String preview = java.util.Base64.getEncoder().encodeToString(new byte[8192]);
+        ClientFrame.Send s = sendWith("[{\"ref\":\"" + REF + "\",\"size\":12,\"type\":\"image/jpeg\",\"name\":\"p.jpg\",\"preview\":\""
+                + preview + "\"},{\"ref\":\"" + REF + "\",\"size\":0,\"type\":\"text/plain\"}]");
+        assertThat(s.attachments()).containsExactly(new ClientFrame.Attachment(REF, 12, "image/jpeg", "p.jpg", preview),
+                new ClientFrame.Attachment(REF, 0, "text/plain", null, null));
+        assertThat(Json.write(s.attachments().get(1))).isEqualTo("{\"ref\":\"" + REF + "\",\"size\":0,\"type\":\"text/plain\"}");
+        assertThat(frames.parseSend("{\"type\":\"send\",\"id\":\"m\",\"to\":\"bob\",\"body\":1}").attachments()).isEmpty();
+        assertThat(sendWith("null").attachments()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "{}", "\"x\"", "[1]", "[{}]",
+            "[{\"ref\":\"sha256:0F\",\"size\":1,\"type\":\"a/b\"}]",
+            "[{\"ref\":\"REF\",\"size\":-1,\"type\":\"a/b\"}]",
+            "[{\"ref\":\"REF\",\"size\":1.5,\"type\":\"a/b\"}]",
+            "[{\"ref\":\"REF\",\"size\":\"1\",\"type\":\"a/b\"}]",
+            "[{\"ref\":\"REF\",\"size\":1}]",
+            "[{\"ref\":\"REF\",\"size\":1,\"type\":\"jpeg\"}]",
+            "[{\"ref\":\"REF\",\"size\":1,\"type\":\"a/b\",\"name\":\"\"}]",
+            "[{\"ref\":\"REF\",\"size\":1,\"type\":\"a/b\",\"preview\":\"not base64!\"}]",
+            "[{\"ref\":\"REF\",\"size\":1,\"type\":\"a/b\",\"extra\":1}]",
+            "BIG_PREVIEW", "ELEVEN"})
+    void malformedAttachmentsAreInvalidField(String attachments) {
+        String one = "{\"ref\":\"" + REF + "\",\"size\":1,\"type\":\"a/b\"}";
+        String text = switch (attachments) {
+            case "BIG_PREVIEW" -> "[{\"ref\":\"" + REF + "\",\"size\":1,\"type\":\"a/b\",\"preview\":\""
+                    + java.util.Base64.getEncoder().encodeToString(new byte[8193]) + "\"}]";
+            case "ELEVEN" -> "[" + String.join(",", java.util.Collections.nCopies(11, one)) + "]";
+            default -> attachments.replace("REF", REF);
+        };
+        assertCode(() -> sendWith(text), ErrorCode.INVALID_FIELD, "m-1");
+    }
+
     private static void assertCode(ThrowingSupplier<?> parse, ErrorCode code, String id) {
         assertThatThrownBy(parse::get).isInstanceOfSatisfying(ProtocolException.class, e -> {
             assertThat(e.code()).as(e.getMessage()).isEqualTo(code);

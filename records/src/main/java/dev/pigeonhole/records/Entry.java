@@ -17,7 +17,16 @@ import java.util.List;
  * <p>An entry's identity within an inbox is {@link #dedupKey()}: (kind, from, fromDevice, id).
  */
 public record Entry(long seq, Kind kind, String id, String from, String fromDevice, String to, long sentAt,
-                    boolean own, byte[] body) {
+                    boolean own, byte[] body, byte[] attachments) {
+
+    /**
+     * {@code attachments}: a message's attachment metadata as the gateway validated it (a JSON array, docs/protocol.md),
+     * or null. Written after the body, so records of older builds (without it) still decode.
+     */
+    public Entry(long seq, Kind kind, String id, String from, String fromDevice, String to, long sentAt, boolean own,
+                 byte[] body) {
+        this(seq, kind, id, from, fromDevice, to, sentAt, own, body, null);
+    }
 
     public enum Kind {
         MESSAGE(1), RECEIPT(2), UNDELIVERED(3),
@@ -55,6 +64,12 @@ public record Entry(long seq, Kind kind, String id, String from, String fromDevi
         return new Entry(0, Kind.MESSAGE, id, from, fromDevice, to, sentAt, own, body);
     }
 
+    /** A message with attachments ({@code attachments}: their JSON array, or null for none). */
+    public static Entry message(String id, String from, String fromDevice, String to, long sentAt, boolean own,
+                                byte[] body, byte[] attachments) {
+        return new Entry(0, Kind.MESSAGE, id, from, fromDevice, to, sentAt, own, body, attachments);
+    }
+
     /** A notice for a sender's inbox; {@code id} must be deterministic (the router deduplicates notices by it). */
     public static Entry notice(Kind kind, String id, String about, long at, Object details) {
         return new Entry(0, kind, id, about, null, null, at, false, Json.writeBytes(details));
@@ -73,7 +88,7 @@ public record Entry(long seq, Kind kind, String id, String from, String fromDevi
     private static final byte[] EMPTY_OBJECT = {'{', '}'};
 
     public Entry withSeq(long seq) {
-        return new Entry(seq, kind, id, from, fromDevice, to, sentAt, own, body);
+        return new Entry(seq, kind, id, from, fromDevice, to, sentAt, own, body, attachments);
     }
 
     public boolean isMessage() {
@@ -87,7 +102,7 @@ public record Entry(long seq, Kind kind, String id, String from, String fromDevi
 
     void write(RecordWriter w) {
         w.u8(kind.code).varLong(seq).string(id).string(from).string(fromDevice).string(to).varLong(sentAt).bool(own)
-                .block(body);
+                .block(body).block(attachments); // attachments always (null: one byte), so later fields can follow
     }
 
     static Entry read(RecordReader r) {
@@ -100,15 +115,16 @@ public record Entry(long seq, Kind kind, String id, String from, String fromDevi
         long sentAt = r.varLong();
         boolean own = r.bool();
         byte[] body = r.block();
+        byte[] attachments = r.more() ? r.block() : null;
         if (id == null || from == null || body == null) {
             throw new RecordFormatException("entry without id, from or body");
         }
-        return new Entry(seq, kind, id, from, fromDevice, to, sentAt, own, body);
+        return new Entry(seq, kind, id, from, fromDevice, to, sentAt, own, body, attachments);
     }
 
     /** The entry alone, as the router stores it. */
     public byte[] encode() {
-        RecordWriter w = RecordWriter.record(TYPE, 64 + body.length);
+        RecordWriter w = RecordWriter.record(TYPE, 64 + body.length + (attachments == null ? 0 : attachments.length));
         write(w);
         return w.toByteArray();
     }
@@ -128,7 +144,8 @@ public record Entry(long seq, Kind kind, String id, String from, String fromDevi
     public boolean equals(Object o) {
         return o instanceof Entry e && seq == e.seq && kind == e.kind && id.equals(e.id) && from.equals(e.from)
                 && java.util.Objects.equals(fromDevice, e.fromDevice) && java.util.Objects.equals(to, e.to)
-                && sentAt == e.sentAt && own == e.own && java.util.Arrays.equals(body, e.body);
+                && sentAt == e.sentAt && own == e.own && java.util.Arrays.equals(body, e.body)
+                && java.util.Arrays.equals(attachments, e.attachments);
     }
 
     @Override
@@ -139,6 +156,7 @@ public record Entry(long seq, Kind kind, String id, String from, String fromDevi
     @Override
     public String toString() {
         return "Entry[" + seq + " " + kind + " " + from + "/" + fromDevice + "/" + id + " -> " + to + (own ? " own" : "")
-                + " " + new String(body, java.nio.charset.StandardCharsets.UTF_8) + "]";
+                + " " + new String(body, java.nio.charset.StandardCharsets.UTF_8)
+                + (attachments == null ? "" : " " + new String(attachments, java.nio.charset.StandardCharsets.UTF_8)) + "]";
     }
 }

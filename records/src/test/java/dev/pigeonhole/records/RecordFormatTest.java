@@ -102,4 +102,24 @@ class RecordFormatTest {
             }
         }
     }
+
+    @Test
+    void attachmentsReadBackAndAnEntryWrittenWithoutThemStillDecodes() {
+        byte[] attachments = "[{\"ref\":\"sha256:00\",\"size\":3,\"type\":\"image/jpeg\"}]".getBytes(StandardCharsets.UTF_8);
+        Entry with = Entry.message("m-1", "alice", "phone", "bob", 5, false,
+                "{}".getBytes(StandardCharsets.UTF_8), attachments).withSeq(3);
+        InboxOp.Append back = (InboxOp.Append) InboxOp.decode(InboxOp.encode(new InboxOp.Append(with)));
+        assertThat(back.entry()).isEqualTo(with);
+        assertThat(Entry.decode(with.encode()).attachments()).isEqualTo(attachments);
+        assertThat(with.superseded().attachments()).isNull();
+
+        // bytes exactly as the build before attachments wrote them: the same fields, nothing after the body
+        RecordWriter w = RecordWriter.record(1, 64);
+        w.nested(inner -> inner.u8(1).varLong(0).string("m-1").string("alice").string("phone").string("bob")
+                .varLong(5).bool(false).block("{}".getBytes(StandardCharsets.UTF_8)));
+        InboxOp.Append old = (InboxOp.Append) InboxOp.decode(w.toByteArray());
+        assertThat(old.entry()).isEqualTo(Entry.message("m-1", "alice", "phone", "bob", 5, false,
+                "{}".getBytes(StandardCharsets.UTF_8)));
+        assertThat(old.entry().attachments()).isNull();
+    }
 }
