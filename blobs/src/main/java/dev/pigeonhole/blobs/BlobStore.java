@@ -78,13 +78,31 @@ public interface BlobStore extends Closeable {
     /** Users who completed an upload of this blob. */
     Set<String> owners(BlobRef ref) throws IOException;
 
+    /**
+     * Lets {@code user} download the blob: a recipient of a message that references it (the gateway records one at
+     * every accepted send). {@code mediaType} is what a download answers as {@code Content-Type}. Granting again
+     * renews the grant's time, which the collector reads ({@link #marks}).
+     */
+    void grant(BlobRef ref, String user, String mediaType) throws IOException;
+
+    /**
+     * The media type to serve the blob with when {@code user} may read it (an owner mark or a grant), else empty.
+     * Says nothing about whether the blob itself is still stored.
+     */
+    Optional<String> access(BlobRef ref, String user) throws IOException;
+
+    /** When the newest owner mark and the newest grant of the blob were made (null: none). */
+    record Marks(java.time.Instant lastOwned, java.time.Instant lastGranted) {}
+
+    Marks marks(BlobRef ref) throws IOException;
+
     /** Every stored blob, oldest first (the collector's input). */
     List<BlobInfo> blobs() throws IOException;
 
     /** Every upload of every user, oldest first (the collector removes stale ones with {@link #abandon}). */
     List<UploadInfo> uploads() throws IOException;
 
-    /** Deletes the blob and its owner marks; false when it was not stored. */
+    /** Deletes the blob, its owner marks and its grants; false when it was not stored. */
     boolean delete(BlobRef ref) throws IOException;
 
     @Override

@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
  * The store's logic over a flat key space that both a directory and an S3 bucket provide. Keys:
  * <pre>
  * blobs/{hex[0..2]}/{hex}                     the blob
- * owners/{hex}/{base64url(user)}              owner mark (empty)
+ * owners/{hex}/{base64url(user)}              owner mark (the upload's media type)
+ * grants/{hex}/{base64url(user)}              download grant (the media type to serve)
  * uploads/{base64url(owner)}/{id}/meta        the declaration (properties text), later the outcome
  * uploads/{base64url(owner)}/{id}/c-{start}-{length}   bytes [start, start+length) of the upload
  * </pre>
@@ -103,6 +104,10 @@ abstract class KeyedBlobStore implements BlobStore {
 
     static String ownerKey(BlobRef ref, String user) {
         return "owners/" + ref.hex() + "/" + B64.encodeToString(user.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String grantKey(BlobRef ref, String user) {
+        return "grants/" + ref.hex() + "/" + B64.encodeToString(user.getBytes(StandardCharsets.UTF_8));
     }
 
     static String uploadPrefix(String owner, String id) {
@@ -206,7 +211,7 @@ abstract class KeyedBlobStore implements BlobStore {
             throw new BlobException(BlobError.CHECKSUM_MISMATCH,
                     "the bytes do not hash to " + expected + "; the upload was discarded");
         }
-        putSmall(ownerKey(expected, owner), new byte[0]);
+        putSmall(ownerKey(expected, owner), mediaType(info.declared().mediaType()));
         Instant now = clock.instant();
         putSmall(prefix + "meta", new Meta(info.declared(), info.createdAt(), now).encode());
         for (Entry e : list(prefix)) {
@@ -348,6 +353,36 @@ abstract class KeyedBlobStore implements BlobStore {
         return stat(ownerKey(ref, user)).isPresent();
     }
 
+    private static byte[] mediaType(String type) {
+        return (type == null ? DEFAULT_TYPE : type).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static final String DEFAULT_TYPE = "application/octet-stream";
+
+    @Override
+    public void grant(BlobRef ref, String user, String mediaType) throws IOException {
+        putSmall(grantKey(ref, user), mediaType(mediaType));
+    }
+
+    @Override
+    public Optional<String> access(BlobRef ref, String user) throws IOException {
+        Optional<byte[]> mark = getSmall(ownerKey(ref, user));
+        if (mark.isEmpty()) {
+            mark = getSmall(grantKey(ref, user));
+        }
+        // marks of the first build were empty
+        return mark.map(b -> b.length == 0 ? DEFAULT_TYPE : new String(b, StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public Marks marks(BlobRef ref) throws IOException {
+        return new Marks(newest(list("owners/" + ref.hex() + "/")), newest(list("grants/" + ref.hex() + "/")));
+    }
+
+    private static Instant newest(List<Entry> entries) {
+        return entries.stream().map(Entry::lastModified).max(Comparator.naturalOrder()).orElse(null);
+    }
+
     @Override
     public Set<String> owners(BlobRef ref) throws IOException {
         Set<String> owners = new HashSet<>();
@@ -376,10 +411,13 @@ abstract class KeyedBlobStore implements BlobStore {
     @Override
     public boolean delete(BlobRef ref) throws IOException {
         boolean existed = stat(blobKey(ref)).isPresent();
+        delete(blobKey(ref)); // first: a failure half-way leaves marks without a blob, which a send refuses anyway
         for (Entry e : list("owners/" + ref.hex() + "/")) {
             delete(e.key());
         }
-        delete(blobKey(ref));
+        for (Entry e : list("grants/" + ref.hex() + "/")) {
+            delete(e.key());
+        }
         return existed;
     }
 

@@ -242,6 +242,30 @@ abstract class BlobStoreContractTest {
     }
 
     @Test
+    void ownersAndGranteesHaveAccessWithTheMediaTypeAndDeleteRemovesGrants() throws Exception {
+        byte[] content = bytes(3000, 11);
+        BlobRef ref = sha(content);
+        UploadInfo up = store.create(new NewUpload("alice", content.length, ref, "image/png", "a.png"));
+        store.append("alice", up.id(), 0, in(content, 0, content.length));
+        store.finish("alice", up.id());
+        assertThat(store.access(ref, "alice")).contains("image/png");
+        assertThat(store.access(ref, "bob")).isEmpty();
+        assertThat(store.marks(ref).lastOwned()).isNotNull();
+        assertThat(store.marks(ref).lastGranted()).isNull();
+
+        store.grant(ref, "bob", "image/png");
+        assertThat(store.access(ref, "bob")).contains("image/png");
+        assertThat(store.marks(ref).lastGranted()).isNotNull();
+        assertThat(open().access(ref, "bob")).contains("image/png"); // kept in the backing, not the instance
+        assertThat(store.access(sha(new byte[] {2}), "bob")).isEmpty();
+
+        store.delete(ref);
+        assertThat(store.access(ref, "bob")).isEmpty();
+        assertThat(store.access(ref, "alice")).isEmpty();
+        assertThat(store.marks(ref)).isEqualTo(new BlobStore.Marks(null, null));
+    }
+
+    @Test
     void abandonDeletesTheUploadAndItsBytes() throws Exception {
         byte[] content = bytes(5000, 11);
         UploadInfo up = store.create(declare("alice", content));
