@@ -2,11 +2,14 @@ package dev.pigeonhole.gateway;
 
 import dev.pigeonhole.access.SendLimiter;
 import dev.pigeonhole.access.SendBudget;
+import dev.pigeonhole.gateway.uploads.Attachments;
+import dev.pigeonhole.gateway.uploads.BlobAccess;
 import dev.pigeonhole.protocol.ClientFrame;
 import dev.pigeonhole.protocol.ErrorCode;
 import dev.pigeonhole.protocol.Frames;
 import dev.pigeonhole.protocol.Identity;
 import dev.pigeonhole.protocol.Ids;
+import dev.pigeonhole.protocol.Json;
 import dev.pigeonhole.protocol.ProtocolException;
 import dev.pigeonhole.protocol.ServerFrame;
 import dev.pigeonhole.records.Entry;
@@ -38,6 +41,7 @@ public class SendService {
     private final SendLimiter limiter;
     private final InboxOpsWriter writer;
     private final GroupDirectory groups;
+    private final BlobAccess blobs;
     private final MeterRegistry registry;
     private final Counter accepted;
     private final Counter groupSends;
@@ -45,8 +49,9 @@ public class SendService {
     private final ConcurrentMap<ErrorCode, Counter> rejected = new ConcurrentHashMap<>();
 
     SendService(GatewayConfig config, InboxOpsWriter writer, MeterRegistry registry, SendLimiter limiter,
-                GroupDirectory groups) {
+                GroupDirectory groups, BlobAccess blobs) {
         this.groups = groups;
+        this.blobs = blobs;
         this.frames = new Frames(config.maxBodyBytes());
         this.limiter = limiter;
         this.writer = writer;
@@ -150,6 +155,12 @@ public class SendService {
         if (plan.refusal() != null) {
             return done(refuse(plan.refusal()));
         }
+        if (!send.attachments().isEmpty()) {
+            ProtocolException refusal = attach(sender, send, plan.members());
+            if (refusal != null) {
+                return done(refuse(refusal));
+            }
+        }
         long now = System.currentTimeMillis();
         List<InboxOpsWriter.Copy> copies = copies(sender, send, plan.members(), now);
         return writer.write(copies, now, lane).handle((ok, error) -> {
@@ -168,6 +179,31 @@ public class SendService {
     }
 
     /**
+     * Checks the attachments and grants them to every inbox the message goes to (the members of a group at send time),
+     * before the write: a recipient never reads a message whose blobs it may not download yet. A grant whose write
+     * then fails costs nothing but a download right the sender meant to give.
+     */
+    private ProtocolException attach(Identity sender, ClientFrame.Send send, List<String> members) {
+        if (blobs.store().isEmpty()) {
+            return new ProtocolException(ErrorCode.UNAVAILABLE, "attachments are not available on this server", send.id());
+        }
+        Attachments attachments = new Attachments(blobs.store().get());
+        try {
+            ProtocolException refusal = attachments.refusal(sender.user(), send);
+            if (refusal != null) {
+                return refusal;
+            }
+            java.util.Set<String> users = new java.util.LinkedHashSet<>(members == null ? List.of(send.to()) : members);
+            users.add(sender.user());
+            attachments.grant(sender.user(), send, users);
+            return null;
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.warnf("blob store failed checking the attachments of send %s of %s: %s", send.id(), sender.user(), e.toString());
+            return new ProtocolException(ErrorCode.UNAVAILABLE, "the blob store failed; send it again", send.id());
+        }
+    }
+
+    /**
      * One copy per inbox, each keyed by its user: the recipient's (or every group member's but the sender's) and the
      * sender's own (S9), so each copy is appended in one step on its inbox's partition. The copies are one message
      * (same sender, device and id): each inbox drops a copy it already holds, so a resend after a partial write
@@ -175,10 +211,11 @@ public class SendService {
      */
     static List<InboxOpsWriter.Copy> copies(Identity sender, ClientFrame.Send send, List<String> members, long now) {
         byte[] body = send.body().getBytes(StandardCharsets.UTF_8);
+        byte[] attachments = send.attachments().isEmpty() ? null : Json.writeBytes(send.attachments());
         byte[] theirs = InboxOp.encode(new InboxOp.Append(
-                Entry.message(send.id(), sender.user(), sender.device(), send.to(), now, false, body)));
+                Entry.message(send.id(), sender.user(), sender.device(), send.to(), now, false, body, attachments)));
         byte[] own = InboxOp.encode(new InboxOp.Append(
-                Entry.message(send.id(), sender.user(), sender.device(), send.to(), now, true, body)));
+                Entry.message(send.id(), sender.user(), sender.device(), send.to(), now, true, body, attachments)));
         List<InboxOpsWriter.Copy> copies = new ArrayList<>(members == null ? 2 : members.size() + 1);
         for (String recipient : members == null ? List.of(send.to()) : members) {
             if (!recipient.equals(sender.user())) {

@@ -31,11 +31,29 @@ public interface BlobsConfig {
 
     /**
      * An unfinished upload that received no bytes for this long no longer counts against
-     * {@code max-open-uploads-per-user} (a client that lost its upload ids is not locked out); the collector of a later
-     * version removes such uploads.
+     * {@code max-open-uploads-per-user} (a client that lost its upload ids is not locked out), and the collector
+     * removes it.
      */
     @WithDefault("P1D")
     Duration uploadTimeout();
+
+    /**
+     * Total bytes of the blobs one user's finished uploads hold plus their open uploads' declared lengths; an upload
+     * that would pass it: 413 {@code quota_exceeded}.
+     */
+    @WithDefault("1073741824")
+    long quotaBytesPerUser();
+
+    /**
+     * How long a blob outlives its last reference: past inbox retention ({@code pigeonhole.router.retention.max-age})
+     * for a blob some message referenced, past its upload for one no message referenced.
+     */
+    @WithDefault("P1D")
+    Duration grace();
+
+    /** How often the collector runs on each gateway (0: never). */
+    @WithDefault("PT1H")
+    Duration collectInterval();
 
     /** A {@code PATCH} whose body stalls this long is ended: the bytes received so far are kept. */
     @WithDefault("PT30S")

@@ -38,11 +38,18 @@ final class Uploads {
     private final BlobStore store;
     private final long maxBlobBytes;
     private final int maxOpenUploads;
+    private final long quotaBytes;
     private final Budget budget;
     private final Duration uploadTimeout;
     private final Clock clock;
 
     Uploads(BlobStore store, long maxBlobBytes, int maxOpenUploads, Budget budget, Duration uploadTimeout, Clock clock) {
+        this(store, maxBlobBytes, maxOpenUploads, Long.MAX_VALUE, budget, uploadTimeout, clock);
+    }
+
+    Uploads(BlobStore store, long maxBlobBytes, int maxOpenUploads, long quotaBytes, Budget budget,
+            Duration uploadTimeout, Clock clock) {
+        this.quotaBytes = quotaBytes;
         this.store = store;
         this.maxBlobBytes = maxBlobBytes;
         this.maxOpenUploads = maxOpenUploads;
@@ -91,14 +98,32 @@ final class Uploads {
             return limited;
         }
         Instant stale = clock.instant().minus(uploadTimeout);
-        long open = store.uploads(who.user()).stream().filter(u -> !u.complete() && u.updatedAt().isAfter(stale)).count();
+        java.util.List<UploadInfo> mine = store.uploads(who.user());
+        long open = mine.stream().filter(u -> !u.complete() && u.updatedAt().isAfter(stale)).count();
         if (open >= maxOpenUploads) {
             return Reply.error(429, ErrorCode.TOO_MANY_UPLOADS,
                     "at most " + maxOpenUploads + " unfinished uploads: finish or delete one first");
         }
+        long used = used(mine, stale);
+        if (used + length > quotaBytes) {
+            return Reply.error(413, ErrorCode.QUOTA_EXCEEDED, "this upload would bring your blobs to " + (used + length)
+                    + " bytes; the quota is " + quotaBytes + " (blobs are removed after the messages that use them)");
+        }
         UploadInfo up = store.create(new NewUpload(who.user(), length, BlobRef.parse(sha.toLowerCase()), type, name));
         Reply created = Reply.ok(201).header("Location", PATH + "/" + up.id()).header("Upload-Offset", 0);
         return length == 0 ? finish(who, up.id(), created) : created;
+    }
+
+    /** Bytes counted against the quota: each finished blob once, and the declared length of each live open upload. */
+    private static long used(java.util.List<UploadInfo> uploads, Instant stale) {
+        long sum = 0;
+        java.util.Set<BlobRef> seen = new java.util.HashSet<>();
+        for (UploadInfo u : uploads) {
+            if (u.complete() ? seen.add(u.blob().get()) : u.updatedAt().isAfter(stale)) {
+                sum += u.length();
+            }
+        }
+        return sum;
     }
 
     /** {@code HEAD /v1/uploads/{id}}. */

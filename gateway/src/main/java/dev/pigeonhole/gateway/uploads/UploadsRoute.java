@@ -42,7 +42,8 @@ public class UploadsRoute {
         Uploads ready = null;
         try {
             ready = new Uploads(stores.get(), config.maxBlobBytes(), config.maxOpenUploadsPerUser(),
-                    user -> limiter.takeForUser(user, 1), config.uploadTimeout(), java.time.Clock.systemUTC());
+                    config.quotaBytesPerUser(), user -> limiter.takeForUser(user, 1), config.uploadTimeout(),
+                    java.time.Clock.systemUTC());
         } catch (RuntimeException e) {
             // e.g. the fs store on a read-only filesystem: messaging must not stop for it
             LOG.errorf(e, "uploads are off: the blob store (pigeonhole.blobs.*) cannot be opened");
