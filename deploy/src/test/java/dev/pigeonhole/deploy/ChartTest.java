@@ -1,6 +1,7 @@
 package dev.pigeonhole.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
@@ -323,7 +324,8 @@ class ChartTest {
             routes.put(path.getPath(), path.getBackend().getService().getName());
         }
         assertThat(routes).containsExactlyInAnyOrderEntriesOf(Map.of("/v1/send", "pigeonhole-gateway",
-                "/v1/messages", "pigeonhole-gateway", "/v1/groups", "pigeonhole-gateway",
+                "/v1/messages", "pigeonhole-gateway", "/v1/groups", "pigeonhole-gateway", "/v1/uploads", "pigeonhole-gateway",
+                "/v1/blobs", "pigeonhole-gateway",
                 "/v1/inbox", "pigeonhole-delivery", "/v1/devices", "pigeonhole-delivery", "/v1/things", "pigeonhole-delivery"));
     }
 
@@ -356,10 +358,12 @@ class ChartTest {
         Set<String> declared = new java.util.TreeSet<>();
         for (Class<?> config : List.of(dev.pigeonhole.router.RouterConfig.class, dev.pigeonhole.gateway.GatewayConfig.class,
                 dev.pigeonhole.delivery.DeliveryConfig.class, dev.pigeonhole.access.AuthConfig.class,
-                dev.pigeonhole.access.LimitsConfig.class)) {
+                dev.pigeonhole.access.LimitsConfig.class, dev.pigeonhole.gateway.uploads.BlobsConfig.class)) {
             declare(config, config.getAnnotation(io.smallrye.config.ConfigMapping.class).prefix(), declared);
         }
-        Set<String> passThrough = Set.of("PIGEONHOLE_GATEWAY_PRODUCER"); // a map of Kafka producer properties
+        Set<String> passThrough = Set.of("PIGEONHOLE_GATEWAY_PRODUCER", // a map of Kafka producer properties
+                // S3 credentials come as AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY from blobs.s3.existingSecret
+                "PIGEONHOLE_BLOBS_S3_ACCESS_KEY", "PIGEONHOLE_BLOBS_S3_SECRET_KEY");
         Set<String> missing = new java.util.TreeSet<>(declared);
         missing.removeAll(provided);
         missing.removeAll(passThrough);
@@ -434,6 +438,43 @@ class ChartTest {
             }
         }
         return out;
+    }
+
+    @Test
+    void blobStoreSettingsReachTheGatewayWithCredentialsFromTheExistingSecret() {
+        List<Chart.Doc> docs = Chart.renderDocs(null, Map.of("blobs.s3.bucket", "media", "blobs.s3.endpoint",
+                "http://minio.storage:9000", "blobs.s3.pathStyle", true, "blobs.s3.existingSecret", "media-s3"));
+        Map<String, String> config = Chart.one(docs, ConfigMap.class, "pigeonhole-config").getData();
+        assertThat(config).containsEntry("PIGEONHOLE_BLOBS_STORE", "s3").containsEntry("PIGEONHOLE_BLOBS_S3_BUCKET", "media")
+                .containsEntry("PIGEONHOLE_BLOBS_S3_ENDPOINT", "http://minio.storage:9000")
+                .containsEntry("PIGEONHOLE_BLOBS_S3_PATH_STYLE", "true")
+                .containsEntry("PIGEONHOLE_BLOBS_QUOTA_BYTES_PER_USER", "1073741824");
+        Deployment gateway = Chart.one(docs, Deployment.class, "pigeonhole-gateway");
+        Container c = gateway.getSpec().getTemplate().getSpec().getContainers().get(0);
+        for (String key : List.of("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")) {
+            assertThat(c.getEnv()).filteredOn(e -> e.getName().equals(key)).singleElement().satisfies(e -> {
+                assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("media-s3");
+                assertThat(e.getValueFrom().getSecretKeyRef().getKey()).isEqualTo(key);
+            });
+        }
+        Deployment delivery = Chart.one(docs, Deployment.class, "pigeonhole-delivery");
+        assertThat(delivery.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
+                .noneMatch(e -> e.getName().startsWith("AWS_"));
+        Container noSecret = Chart.one(Chart.renderDocs(null, Map.of()), Deployment.class, "pigeonhole-gateway")
+                .getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(noSecret.getEnv()).noneMatch(e -> e.getName().startsWith("AWS_"));
+    }
+
+    @Test
+    void theFsBlobStoreMountsAnEmptyDirAndIsRefusedWithSeveralGatewayPods() {
+        Deployment one = Chart.one(Chart.renderDocs(null, Map.of("blobs.store", "fs", "gateway.replicas", 1,
+                "gateway.hpa.enabled", false)), Deployment.class, "pigeonhole-gateway");
+        assertThat(one.getSpec().getTemplate().getSpec().getContainers().get(0).getVolumeMounts())
+                .anyMatch(m -> m.getName().equals("blobs") && m.getMountPath().equals("/var/lib/pigeonhole/blobs"));
+        assertThat(one.getSpec().getTemplate().getSpec().getVolumes())
+                .anyMatch(v -> v.getName().equals("blobs") && v.getEmptyDir() != null);
+        assertThatThrownBy(() -> Chart.render(null, Map.of("blobs.store", "fs")))
+                .hasMessageContaining("blobs.store=fs");
     }
 
     @Test
