@@ -84,7 +84,8 @@ class BlobRulesTest {
         Downloads.Download all = d.plan(BOB, ref.toString().replace(":", "%3A"), null, null, null);
         assertThat(all.reply().status()).isEqualTo(200);
         assertThat(all.reply().headers()).containsEntry("ETag", "\"" + ref + "\"").containsEntry("Content-Type", "image/jpeg")
-                .containsEntry("Content-Length", "100").containsEntry("Accept-Ranges", "bytes");
+                .containsEntry("Content-Length", "100").containsEntry("Accept-Ranges", "bytes")
+                .containsEntry("Content-Security-Policy", "default-src 'none'; sandbox");
         assertThat(d.plan(CAROL, ref.toString(), null, null, null).reply().status()).isEqualTo(404);
 
         Downloads.Download part = d.plan(BOB, ref.toString(), "bytes=10-19", null, null);
