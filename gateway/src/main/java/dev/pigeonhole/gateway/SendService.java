@@ -184,8 +184,8 @@ public class SendService {
      * then fails costs nothing but a download right the sender meant to give.
      */
     private ProtocolException attach(Identity sender, ClientFrame.Send send, List<String> members) {
-        if (blobs.store().isEmpty()) {
-            return new ProtocolException(ErrorCode.UNAVAILABLE, "attachments are not available on this server", send.id());
+        if (blobs.store().isEmpty()) { // uploads are off too, so no upload of the sender can exist: final, not unavailable
+            return new ProtocolException(ErrorCode.INVALID_ATTACHMENT, "attachments are not available on this server", send.id());
         }
         Attachments attachments = new Attachments(blobs.store().get());
         try {
