@@ -193,14 +193,19 @@ public class SendService {
             if (refusal != null) {
                 return refusal;
             }
-            java.util.Set<String> users = new java.util.LinkedHashSet<>(members == null ? List.of(send.to()) : members);
-            users.add(sender.user());
-            attachments.grant(sender.user(), send, users);
+            attachments.grant(sender.user(), send, grantees(sender.user(), send.to(), members));
             return null;
         } catch (java.io.IOException | RuntimeException e) {
             LOG.warnf("blob store failed checking the attachments of send %s of %s: %s", send.id(), sender.user(), e.toString());
             return new ProtocolException(ErrorCode.UNAVAILABLE, "the blob store failed; send it again", send.id());
         }
+    }
+
+    /** Who may download a send's blobs: every inbox it goes to (a group's members at send time) and the sender's. */
+    static java.util.Set<String> grantees(String sender, String to, List<String> members) {
+        java.util.Set<String> users = new java.util.LinkedHashSet<>(members == null ? List.of(to) : members);
+        users.add(sender);
+        return users;
     }
 
     /**

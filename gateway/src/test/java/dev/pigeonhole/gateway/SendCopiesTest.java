@@ -47,4 +47,12 @@ class SendCopiesTest {
     private static Entry entry(InboxOpsWriter.Copy c) {
         return ((InboxOp.Append) InboxOp.decode(c.op())).entry();
     }
+
+    @org.junit.jupiter.api.Test
+    void blobsAreGrantedToEveryInboxTheMessageGoesTo() {
+        org.assertj.core.api.Assertions.assertThat(SendService.grantees("alice", "bob", null))
+                .containsExactly("bob", "alice");
+        org.assertj.core.api.Assertions.assertThat(SendService.grantees("alice", "group:team", List.of("alice", "bob", "dave")))
+                .containsExactly("alice", "bob", "dave");
+    }
 }
