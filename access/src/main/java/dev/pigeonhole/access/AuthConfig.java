@@ -28,11 +28,14 @@ public interface AuthConfig {
     boolean devIdentity();
 
     /**
-     * Web origins whose pages may connect ({@code https://chat.example.com}; {@code *}: any). A request that carries an
-     * {@code Origin} header — every WebSocket handshake and cross-origin request a browser makes — from another origin
-     * gets 403; clients that are not browsers send none. Unset: no browser page may connect.
+     * Web origins whose pages may connect besides the server's own ({@code https://chat.example.com}; {@code *}: any).
+     * A request carrying an {@code Origin} header — every WebSocket handshake and cross-origin request a browser
+     * makes — from another origin than these and the request's {@code Host} gets 403.
      */
     Optional<List<String>> allowedOrigins();
+
+    /** Host names ({@code localhost}); when set, a request to another {@code Host} gets 403 (DNS rebinding). */
+    Optional<List<String>> allowedHosts();
 
     /** DEV ONLY: accept tokens minted by the standalone mode (claim {@code pigeonhole_dev}). */
     @WithDefault("false")

@@ -35,6 +35,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         /** A cluster of one. */
         static Node single(int clientPort) {
             int controllerPort = freePort();
+            while (controllerPort == clientPort) { // two probes may find the same free port
+                controllerPort = freePort();
+            }
             return new Node(1, clientPort, controllerPort, "1@127.0.0.1:" + controllerPort, null, 1);
         }
     }

@@ -94,11 +94,10 @@ public class Standalone implements Callable<Integer> {
         System.setProperty("pigeonhole.auth.issuer", DevKeys.ISSUER);
         System.setProperty("pigeonhole.auth.public-key-location", keys.publicKeyPem().toString());
         System.setProperty("pigeonhole.auth.accept-dev-tokens", "true");
-        if (System.getProperty("pigeonhole.auth.allowed-origins") == null && System.getenv("PIGEONHOLE_AUTH_ALLOWED_ORIGINS") == null) {
-            // pages served by this server only: another web page cannot use the dev identity of a local server
-            String own = "http://127.0.0.1:" + port + ",http://localhost:" + port;
-            boolean named = !"127.0.0.1".equals(host) && !"localhost".equals(host) && !"0.0.0.0".equals(host);
-            System.setProperty("pigeonhole.auth.allowed-origins", named ? own + ",http://" + host + ":" + port : own);
+        if (System.getProperty("pigeonhole.auth.allowed-hosts") == null && System.getenv("PIGEONHOLE_AUTH_ALLOWED_HOSTS") == null
+                && ("127.0.0.1".equals(host) || "localhost".equals(host))) {
+            // pages of this server only (same origin): a foreign name pointed at 127.0.0.1 (DNS rebinding) is refused
+            System.setProperty("pigeonhole.auth.allowed-hosts", "127.0.0.1,localhost");
         }
         if (System.getProperty("pigeonhole.internal.secret") == null) {
             // the internal read API shares the public port here: protect it with a secret of this run

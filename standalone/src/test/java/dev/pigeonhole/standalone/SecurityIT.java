@@ -92,6 +92,16 @@ class SecurityIT {
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(post.statusCode()).isEqualTo(403);
         assertThat(Json.read(post.body(), com.fasterxml.jackson.databind.JsonNode.class).get("code").asText()).isEqualTo("forbidden");
+        // DNS rebinding: a foreign name pointed at 127.0.0.1 makes the page "same-origin"; the standalone refuses the Host
+        int port = URI.create(pigeonhole.http("/")).getPort();
+        try (java.net.Socket raw = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+            String body = "{\"id\":\"o-3\",\"to\":\"sec-dave\",\"body\":{\"text\":\"rebound\"}}";
+            raw.getOutputStream().write(("POST /v1/messages?user=sec-erin&device=phone HTTP/1.1\r\nHost: evil.example:" + port
+                    + "\r\nOrigin: http://evil.example:" + port + "\r\nContent-Type: text/plain\r\nContent-Length: "
+                    + body.length() + "\r\nConnection: close\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(raw.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 403").contains("\"code\":\"forbidden\"");
+        }
         try (TestSender erin = new TestSender(pigeonhole.ws(""), "sec-erin", "phone")) { // no Origin: not a browser
             erin.send("o-2", "sec-dave", "{\"text\":\"real\"}");
             assertThat(erin.awaitReply("o-2", WAIT)).isEqualTo(new ServerFrame.Accepted("o-2"));
