@@ -26,6 +26,14 @@ public sealed interface ClientFrame {
     @com.fasterxml.jackson.annotation.JsonPropertyOrder({"ref", "size", "type", "name", "preview"})
     record Attachment(String ref, long size, String type, String name, String preview) {}
 
+    /**
+     * Application-level heartbeat, accepted on both endpoints and answered at once by {@link ServerFrame.Pong}: a
+     * browser cannot send WebSocket pings nor see the server's (docs/protocol.md, Liveness). No fields.
+     */
+    record Ping() implements ClientFrame {
+        public static final Ping INSTANCE = new Ping();
+    }
+
     /** Cumulative acknowledgement: the device has processed every entry up to and including {@code seq}. */
     record Ack(long seq) implements ClientFrame {}
 

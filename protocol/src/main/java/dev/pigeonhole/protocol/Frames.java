@@ -66,6 +66,19 @@ public final class Frames {
         return send(f);
     }
 
+    /**
+     * Parses a frame of {@code /v1/send} as the socket sees it: a {@code send}, or a {@code ping} (answered by
+     * {@code pong}; other fields ignored, as in every client frame). Refusals as {@link #parseSend}.
+     */
+    public ClientFrame parseSendSocket(String text) throws ProtocolException {
+        SendFields f = readSend(text);
+        if (f.typeIsText && "ping".equals(f.type)) {
+            return ClientFrame.Ping.INSTANCE;
+        }
+        requireType(f.type, f.typeIsText, "send", "/v1/send (send, ping)", f.validId());
+        return send(f);
+    }
+
     /** Parses a frame of {@code /v1/inbox}: {@code ack}, {@code read}, {@code fetch} or a shadow request. */
     public ClientFrame parseInbox(String text) throws ProtocolException {
         JsonNode node = readObject(text);
@@ -77,6 +90,9 @@ public final class Frames {
                     return shadow(op, node, text.length(), null, null, null, null);
                 }
             }
+        }
+        if ("ping".equals(name)) {
+            return ClientFrame.Ping.INSTANCE;
         }
         if ("read".equals(name)) {
             return new ClientFrame.Read(seq(node, "seq"));
@@ -90,7 +106,7 @@ public final class Frames {
             return new ClientFrame.Fetch(from, to);
         }
         if (!"ack".equals(name)) {
-            requireType(node, "ack", "/v1/inbox (ack, read, fetch, shadow_get, shadow_update, shadow_delete)");
+            requireType(node, "ack", "/v1/inbox (ack, read, fetch, ping, shadow_get, shadow_update, shadow_delete)");
         }
         return new ClientFrame.Ack(seq(node, "seq"));
     }
@@ -244,8 +260,12 @@ public final class Frames {
                 case "shadow_rejected" -> ServerFrame.ShadowRejected.class;
                 case "shadow_delta" -> ServerFrame.ShadowDelta.class;
                 case "shadow_documents" -> ServerFrame.ShadowDocuments.class;
+                case "pong" -> ServerFrame.Pong.class;
                 default -> null;
             };
+            if (cls == ServerFrame.Pong.class) {
+                return ServerFrame.Pong.INSTANCE; // no fields; a newer server's extra ones are ignored
+            }
             if (cls == ServerFrame.History.class) {
                 List<ServerFrame.Entry> entries = new ArrayList<>();
                 for (JsonNode e : node.path("entries")) {

@@ -63,6 +63,18 @@ public sealed interface ServerFrame {
         }
     }
 
+    /** The answer to a client {@code ping} frame, on the endpoint it came on. No fields. */
+    record Pong() implements ServerFrame {
+        public static final Pong INSTANCE = new Pong();
+        /** Its encoding, written once. */
+        public static final String TEXT = "{\"type\":\"pong\"}";
+
+        @Override
+        public String type() {
+            return "pong";
+        }
+    }
+
     /** One inbox entry. {@code own} marks a copy of the user's own send (self-sync, S9). */
     @JsonPropertyOrder({"type", "seq", "id", "from", "fromDevice", "to", "body", "attachments", "sentAt", "own"})
     record Message(long seq, String id, String from, String fromDevice, String to, JsonNode body,

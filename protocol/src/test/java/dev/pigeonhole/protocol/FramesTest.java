@@ -35,6 +35,37 @@ class FramesTest {
         assertThat(frames.parseSendBody("{\"id\":\"h\",\"to\":\"bob\",\"body\":true}").id()).isEqualTo("h");
     }
 
+    @Test
+    void pingIsAcceptedOnBothEndpointsAndPongEncodesAndDecodes() throws Exception {
+        assertThat(frames.parseSendSocket("{\"type\":\"ping\"}")).isEqualTo(ClientFrame.Ping.INSTANCE);
+        assertThat(frames.parseInbox("{\"type\":\"ping\"}")).isEqualTo(ClientFrame.Ping.INSTANCE);
+        // unknown fields are ignored, as in every client frame; the pong echoes nothing
+        assertThat(frames.parseSendSocket("{\"type\":\"ping\",\"id\":\"m-1\",\"x\":[1]}")).isEqualTo(ClientFrame.Ping.INSTANCE);
+        assertThat(frames.parseInbox("{\"x\":{},\"type\":\"ping\"}")).isEqualTo(ClientFrame.Ping.INSTANCE);
+        // the socket parser still reads sends as parseSend does
+        assertThat(frames.parseSendSocket("{\"type\":\"send\",\"id\":\"m-1\",\"to\":\"bob\",\"body\":1}"))
+                .isEqualTo(frames.parseSend("{\"type\":\"send\",\"id\":\"m-1\",\"to\":\"bob\",\"body\":1}"));
+        assertThat(Frames.encode(ServerFrame.Pong.INSTANCE)).isEqualTo("{\"type\":\"pong\"}").isEqualTo(ServerFrame.Pong.TEXT);
+        assertThat(Frames.decodeServer("{\"type\":\"pong\"}")).isEqualTo(ServerFrame.Pong.INSTANCE);
+        assertThat(Frames.decodeServer("{\"type\":\"pong\",\"newer\":1}")).isEqualTo(ServerFrame.Pong.INSTANCE);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"type\":\"ping\",\"type\":\"ping\"}", "{\"type\":\"ping\"} x", "[\"ping\"]",
+            "{\"type\":\"ping\",\"x\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}"})
+    void pingIsReadAsStrictlyAsAnyFrame(String text) {
+        assertCode(() -> frames.parseSendSocket(text), ErrorCode.MALFORMED_JSON, null);
+        assertCode(() -> frames.parseInbox(text), ErrorCode.MALFORMED_JSON, null);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"type\":\"PING\"}", "{\"type\":\"pong\"}", "{\"ping\":true}"})
+    void onlyTheExactPingTypeIsAPing(String text) {
+        assertCode(() -> frames.parseSendSocket(text), ErrorCode.UNKNOWN_TYPE, null);
+        assertCode(() -> frames.parseInbox(text), ErrorCode.UNKNOWN_TYPE, null);
+        assertCode(() -> frames.parseSend("{\"type\":\"ping\"}"), ErrorCode.UNKNOWN_TYPE, null); // sends only
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"", "not json", "{", "[]", "42", "\"send\"", "null", "{\"type\":\"send\"} trailing",
             "{\"type\":\"send\",\"id\":\"a\",\"to\":\"b\",\"body\":1}{}",
