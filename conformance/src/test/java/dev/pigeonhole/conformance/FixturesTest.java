@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pigeonhole.protocol.ClientFrame;
 import dev.pigeonhole.protocol.CloseCode;
 import dev.pigeonhole.protocol.ErrorCode;
 import dev.pigeonhole.protocol.Frames;
@@ -91,33 +92,45 @@ class FixturesTest {
     void validClientFramesParseAndInvalidOnesGetTheirCode() throws Exception {
         for (Path f : files("client")) {
             JsonNode spec = read(f);
-            boolean send = spec.get("endpoint").asText().equals("/v1/send");
-            for (JsonNode v : spec.get("valid")) {
-                String text = Json.write(v.get("frame"));
-                assertThat(v.get("frame").get("type").asText()).isEqualTo(spec.get("type").asText());
-                if (send) {
-                    assertThat(frames.parseSend(text).id()).isEqualTo(v.get("frame").get("id").asText());
-                } else {
-                    assertThat(frames.parseInbox(text)).as(text).isNotNull();
-                }
+            // "endpoint": one path, or a list of both (ping)
+            java.util.List<String> endpoints = spec.get("endpoint").isArray()
+                    ? Json.MAPPER.convertValue(spec.get("endpoint"), new com.fasterxml.jackson.core.type.TypeReference<java.util.List<String>>() {})
+                    : java.util.List.of(spec.get("endpoint").asText());
+            assertThat(endpoints).as(f.toString()).isNotEmpty().isSubsetOf("/v1/send", "/v1/inbox");
+            for (String endpoint : endpoints) {
+                checkClientFrames(f, spec, endpoint.equals("/v1/send"));
             }
-            assertThat(spec.get("invalid")).as(f + " has invalid examples").isNotEmpty();
-            for (JsonNode v : spec.get("invalid")) {
-                String text = v.has("text") ? v.get("text").asText() : Json.write(v.get("frame"));
-                ProtocolException e = catchThrowableOfType(ProtocolException.class,
-                        () -> {
-                            if (send) {
-                                frames.parseSend(text);
-                            } else {
-                                frames.parseInbox(text);
-                            }
-                        });
-                assertThat(e).as(f.getFileName() + ": " + abbreviate(text) + " is refused").isNotNull();
-                assertThat(e.code().wire()).as(abbreviate(text)).isEqualTo(v.get("code").asText());
-                // /v1/send answers "rejected" when it could read an id; /v1/inbox answers "error" (shadow requests: shadow_rejected)
-                String answer = e instanceof ShadowFrameException ? "shadow_rejected" : send && e.id() != null ? "rejected" : "error";
-                assertThat(answer).as(abbreviate(text)).isEqualTo(v.get("answer").asText());
+        }
+    }
+
+    /** {@code send}: the parser of the /v1/send socket (send or ping), else that of /v1/inbox. */
+    private void checkClientFrames(Path f, JsonNode spec, boolean send) throws Exception {
+        for (JsonNode v : spec.get("valid")) {
+            String text = Json.write(v.get("frame"));
+            assertThat(v.get("frame").get("type").asText()).isEqualTo(spec.get("type").asText());
+            ClientFrame parsed = send ? frames.parseSendSocket(text) : frames.parseInbox(text);
+            assertThat(parsed).as(text).isNotNull();
+            if (parsed instanceof ClientFrame.Send s) {
+                assertThat(s.id()).isEqualTo(v.get("frame").get("id").asText());
             }
+            assertThat(parsed instanceof ClientFrame.Ping).as(text).isEqualTo(spec.get("type").asText().equals("ping"));
+        }
+        assertThat(spec.get("invalid")).as(f + " has invalid examples").isNotEmpty();
+        for (JsonNode v : spec.get("invalid")) {
+            String text = v.has("text") ? v.get("text").asText() : Json.write(v.get("frame"));
+            ProtocolException e = catchThrowableOfType(ProtocolException.class,
+                    () -> {
+                        if (send) {
+                            frames.parseSendSocket(text);
+                        } else {
+                            frames.parseInbox(text);
+                        }
+                    });
+            assertThat(e).as(f.getFileName() + ": " + abbreviate(text) + " is refused").isNotNull();
+            assertThat(e.code().wire()).as(abbreviate(text)).isEqualTo(v.get("code").asText());
+            // /v1/send answers "rejected" when it could read an id; /v1/inbox answers "error" (shadow requests: shadow_rejected)
+            String answer = e instanceof ShadowFrameException ? "shadow_rejected" : send && e.id() != null ? "rejected" : "error";
+            assertThat(answer).as(abbreviate(text)).isEqualTo(v.get("answer").asText());
         }
     }
 

@@ -28,6 +28,7 @@ import java.util.Optional;
 @WebSocket(path = "/v1/inbox")
 public class InboxSocket {
     private static final UserData.TypedKey<DeviceStream> STREAM = new UserData.TypedKey<>("pigeonhole.stream");
+    private static final UserData.TypedKey<SocketOutbound> OUT = new UserData.TypedKey<>("pigeonhole.out");
     private static final UserData.TypedKey<ConnectionLimiter.Lease> LEASE = new UserData.TypedKey<>("pigeonhole.lease");
     private static final Frames FRAMES = new Frames(Frames.DEFAULT_MAX_BODY_BYTES);
 
@@ -75,6 +76,7 @@ public class InboxSocket {
         SocketOutbound out = new SocketOutbound(connection, pending);
         DeviceStream stream = service.open(identity, params, out);
         out.stream = stream;
+        connection.userData().put(OUT, out);
         connection.userData().put(STREAM, stream);
     }
 
@@ -89,7 +91,11 @@ public class InboxSocket {
         }
         try {
             ClientFrame frame = FRAMES.parseInbox(text);
-            if (frame instanceof ClientFrame.Ack ack) {
+            if (frame instanceof ClientFrame.Ping) {
+                // life was noted above; the pong counts in the outbound queue, so a client that pings and never
+                // reads ends as a slow consumer (4003)
+                connection.userData().get(OUT).send(ServerFrame.Pong.TEXT, () -> { });
+            } else if (frame instanceof ClientFrame.Ack ack) {
                 stream.onAck(ack.seq());
             } else if (frame instanceof ClientFrame.Read read) {
                 stream.onRead(read.seq());

@@ -66,13 +66,18 @@ public class SendService {
 
     /**
      * Handles one frame of {@code /v1/send}. Completes with the frame to answer: {@code accepted} only after the
-     * Kafka acknowledgement; {@code rejected} (with the id) or {@code error} (without) otherwise. Never fails.
+     * Kafka acknowledgement; {@code rejected} (with the id) or {@code error} (without) otherwise; {@code pong} at
+     * once for a {@code ping}. Never fails.
      */
     public CompletionStage<ServerFrame> handleFrame(Identity sender, String text, SendBudget connectionBudget,
                                                     InboxOpsWriter.Lane lane) {
         ClientFrame.Send send;
         try {
-            send = frames.parseSend(text);
+            ClientFrame frame = frames.parseSendSocket(text);
+            if (frame instanceof ClientFrame.Ping) {
+                return done(ServerFrame.Pong.INSTANCE); // free: bounded by the socket's pending-bytes limit, not the budget
+            }
+            send = (ClientFrame.Send) frame;
         } catch (ProtocolException e) {
             long wait = connectionBudget.take(e.id()); // bad frames count too
             return done(wait > 0 ? rateLimited(e.id(), wait) : refuse(e));
