@@ -170,9 +170,13 @@ final class EndpointScript implements Runnable {
         return true;
     }
 
-    /** Acks and read markers may come at any time on the inbox: no script needs to wait for them. */
+    /**
+     * Acks and read markers may come at any time on the inbox, {@code ping} frames on both endpoints (the server
+     * answered them already): no script needs to wait for them.
+     */
     private boolean background(String text) {
-        return endpoint.equals("inbox") && List.of("ack", "read").contains(FaultServer.parse(text).path("type").asText());
+        String type = FaultServer.parse(text).path("type").asText();
+        return type.equals("ping") || endpoint.equals("inbox") && List.of("ack", "read").contains(type);
     }
 
     /** {@code notBefore}/{@code within}: {"mark": name, "ms": n}, the event's time relative to a marked step. */

@@ -52,6 +52,8 @@ final class FaultServer implements AutoCloseable {
             scripts.put(e, new EndpointScript(e, scenario.path(e), this, awaitTimeoutMs));
             connectionCounts.put(e, 0);
         }
+        // "webSocketPings": "ignore" — no pong to WebSocket pings, so only ping frames show the server alive
+        boolean answerPings = !scenario.path("webSocketPings").asText("answer").equals("ignore");
         ws = new WsServer(port, new WsServer.Handler() {
             @Override
             public void opened(WsServer.Connection c) {
@@ -74,6 +76,9 @@ final class FaultServer implements AutoCloseable {
                 String e = endpoint(c);
                 log(e + " < " + text);
                 check(e, c, text);
+                if (parse(text).path("type").asText().equals("ping")) {
+                    reply(c, "{\"type\":\"pong\"}"); // at once, like a WebSocket pong; never while silent
+                }
                 scripts.get(e).events.add(new EndpointScript.Event("frame", c, text, System.nanoTime()));
             }
 
@@ -83,7 +88,7 @@ final class FaultServer implements AutoCloseable {
                     log(endpoint(c) + " < closed " + code);
                 }
             }
-        });
+        }, answerPings);
         scripts.forEach((e, s) -> {
             Thread t = new Thread(s, "script-" + e);
             t.setDaemon(true);
@@ -190,7 +195,7 @@ final class FaultServer implements AutoCloseable {
     private void check(String endpoint, WsServer.Connection c, String text) {
         try {
             if (endpoint.equals("send")) {
-                frames.parseSend(text);
+                frames.parseSendSocket(text);
             } else {
                 frames.parseInbox(text);
             }

@@ -113,8 +113,19 @@ public final class Kit {
         }
         int passed = 0;
         int failed = 0;
+        int skipped = 0;
+        boolean anyRequires = false;
         for (Path f : files) {
-            Runner.Result r = Runner.run(List.of(driver), f);
+            anyRequires |= read(f).has("requires");
+        }
+        java.util.Set<String> capabilities = anyRequires ? Runner.capabilities(List.of(driver)) : java.util.Set.of();
+        for (Path f : files) {
+            Runner.Result r = Runner.run(List.of(driver), f, capabilities);
+            if (r.skipped() != null) {
+                System.out.println("SKIP " + name(f) + "  " + r.skipped());
+                skipped++;
+                continue;
+            }
             System.out.println((r.passed() ? "PASS " : "FAIL ") + name(f) + "  (" + r.millis() + " ms)");
             if (!r.passed()) {
                 r.failures().forEach(x -> System.out.println("     - " + x));
@@ -128,7 +139,7 @@ public final class Kit {
                 failed++;
             }
         }
-        System.out.println(passed + " passed, " + failed + " failed");
+        System.out.println(passed + " passed, " + failed + " failed" + (skipped > 0 ? ", " + skipped + " skipped" : ""));
         return failed == 0 ? 0 : 1;
     }
 }

@@ -12,9 +12,12 @@ import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -28,15 +31,66 @@ public final class Runner {
     private static final long DRIVER_TIMEOUT_MS = 30_000;
     private static final Pattern VAR = Pattern.compile("\\$\\{([A-Za-z0-9_]+)}");
 
-    /** The outcome: what failed (empty when it passed) and the server's transcript with the driver's output. */
-    public record Result(List<String> failures, String transcript, long millis) {
+    /**
+     * The outcome: what failed (empty when it passed) and the server's transcript with the driver's output;
+     * {@code skipped} (else null): why the scenario was not run (a requirement the driver does not declare).
+     */
+    public record Result(List<String> failures, String transcript, long millis, String skipped) {
         public boolean passed() {
-            return failures.isEmpty();
+            return failures.isEmpty() && skipped == null;
         }
     }
 
     private Runner() {}
 
+    /**
+     * What the driver declares it supports: the lines {@code DRIVER capabilities} prints (e.g. {@code ping-frames});
+     * none if that command fails. Scenarios with {@code "requires"} run only for drivers that declare it all.
+     */
+    public static Set<String> capabilities(List<String> driver) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(driver);
+        cmd.add("capabilities");
+        Path out = Files.createTempFile("pigeonhole-capabilities-", ".txt");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(DRIVER_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                return Set.of();
+            }
+            if (p.exitValue() != 0) {
+                return Set.of();
+            }
+            return Files.readAllLines(out, StandardCharsets.UTF_8).stream().map(String::trim)
+                    .filter(l -> !l.isEmpty()).collect(Collectors.toCollection(TreeSet::new));
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+
+    /** Requirements of the scenario ({@code "requires": [...]}) the driver does not declare. */
+    public static List<String> missing(Path scenarioFile, Set<String> capabilities) throws IOException {
+        List<String> missing = new ArrayList<>();
+        Kit.read(scenarioFile).path("requires").forEach(r -> {
+            if (!capabilities.contains(r.asText())) {
+                missing.add(r.asText());
+            }
+        });
+        return missing;
+    }
+
+    /** Runs the scenario, or skips it when it requires what {@code capabilities} lacks. */
+    public static Result run(List<String> driver, Path scenarioFile, Set<String> capabilities)
+            throws IOException, InterruptedException {
+        List<String> missing = missing(scenarioFile, capabilities);
+        if (!missing.isEmpty()) {
+            return new Result(List.of(), "", 0, "requires " + String.join(", ", missing)
+                    + " (the driver declares " + (capabilities.isEmpty() ? "nothing" : String.join(", ", capabilities)) + ")");
+        }
+        return run(driver, scenarioFile);
+    }
+
+    /** Runs the scenario whatever it requires. */
     public static Result run(List<String> driver, Path scenarioFile) throws IOException, InterruptedException {
         long start = System.nanoTime();
         JsonNode scenario = Kit.read(scenarioFile);
@@ -68,7 +122,8 @@ public final class Runner {
         } finally {
             deleteTree(dir);
         }
-        return new Result(List.copyOf(failures), transcript.toString(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        return new Result(List.copyOf(failures), transcript.toString(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
+                null);
     }
 
     /** Runs the driver once ({@code run}: command, args, stdin) and checks its exit code and output. */

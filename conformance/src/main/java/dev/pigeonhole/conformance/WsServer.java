@@ -37,9 +37,12 @@ final class WsServer implements AutoCloseable {
     private final ServerSocket server;
     private final Handler handler;
     private final List<Connection> connections = new CopyOnWriteArrayList<>();
+    private final boolean answerPings;
 
-    WsServer(int port, Handler handler) throws IOException {
+    /** @param answerPings false: WebSocket pings get no pong (a scenario for clients that must use ping frames) */
+    WsServer(int port, Handler handler, boolean answerPings) throws IOException {
         this.handler = handler;
+        this.answerPings = answerPings;
         server = new ServerSocket();
         server.setReuseAddress(true);
         server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
@@ -236,7 +239,7 @@ final class WsServer implements AutoCloseable {
                             write(0x8, payload);
                         }
                         break;
-                    } else if (opcode == 0x9) {
+                    } else if (opcode == 0x9 && answerPings) {
                         write(0xA, payload);
                     }
                 }
