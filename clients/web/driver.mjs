@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The TypeScript SDK's conformance driver (conformance/README.md, "The driver contract"): send, tail, flush.
 // It runs the SDK's own client code with Node's platform pieces swapped in: `ws` for the WebSocket and a
-// FileStore in --data-dir for IndexedDB (which Node lacks). Exit codes: 0 done, 2 rejected, 3 still queued,
-// 4 refused by the server, 5 data directory in use.
+// FileStore in --data-dir for IndexedDB (which Node lacks). `capabilities` prints `ping-frames`. Exit codes:
+// 0 done, 2 rejected, 3 still queued, 4 refused by the server, 5 data directory in use.
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
 import { PigeonholeClient } from './dist/index.js';
@@ -23,6 +23,11 @@ function duration(text) {
 }
 
 const [command, ...rest] = process.argv.slice(2);
+if (command === 'capabilities') {
+  // Liveness with ping frames only: the SDK never uses `ws`'s WebSocket pings, exactly as in a browser.
+  process.stdout.write('ping-frames\n');
+  process.exit(0);
+}
 if (!['send', 'tail', 'flush'].includes(command)) fail(`unknown command: ${command ?? '(none)'}`);
 const flags = {};
 for (let i = 0; i < rest.length; i++) {

@@ -1,4 +1,5 @@
-// One endpoint's connection: at most one socket at a time, reconnected with backoff, watched by a heartbeat.
+// One endpoint's connection: at most one socket at a time, reconnected with backoff, watched by a heartbeat of
+// ping frames ({"type":"ping"}, answered by {"type":"pong"}: docs/protocol.md, Liveness).
 import { Backoff } from './backoff.js';
 
 /** What the SDK needs of a WebSocket: the platform's (browsers) or one with the same shape (`ws` in Node). */
@@ -10,11 +11,11 @@ export interface SocketLike {
   onerror: ((ev: any) => void) | null;
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  /** Only where the platform can send WebSocket pings (Node's `ws`; browsers cannot). */
-  ping?: () => void;
+  /** Node's `ws`: drop without a close handshake. WebSocket pings are never used, even where they exist. */
   terminate?: () => void;
-  on?: (event: 'ping' | 'pong', listener: () => void) => unknown;
 }
+
+const PING = '{"type":"ping"}';
 
 export type SocketFactory = new (url: string) => SocketLike;
 
@@ -95,11 +96,9 @@ export class Link {
     this.ws = ws;
     let watchdog: ReturnType<typeof setTimeout> | undefined;
     let pinger: ReturnType<typeof setInterval> | undefined;
-    // Two silent ping intervals mean a dead connection. Only where the client can ping: a browser cannot send
-    // WebSocket pings nor see the server's, so a quiet healthy inbox would look dead (see DESIGN.md).
-    const canPing = typeof ws.ping === 'function';
+    // Two intervals without any inbound frame mean a dead connection. A ping frame every interval makes the server
+    // answer (pong), so a quiet healthy connection is never that silent; the same on every platform (DESIGN.md).
     const alive = () => {
-      if (!canPing) return;
       clearTimeout(watchdog);
       watchdog = setTimeout(() => finish(1006, 'silent for two ping intervals'), 2 * this.o.pingIntervalMs);
     };
@@ -127,19 +126,15 @@ export class Link {
     };
     this.end = finish;
     alive();
-    ws.on?.('pong', alive);
-    ws.on?.('ping', alive);
     ws.onopen = () => {
       alive();
-      if (canPing) {
-        pinger = setInterval(() => {
-          try {
-            ws.ping!();
-          } catch {
-            // not open any more: the close event follows
-          }
-        }, this.o.pingIntervalMs);
-      }
+      pinger = setInterval(() => {
+        try {
+          ws.send(PING);
+        } catch {
+          // not open any more: the close event follows
+        }
+      }, this.o.pingIntervalMs);
       this.o.onOpen();
     };
     ws.onmessage = (ev) => {
@@ -151,7 +146,9 @@ export class Link {
       } catch {
         return;
       }
-      if (frame && typeof frame === 'object' && !Array.isArray(frame)) this.o.onFrame(frame as Record<string, unknown>);
+      if (!frame || typeof frame !== 'object' || Array.isArray(frame)) return;
+      if ((frame as Record<string, unknown>).type === 'pong') return; // its arrival was the point
+      this.o.onFrame(frame as Record<string, unknown>);
     };
     ws.onclose = (ev) => finish(ev.code, ev.reason);
     ws.onerror = () => undefined; // a close event follows
