@@ -111,6 +111,37 @@ class HttpLimitsIT {
         }
     }
 
+    /**
+     * The application heartbeat (docs/protocol.md, Liveness) on real sockets that never answer WebSocket pings
+     * (stricter than a browser, whose stack answers them unseen by the page): {@code ping} frames get {@code pong} on
+     * both endpoints, and they alone keep an inbox open past two server ping intervals (1 s here), where the same
+     * client sending nothing is closed with 4000.
+     */
+    @Test
+    void pingFramesAreAnsweredOnBothEndpointsAndAloneKeepAnInboxOpen() throws Exception {
+        byte[] ping = ascii("{\"type\":\"ping\"}");
+        try (RawWebSocket send = new RawWebSocket(pigeonhole.port, "/v1/send?user=edge-carol&device=phone")) {
+            send.sendFrame(0x81, ping);
+            assertThat(send.readText(10_000)).isEqualTo("{\"type\":\"pong\"}");
+        }
+        try (RawWebSocket inbox = new RawWebSocket(pigeonhole.port, "/v1/inbox?user=edge-carol&device=phone&after=0");
+             RawWebSocket quiet = new RawWebSocket(pigeonhole.port, "/v1/inbox?user=edge-carol&device=tablet&after=0")) {
+            assertThat(inbox.readText(10_000)).startsWith("{\"type\":\"backlog\"");
+            assertThat(inbox.readText(10_000)).startsWith("{\"type\":\"caught_up\"");
+            long start = System.nanoTime();
+            int pongs = 0;
+            while (System.nanoTime() - start < Duration.ofMillis(3500).toNanos()) { // 3.5 server ping intervals
+                Thread.sleep(500);
+                inbox.sendFrame(0x81, ping);
+                assertThat(inbox.readText(5_000)).as("answer to ping " + (pongs + 1)).isEqualTo("{\"type\":\"pong\"}");
+                pongs++;
+            }
+            assertThat(pongs).isGreaterThanOrEqualTo(6);
+            // the control: a client just as deaf to WebSocket pings, sending nothing, was closed as silent meanwhile
+            assertThat(quiet.readClose(10_000).code()).isEqualTo(dev.pigeonhole.protocol.CloseCode.HEARTBEAT_TIMEOUT.code());
+        }
+    }
+
     @Test
     void connectionsOverThePerAddressCapAreClosedAtOnce() throws Exception {
         double before = clientErrors("connections_per_address");

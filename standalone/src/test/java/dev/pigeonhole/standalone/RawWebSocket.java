@@ -105,6 +105,35 @@ final class RawWebSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * The next text frame (the server sends them whole), skipping WebSocket pings and pongs without answering them,
+     * as a browser's page never sees them; an IOException naming the close if a close frame comes first.
+     */
+    String readText(int timeoutMs) throws IOException {
+        socket.setSoTimeout(timeoutMs);
+        while (true) {
+            int b0 = in.readUnsignedByte();
+            int b1 = in.readUnsignedByte();
+            long len = b1 & 0x7F;
+            if (len == 126) {
+                len = in.readUnsignedShort();
+            } else if (len == 127) {
+                len = in.readLong();
+            }
+            byte[] payload = new byte[(int) len];
+            in.readFully(payload);
+            int opcode = b0 & 0x0F;
+            if (opcode == 0x1) {
+                return new String(payload, StandardCharsets.UTF_8);
+            }
+            if (opcode == 0x8) {
+                throw new IOException("closed by the server: " + (payload.length >= 2
+                        ? ((payload[0] & 0xFF) << 8 | (payload[1] & 0xFF)) + " "
+                        + new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8) : "no code"));
+            }
+        }
+    }
+
     private static String readHeaders(InputStream in) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int matched = 0;
