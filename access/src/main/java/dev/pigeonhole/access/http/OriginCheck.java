@@ -5,6 +5,7 @@ import dev.pigeonhole.protocol.ErrorCode;
 import dev.pigeonhole.protocol.Frames;
 import dev.pigeonhole.protocol.ServerFrame;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.net.HostAndPort;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -56,7 +57,9 @@ public class OriginCheck {
     }
 
     private void check(RoutingContext ctx) {
-        String refusal = refusal(ctx.request().getHeader(HttpHeaders.ORIGIN), ctx.request().getHeader(HttpHeaders.HOST));
+        HostAndPort authority = ctx.request().authority(); // Host, or HTTP/2's :authority (no Host header there)
+        String host = authority == null ? null : authority.host() + (authority.port() >= 0 ? ":" + authority.port() : "");
+        String refusal = refusal(ctx.request().getHeader(HttpHeaders.ORIGIN), host);
         if (refusal == null) {
             ctx.next();
             return;
