@@ -41,12 +41,14 @@ import java.util.concurrent.Executor;
  * @param store          where the outbox, the local message store and the position are kept; null (default) for
  *                       SQLite in {@code dataDir}, or memory without one. A given store is used instead (and closed
  *                       by the client); {@code dataDir} then only names the directory for messages.
+ * @param httpServer     where uploads and downloads go ({@code /v1/uploads}, {@code /v1/blobs}); null (default) for
+ *                       {@code server} with {@code ws} → {@code http}, {@code wss} → {@code https}
  */
 public record ClientOptions(URI server, String user, String device, Path dataDir, Duration pingInterval,
                             Duration backoffMin, Duration backoffMax, Duration connectTimeout,
                             Duration sendIdleTimeout, int window, int maxInFlight, int maxBodyBytes, String token,
                             boolean history, int newest, Executor listenerExecutor,
-                            Transport transport, Store store) {
+                            Transport transport, Store store, URI httpServer) {
 
     public ClientOptions {
         Objects.requireNonNull(server, "server");
@@ -75,6 +77,7 @@ public record ClientOptions(URI server, String user, String device, Path dataDir
         private final String user;
         private final String device;
         private Path dataDir;
+        private URI httpServer;
         private Duration pingInterval = Duration.ofSeconds(15);
         private Duration backoffMin = Duration.ofMillis(500);
         private Duration backoffMax = Duration.ofSeconds(30);
@@ -178,10 +181,16 @@ public record ClientOptions(URI server, String user, String device, Path dataDir
             return this;
         }
 
+        /** Uploads and downloads attachments at {@code uri} instead of the server's own address. */
+        public Builder httpServer(URI uri) {
+            this.httpServer = uri;
+            return this;
+        }
+
         public ClientOptions build() {
             return new ClientOptions(server, user, device, dataDir, pingInterval, backoffMin, backoffMax,
                     connectTimeout, sendIdleTimeout, window, maxInFlight, maxBodyBytes, token, history, newest,
-                    listenerExecutor, transport, store);
+                    listenerExecutor, transport, store, httpServer);
         }
     }
 }

@@ -25,6 +25,12 @@ public interface Listener {
     default void onMessage(IncomingMessage message) {}
 
     /**
+     * An attachment of message {@code messageId} is uploading: {@code sent} of {@code total} bytes are on the server
+     * (after a restart it starts at what the server already had). Called after each chunk; not an inbox entry.
+     */
+    default void onUploadProgress(String messageId, String file, long sent, long total) {}
+
+    /**
      * Messages this user sent were delivered to, or read by, {@code receipt.by()}: one call per receipt entry of the
      * inbox, in seq order with the messages (like them, at least once).
      */

@@ -11,6 +11,8 @@ import dev.pigeonhole.client.internal.SendLink;
 import dev.pigeonhole.client.internal.SerialExecutor;
 import dev.pigeonhole.client.internal.ShadowRequests;
 import dev.pigeonhole.client.internal.SqliteStore;
+import dev.pigeonhole.client.internal.Uploader;
+import dev.pigeonhole.client.internal.Downloads;
 import dev.pigeonhole.client.spi.InboxRow;
 import dev.pigeonhole.client.spi.InboxStore;
 import dev.pigeonhole.client.spi.OutboxMessage;
@@ -71,6 +73,8 @@ public final class PigeonholeClient implements AutoCloseable {
     private final InboxLink inbox;
     private final SendLink sendLink;
     private final ShadowRequests shadows;
+    private final Uploader uploader;
+    private final HttpClient http;
 
     /** Messages not answered yet, in the order sent (outbox order). */
     private final Map<String, Outgoing> outgoing = Collections.synchronizedMap(new LinkedHashMap<>());
@@ -101,8 +105,8 @@ public final class PigeonholeClient implements AutoCloseable {
                 // closed
             }
         };
-        Transport transport = options.transport() != null ? options.transport()
-                : new JdkTransport(HttpClient.newBuilder().connectTimeout(options.connectTimeout()).build());
+        http = HttpClient.newBuilder().connectTimeout(options.connectTimeout()).build();
+        Transport transport = options.transport() != null ? options.transport() : new JdkTransport(http);
         // Shadow futures complete off the client's threads (CompletableFuture's async pool): callers may join them
         // anywhere, listener methods included.
         shadows = new ShadowRequests(store, timers, onLoop, task -> CompletableFuture.runAsync(task));
@@ -112,6 +116,17 @@ public final class PigeonholeClient implements AutoCloseable {
         sendLink = new SendLink(transport, onLoop, timers, options.connectTimeout(), options.pingInterval(), backoff(),
                 options.server(), options.user(), options.device(), options.token(), store, new Results(),
                 options.maxInFlight(), options.sendIdleTimeout());
+        uploader = new Uploader(http, httpBase(options), options.user(), options.device(), options.token(), store,
+                options.dataDir() == null ? null : options.dataDir().resolve("uploads"), backoff(), new UploadResults(), name);
+    }
+
+    /** The HTTP base URI: {@link ClientOptions#httpServer}, else the server's with ws → http, wss → https. */
+    static java.net.URI httpBase(ClientOptions options) {
+        if (options.httpServer() != null) {
+            return options.httpServer();
+        }
+        String s = options.server().toString();
+        return java.net.URI.create(s.startsWith("wss:") ? "https:" + s.substring(4) : s.startsWith("ws:") ? "http:" + s.substring(3) : s);
     }
 
     /**
@@ -130,7 +145,13 @@ public final class PigeonholeClient implements AutoCloseable {
             client.outgoing.put(m.id(), o);
         }
         client.loop.execute(() -> {
-            pending.forEach(client.sendLink::enqueue);
+            for (OutboxMessage m : pending) {
+                if (store.uploads(m.id()).isEmpty()) {
+                    client.sendLink.enqueue(m);
+                } else {
+                    client.uploader.resume(m); // sent once its uploads finished
+                }
+            }
             client.inbox.start();
         });
         return client;
@@ -186,6 +207,70 @@ public final class PigeonholeClient implements AutoCloseable {
             }
         }
         return message;
+    }
+
+    /** Sends {@code {"text": text}} (or {@code {}} for a null text) with files. */
+    public Outgoing sendText(String to, String text, List<FileAttachment> files) {
+        var body = Json.MAPPER.createObjectNode();
+        if (text != null) {
+            body.put("text", text);
+        }
+        return send(UUID.randomUUID().toString(), to, Json.write(body), files);
+    }
+
+    /** Sends {@code json} with files and a new message id. See {@link #send(String, String, String, List)}. */
+    public Outgoing send(String to, String json, List<FileAttachment> files) {
+        return send(UUID.randomUUID().toString(), to, json, files);
+    }
+
+    /**
+     * Sends a message with up to 10 files. Returns at once; the client's upload thread copies the files into the data
+     * directory (so the app may delete them then; without a data directory they are read from where they are),
+     * stores the message with them in the outbox and completes {@link Outgoing#queued()}. It then uploads them, in
+     * chunks, resuming from the server's offset after a failure or a restart, and sends the message (same id) only
+     * once all are uploaded; {@link Listener#onUploadProgress} tells how far it is. A file the server refuses for good
+     * (too large, over quota, …) settles the message {@link SendState#REJECTED} with that code. Messages with files
+     * may go out after later messages without.
+     *
+     * @throws IllegalArgumentException as {@link #send(String, String, String)}, or for more than 10 files
+     */
+    public Outgoing send(String id, String to, String json, List<FileAttachment> files) {
+        if (files.isEmpty()) {
+            return send(id, to, json);
+        }
+        if (files.size() > 10) {
+            throw new IllegalArgumentException("at most 10 attachments");
+        }
+        if (closed) {
+            throw new ClientClosedException("client closed");
+        }
+        if (!Ids.validMessageId(id) || !Ids.validRecipient(to)) {
+            throw new IllegalArgumentException("invalid id or recipient");
+        }
+        String body = compactObject(json);
+        boolean[] added = new boolean[1];
+        Outgoing message = outgoing.computeIfAbsent(id, k -> {
+            added[0] = true;
+            return new Outgoing(id, to, body);
+        });
+        if (added[0]) {
+            uploader.add(id, to, body, System.currentTimeMillis(), List.copyOf(files), stored -> message.markQueued(), e -> {
+                outgoing.remove(id);
+                message.notQueued(e);
+            });
+        }
+        return message;
+    }
+
+    /**
+     * Downloads an attachment to {@code target}: the bytes go to {@code target + ".part"}, which a later call continues
+     * with {@code Range} (after a cut, a crash or a restart); once complete and its SHA-256 matches the ref it is moved
+     * to {@code target}. Retries a cut connection a few times. Completes with {@code target}; exceptionally with an
+     * {@link java.io.IOException} (e.g. {@code HTTP 404}: not a blob this user may read, or collected).
+     */
+    public CompletableFuture<java.nio.file.Path> download(String ref, java.nio.file.Path target) {
+        return Downloads.download(http, httpBase(options), options.user(), options.device(), options.token(),
+                ref, target);
     }
 
     /** {@code json} as compact JSON text, if it is one JSON object. */
@@ -393,6 +478,7 @@ public final class PigeonholeClient implements AutoCloseable {
             callbacks.execute(() -> finished.complete(null));
             listenerDone = await(finished, 1);
         }
+        uploader.close();
         try {
             loop.submit(() -> {
                 sendLink.close();
@@ -455,10 +541,44 @@ public final class PigeonholeClient implements AutoCloseable {
         return t;
     }
 
+    private void onLoop(Runnable task) {
+        try {
+            loop.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // closed: the outbox keeps the message for the next start
+        }
+    }
+
+    /** The uploader's news, from its thread: sends go through the loop, listener calls to the callback thread. */
+    private final class UploadResults implements Uploader.Results {
+        @Override
+        public void ready(OutboxMessage message, String attachments) {
+            onLoop(() -> sendLink.enqueue(message, attachments));
+        }
+
+        @Override
+        public void refused(String messageId, String code, String message) {
+            store.remove(messageId);
+            uploader.deleteCopies(messageId);
+            onLoop(() -> {
+                Outgoing o = outgoing.remove(messageId);
+                if (o != null && o.reject(code, message)) {
+                    callbacks.execute(() -> listener.onSendState(o));
+                }
+            });
+        }
+
+        @Override
+        public void progress(String messageId, String file, long sent, long total) {
+            callbacks.execute(() -> listener.onUploadProgress(messageId, file, sent, total));
+        }
+    }
+
     /** Server answers, on the client loop; listener calls go to the callback thread. */
     private final class Results implements SendLink.Results {
         @Override
         public void accepted(String id) {
+            uploader.deleteCopies(id);
             Outgoing o = outgoing.remove(id);
             if (o != null && o.accept()) {
                 callbacks.execute(() -> listener.onSendState(o));
@@ -467,6 +587,7 @@ public final class PigeonholeClient implements AutoCloseable {
 
         @Override
         public void rejected(String id, String code, String message) {
+            uploader.deleteCopies(id);
             Outgoing o = outgoing.remove(id);
             if (o != null && o.reject(code, message)) {
                 callbacks.execute(() -> listener.onSendState(o));

@@ -370,7 +370,10 @@ public final class InboxLink extends Link {
     private void offer(ServerFrame.Entry entry) {
         if (entry instanceof ServerFrame.Message m) {
             listener.onMessage(new IncomingMessage(m.seq(), m.id(), m.from(), m.fromDevice(), m.to(),
-                    dev.pigeonhole.protocol.Json.write(m.body()), m.sentAt(), m.own()));
+                    dev.pigeonhole.protocol.Json.write(m.body()), m.sentAt(), m.own(),
+                    m.attachments() == null ? List.of() : m.attachments().stream()
+                            .map(a -> new dev.pigeonhole.client.Attachment(a.ref(), a.size(), a.type(), a.name(), a.preview()))
+                            .toList()));
         } else if (entry instanceof ServerFrame.Receipt r) {
             listener.onReceipt(new dev.pigeonhole.client.Receipt(r.seq(), r.by(),
                     r.status() == ServerFrame.Receipt.Status.READ ? dev.pigeonhole.client.Receipt.Status.READ

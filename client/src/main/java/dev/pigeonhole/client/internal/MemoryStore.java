@@ -3,6 +3,7 @@ package dev.pigeonhole.client.internal;
 import dev.pigeonhole.client.spi.Cursor;
 import dev.pigeonhole.client.spi.InboxRow;
 import dev.pigeonhole.client.spi.OutboxMessage;
+import dev.pigeonhole.client.spi.PendingUpload;
 import dev.pigeonhole.client.spi.ShadowOutbox;
 import dev.pigeonhole.client.spi.ShadowUpdate;
 import dev.pigeonhole.client.spi.Store;
@@ -24,6 +25,7 @@ public final class MemoryStore implements Store {
     private Cursor cursor = Cursor.START;
     private final List<InboxRow> inbox = new ArrayList<>();
     private final Map<String, Long> markers = new java.util.HashMap<>();
+    private final Map<String, List<PendingUpload>> uploads = new java.util.HashMap<>();
 
     @Override
     public synchronized OutboxMessage add(String id, String to, String body, long createdAt) {
@@ -44,6 +46,41 @@ public final class MemoryStore implements Store {
     @Override
     public synchronized void remove(String id) {
         pending.remove(id);
+        uploads.remove(id);
+    }
+
+    @Override
+    public synchronized OutboxMessage addWithUploads(String id, String to, String body, long createdAt,
+                                                     List<PendingUpload> rows) {
+        if (!pending.containsKey(id)) {
+            uploads.put(id, new ArrayList<>(rows));
+        }
+        return add(id, to, body, createdAt);
+    }
+
+    @Override
+    public synchronized List<PendingUpload> uploads(String messageId) {
+        return List.copyOf(uploads.getOrDefault(messageId, List.of()));
+    }
+
+    @Override
+    public synchronized void uploadCreated(String messageId, int index, String uploadUrl) {
+        List<PendingUpload> rows = uploads.get(messageId);
+        if (rows != null) {
+            PendingUpload u = rows.get(index);
+            rows.set(index, new PendingUpload(u.messageId(), index, u.file(), u.size(), u.sha256(), u.type(), u.name(),
+                    u.preview(), uploadUrl, u.ref()));
+        }
+    }
+
+    @Override
+    public synchronized void uploadFinished(String messageId, int index, String ref) {
+        List<PendingUpload> rows = uploads.get(messageId);
+        if (rows != null) {
+            PendingUpload u = rows.get(index);
+            rows.set(index, new PendingUpload(u.messageId(), index, u.file(), u.size(), u.sha256(), u.type(), u.name(),
+                    u.preview(), u.uploadUrl(), ref));
+        }
     }
 
     @Override

@@ -42,6 +42,8 @@ public final class SendLink extends Link {
     /** Messages not yet accepted or rejected, in outbox order. */
     private final Map<String, OutboxMessage> queue = new LinkedHashMap<>();
     private final Set<String> inFlight = new HashSet<>();
+    /** The attachments JSON of queued messages that have some. */
+    private final Map<String, String> attachments = new java.util.HashMap<>();
     private final List<String> acceptedNotDeleted = new ArrayList<>();
     private Timers.Cancellable idleTimer;
     private Timers.Cancellable deleteTimer;
@@ -64,6 +66,14 @@ public final class SendLink extends Link {
 
     /** Queues a message already stored in the outbox and makes sure it goes out. */
     public void enqueue(OutboxMessage message) {
+        enqueue(message, null);
+    }
+
+    /** Like {@link #enqueue(OutboxMessage)}, with the {@code attachments} JSON array of its finished uploads. */
+    public void enqueue(OutboxMessage message, String attachments) {
+        if (attachments != null) {
+            this.attachments.put(message.id(), attachments);
+        }
         queue.putIfAbsent(message.id(), message);
         kick();
     }
@@ -125,7 +135,9 @@ public final class SendLink extends Link {
                 return;
             }
             if (inFlight.add(m.id())) {
-                sendText("{\"type\":\"send\",\"id\":\"" + m.id() + "\",\"to\":\"" + m.to() + "\",\"body\":" + m.body() + "}");
+                String a = attachments.get(m.id());
+                sendText("{\"type\":\"send\",\"id\":\"" + m.id() + "\",\"to\":\"" + m.to() + "\",\"body\":" + m.body()
+                        + (a == null ? "" : ",\"attachments\":" + a) + "}");
             }
         }
     }
@@ -156,6 +168,7 @@ public final class SendLink extends Link {
             backoff.reset();
             inFlight.remove(a.id());
             if (queue.remove(a.id()) != null) {
+                attachments.remove(a.id());
                 acceptedNotDeleted.add(a.id());
                 if (deleteTimer == null) {
                     deleteTimer = timers.schedule(this::deleteAccepted, DELETE_BATCH);
@@ -177,6 +190,7 @@ public final class SendLink extends Link {
                 return;
             }
             if (queue.remove(r.id()) != null) {
+                attachments.remove(r.id());
                 outbox.remove(r.id());
                 results.rejected(r.id(), r.code().wire(), r.message());
             }

@@ -4,6 +4,7 @@ import dev.pigeonhole.client.DataDirectoryInUseException;
 import dev.pigeonhole.client.spi.Cursor;
 import dev.pigeonhole.client.spi.InboxRow;
 import dev.pigeonhole.client.spi.OutboxMessage;
+import dev.pigeonhole.client.spi.PendingUpload;
 import dev.pigeonhole.client.spi.ShadowOutbox;
 import dev.pigeonhole.client.spi.ShadowUpdate;
 import dev.pigeonhole.client.spi.Store;
@@ -78,6 +79,10 @@ public final class SqliteStore implements Store {
                         + " received_at INTEGER NOT NULL)");
                 s.execute("CREATE INDEX IF NOT EXISTS inbox_seq ON inbox (seq)");
                 s.execute("CREATE TABLE IF NOT EXISTS inbox_markers (name TEXT PRIMARY KEY, id INTEGER NOT NULL)");
+                // Attachments of outbox messages and their uploads' state (client/DESIGN.md, Attachments).
+                s.execute("CREATE TABLE IF NOT EXISTS uploads (message_id TEXT NOT NULL, idx INTEGER NOT NULL,"
+                        + " file TEXT NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL, type TEXT NOT NULL,"
+                        + " name TEXT, preview TEXT, upload_url TEXT, ref TEXT, PRIMARY KEY (message_id, idx))");
             }
         } catch (IOException e) {
             releaseAfterFailure();
@@ -145,11 +150,78 @@ public final class SqliteStore implements Store {
 
     @Override
     public synchronized void remove(String id) {
-        try (PreparedStatement d = db.prepareStatement("DELETE FROM outbox WHERE id = ?")) {
-            d.setString(1, id);
-            d.executeUpdate();
+        removeAll(List.of(id));
+    }
+
+    @Override
+    public synchronized OutboxMessage addWithUploads(String id, String to, String body, long createdAt,
+                                                     List<PendingUpload> uploads) {
+        try {
+            db.setAutoCommit(false);
+            try (PreparedStatement insert = db.prepareStatement("INSERT OR IGNORE INTO uploads (message_id, idx, file,"
+                    + " size, sha256, type, name, preview) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                for (PendingUpload u : uploads) {
+                    insert.setString(1, id);
+                    insert.setInt(2, u.index());
+                    insert.setString(3, u.file());
+                    insert.setLong(4, u.size());
+                    insert.setString(5, u.sha256());
+                    insert.setString(6, u.type());
+                    insert.setString(7, u.name());
+                    insert.setString(8, u.preview());
+                    insert.addBatch();
+                }
+                insert.executeBatch();
+                OutboxMessage m = add(id, to, body, createdAt);
+                db.commit();
+                return m;
+            } catch (SQLException | RuntimeException e) {
+                db.rollback();
+                throw e;
+            } finally {
+                db.setAutoCommit(true);
+            }
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot remove message " + id, e);
+            throw new IllegalStateException("cannot store message " + id, e);
+        }
+    }
+
+    @Override
+    public synchronized List<PendingUpload> uploads(String messageId) {
+        List<PendingUpload> out = new ArrayList<>();
+        try (PreparedStatement q = db.prepareStatement("SELECT idx, file, size, sha256, type, name, preview, upload_url,"
+                + " ref FROM uploads WHERE message_id = ? ORDER BY idx")) {
+            q.setString(1, messageId);
+            try (ResultSet rs = q.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new PendingUpload(messageId, rs.getInt(1), rs.getString(2), rs.getLong(3), rs.getString(4),
+                            rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9)));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the uploads of " + messageId, e);
+        }
+    }
+
+    @Override
+    public synchronized void uploadCreated(String messageId, int index, String uploadUrl) {
+        updateUpload("upload_url", messageId, index, uploadUrl);
+    }
+
+    @Override
+    public synchronized void uploadFinished(String messageId, int index, String ref) {
+        updateUpload("ref", messageId, index, ref);
+    }
+
+    private void updateUpload(String column, String messageId, int index, String value) {
+        try (PreparedStatement u = db.prepareStatement("UPDATE uploads SET " + column + " = ? WHERE message_id = ? AND idx = ?")) {
+            u.setString(1, value);
+            u.setString(2, messageId);
+            u.setInt(3, index);
+            u.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot update the upload of " + messageId, e);
         }
     }
 
@@ -160,12 +232,16 @@ public final class SqliteStore implements Store {
         }
         try {
             db.setAutoCommit(false);
-            try (PreparedStatement d = db.prepareStatement("DELETE FROM outbox WHERE id = ?")) {
+            try (PreparedStatement d = db.prepareStatement("DELETE FROM outbox WHERE id = ?");
+                 PreparedStatement du = db.prepareStatement("DELETE FROM uploads WHERE message_id = ?")) {
                 for (String id : ids) {
                     d.setString(1, id);
                     d.addBatch();
+                    du.setString(1, id);
+                    du.addBatch();
                 }
                 d.executeBatch();
+                du.executeBatch();
                 db.commit();
             } catch (SQLException e) {
                 db.rollback();

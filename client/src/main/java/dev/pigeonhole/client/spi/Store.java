@@ -12,4 +12,4 @@ package dev.pigeonhole.client.spi;
  * ({@code OutboxContractTest}, {@code InboxStoreContractTest}, {@code ShadowOutboxContractTest} in the client's
  * test-jar) check an implementation: subclass them. The client closes the store when it closes.
  */
-public interface Store extends Outbox, InboxStore, ShadowOutbox {}
+public interface Store extends Outbox, InboxStore, ShadowOutbox, Uploads {}

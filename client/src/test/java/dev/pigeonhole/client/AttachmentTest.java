@@ -1,0 +1,167 @@
+package dev.pigeonhole.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pigeonhole.protocol.Json;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Attachments: tus uploads that resume from the server's offset, the send after them, downloads with Range. */
+@Timeout(value = 90, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class AttachmentTest {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final int SIZE = 3 * 1024 * 1024 + 77;
+
+    @TempDir
+    Path dir;
+
+    private Path file(String name, int size) throws Exception {
+        byte[] bytes = new byte[size];
+        new Random(size).nextBytes(bytes);
+        return Files.write(dir.resolve(name), bytes);
+    }
+
+    private ClientOptions.Builder options(FakeWsServer ws, FakeTusServer tus) {
+        return ClientOptions.builder(URI.create(ws.url()), "alice", "phone").httpServer(URI.create(tus.url()))
+                .backoff(Duration.ofMillis(20), Duration.ofMillis(50));
+    }
+
+    @Test
+    void aCutUploadResumesFromTheServersOffsetAndTheMessageGoesOutOnlyAfterIt() throws Exception {
+        Path photo = file("photo.jpg", SIZE);
+        List<long[]> progress = new CopyOnWriteArrayList<>();
+        try (FakeWsServer ws = new FakeWsServer(0); FakeTusServer tus = new FakeTusServer();
+             PigeonholeClient client = PigeonholeClient.start(options(ws, tus).dataDir(dir.resolve("data")).build(), new Listener() {
+                 @Override
+                 public void onUploadProgress(String messageId, String file, long sent, long total) {
+                     progress.add(new long[] {sent, total});
+                 }
+             })) {
+            tus.down = true;
+            Outgoing m = client.send("bob", "{\"text\":\"lunch?\"}", List.of(FileAttachment.of(photo, "image/jpeg")));
+            m.queued().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            Files.delete(photo); // the client has its own copy
+            assertThatThrownBy(() -> ws.accept("/v1/send", Duration.ofSeconds(1)))
+                    .as("no send before the upload finished").isInstanceOf(AssertionError.class);
+
+            tus.cutNextPatchAfter.set(100_000);
+            tus.down = false;
+            FakeWsServer.Connection send = ws.accept("/v1/send", WAIT);
+            JsonNode frame = Json.read(send.next("\"send\"", WAIT), JsonNode.class);
+            assertThat(frame.get("id").asText()).isEqualTo(m.id());
+            assertThat(frame.at("/body/text").asText()).isEqualTo("lunch?");
+            JsonNode a = frame.get("attachments").get(0);
+            String ref = a.get("ref").asText();
+            assertThat(tus.blob(ref)).hasSize(SIZE);
+            assertThat(ref).isEqualTo("sha256:" + FakeTusServer.sha256(tus.blob(ref)));
+            assertThat(a.get("size").asLong()).isEqualTo(SIZE);
+            assertThat(a.get("type").asText()).isEqualTo("image/jpeg");
+            assertThat(a.get("name").asText()).isEqualTo("photo.jpg");
+            assertThat(tus.count("HEAD ")).as("asked the offset after the cut").isGreaterThanOrEqualTo(1);
+            assertThat(tus.created()).as("one upload, resumed").isEqualTo(1);
+            assertThat(tus.patchBytes.get()).isLessThan(SIZE + 600_000L);
+            assertThat(progress.get(progress.size() - 1)).containsExactly(SIZE, SIZE);
+
+            send.send("{\"type\":\"accepted\",\"id\":\"" + m.id() + "\"}");
+            assertThat(m.settled().toCompletableFuture().get(10, TimeUnit.SECONDS).state()).isEqualTo(SendState.ACCEPTED);
+            waitUntil(() -> !Files.exists(dir.resolve("data/uploads/" + m.id())));
+        }
+    }
+
+    @Test
+    void aRefusedUploadRejectsTheMessageWithItsCode() throws Exception {
+        try (FakeWsServer ws = new FakeWsServer(0); FakeTusServer tus = new FakeTusServer();
+             PigeonholeClient client = PigeonholeClient.start(options(ws, tus).build(), new Listener() {})) {
+            tus.refuseCreate = "quota_exceeded";
+            Outgoing m = client.send("bob", "{}", List.of(FileAttachment.of(file("big.bin", 1000), "application/octet-stream")));
+            assertThat(m.settled().toCompletableFuture().get(10, TimeUnit.SECONDS).state()).isEqualTo(SendState.REJECTED);
+            assertThat(m.rejectionCode()).isEqualTo("quota_exceeded");
+            assertThat(client.pending()).isEmpty();
+            assertThatThrownBy(() -> ws.accept("/v1/send", Duration.ofMillis(500))).isInstanceOf(AssertionError.class);
+        }
+    }
+
+    @Test
+    void aChildKilledMidUploadIsResumedBySameIdFromTheServersOffset() throws Exception {
+        int size = 4 * 1024 * 1024;
+        Path photo = file("photo.jpg", size);
+        Path data = dir.resolve("alice-phone");
+        try (FakeWsServer ws = new FakeWsServer(0); FakeTusServer tus = new FakeTusServer()) {
+            tus.patchDelayMs = 150;
+            List<String> cmd = List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx64m", "-cp",
+                    System.getProperty("java.class.path"), UploadCrashMain.class.getName(), ws.url(), tus.url(),
+                    data.toString(), photo.toString());
+            Process child = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            String id;
+            try {
+                id = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8)).readLine();
+                waitUntil(() -> tus.patchBytes.get() > size / 3);
+            } finally {
+                child.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL mid-upload
+            }
+            long before = tus.patchBytes.get();
+            assertThat(before).isLessThan(size);
+            tus.patchDelayMs = 0;
+
+            try (PigeonholeClient next = PigeonholeClient.start(options(ws, tus).dataDir(data).build(), new Listener() {})) {
+                assertThat(next.pending()).extracting(Outgoing::id).containsExactly(id);
+                FakeWsServer.Connection send = ws.accept("/v1/send", WAIT);
+                JsonNode frame = Json.read(send.next("\"send\"", WAIT), JsonNode.class);
+                assertThat(frame.get("id").asText()).isEqualTo(id);
+                assertThat(tus.blob(frame.at("/attachments/0/ref").asText())).isEqualTo(Files.readAllBytes(photo));
+                assertThat(tus.created()).as("the upload of the killed process was continued").isEqualTo(1);
+                assertThat(tus.patchBytes.get()).as("bytes sent in total").isLessThan(size * 3L / 2);
+            }
+        }
+    }
+
+    @Test
+    void aCutDownloadContinuesWithRangeAndChecksTheHash() throws Exception {
+        byte[] bytes = Files.readAllBytes(file("blob", SIZE));
+        try (FakeWsServer ws = new FakeWsServer(0); FakeTusServer tus = new FakeTusServer();
+             PigeonholeClient client = PigeonholeClient.start(options(ws, tus).build(), new Listener() {})) {
+            String ref = tus.putBlob(bytes);
+            Path target = dir.resolve("out.jpg");
+            Files.write(dir.resolve("out.jpg.part"), java.util.Arrays.copyOf(bytes, 1000)); // from an earlier run
+            tus.cutNextDownloadAfter.set(500_000);
+            assertThat(client.download(ref, target).get(20, TimeUnit.SECONDS)).isEqualTo(target);
+            assertThat(Files.readAllBytes(target)).isEqualTo(bytes);
+            assertThat(Files.exists(dir.resolve("out.jpg.part"))).isFalse();
+            assertThat(tus.requests).contains("GET /v1/blobs/" + ref + " Range bytes=1000-",
+                    "GET /v1/blobs/" + ref + " Range bytes=501000-");
+
+            String lie = "sha256:" + "0".repeat(64);
+            tus.putBlob(lie, bytes);
+            assertThatThrownBy(() -> client.download(lie, dir.resolve("lie")).get(20, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class).hasMessageContaining("do not hash");
+            assertThat(Files.exists(dir.resolve("lie.part"))).isFalse();
+            assertThatThrownBy(() -> client.download("sha256:" + "1".repeat(64), dir.resolve("none")).get(20, TimeUnit.SECONDS))
+                    .hasMessageContaining("HTTP 404");
+        }
+    }
+
+    private static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within " + WAIT);
+            }
+            Thread.sleep(20);
+        }
+    }
+}
