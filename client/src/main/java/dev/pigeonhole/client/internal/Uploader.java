@@ -201,6 +201,7 @@ public final class Uploader {
                     url = create(u);
                     store.uploadCreated(u.messageId(), u.index(), url);
                     offset = 0;
+                    results.progress(u.messageId(), name(u), 0, u.size());
                 }
                 if (offset < 0) {
                     HttpResponse<String> head = send(HttpRequest.newBuilder(uri(url)).method("HEAD", HttpRequest.BodyPublishers.noBody()));
@@ -214,8 +215,8 @@ public final class Uploader {
                         return;
                     }
                     offset = Long.parseLong(head.headers().firstValue("Upload-Offset").orElseThrow());
+                    results.progress(u.messageId(), name(u), offset, u.size());
                 }
-                results.progress(u.messageId(), name(u), offset, u.size());
                 offset = patch(u, url, offset);
                 if (offset < 0) {
                     return; // finished
