@@ -13,6 +13,10 @@ final class ClientMixin {
     @Option(names = "--server", defaultValue = "ws://127.0.0.1:8080", description = "Server base URL (default ${DEFAULT-VALUE})")
     URI server;
 
+    @Option(names = "--http-server", description = "Where files upload and download (default: --server with ws -> http,"
+            + " wss -> https)")
+    URI httpServer;
+
     @Option(names = "--user", required = true, description = "Your user id")
     String user;
 
@@ -44,6 +48,6 @@ final class ClientMixin {
     PigeonholeClient start(Listener listener, boolean history) {
         return PigeonholeClient.start(ClientOptions.builder(server, user, device).dataDir(dataDir()).pingInterval(pingInterval)
                 .backoff(Duration.ofMillis(250), Duration.ofSeconds(5)).token(token == null || token.isBlank() ? null : token)
-                .history(history).build(), listener);
+                .history(history).httpServer(httpServer).build(), listener);
     }
 }

@@ -17,7 +17,7 @@ final class Entries {
         List<String> out = new ArrayList<>();
         ServerFrame frame = Frames.decodeServer(e.json());
         if (frame instanceof ServerFrame.Message m) {
-            String text = text(m.body());
+            String text = text(m.body()) + attachments(m.attachments());
             if (!m.own()) {
                 out.add("[" + m.seq() + "] " + m.from() + ": " + text);
             } else if (!m.fromDevice().equals(myDevice)) {
@@ -50,7 +50,34 @@ final class Entries {
         line.put("seq", m.seq()).put("id", m.id()).put("from", m.from()).put("fromDevice", m.fromDevice()).put("to", m.to());
         line.set("body", m.body());
         line.put("sentAt", m.sentAt()).put("own", m.own());
+        if (m.attachments() != null && !m.attachments().isEmpty()) {
+            line.set("attachments", Json.MAPPER.valueToTree(m.attachments()));
+        }
         return Json.write(line);
+    }
+
+    /** {@code " [photo.jpg 2.1 MB] [sha256:… 3 B]"}, or "" for none. */
+    static String attachments(List<dev.pigeonhole.protocol.ClientFrame.Attachment> attachments) {
+        StringBuilder out = new StringBuilder();
+        if (attachments != null) {
+            for (var a : attachments) {
+                out.append(" [").append(a.name() != null ? a.name() : a.ref()).append(' ').append(size(a.size())).append(']');
+            }
+        }
+        return out.toString();
+    }
+
+    /** {@code photo.jpg  [#####.....] 48% 9.6/20.0 MB} */
+    static String bar(String file, long sent, long total) {
+        int percent = total == 0 ? 100 : (int) (sent * 100 / total);
+        return file + "  [" + "#".repeat(percent / 10) + ".".repeat(10 - percent / 10) + "] " + percent + "% "
+                + String.format(java.util.Locale.ROOT, "%.1f/%.1f MB", sent / 1e6, total / 1e6);
+    }
+
+    /** Bytes for people: {@code 812 B}, {@code 4.2 kB}, {@code 2.1 MB}. */
+    static String size(long bytes) {
+        return bytes < 1000 ? bytes + " B" : bytes < 1_000_000 ? String.format(java.util.Locale.ROOT, "%.1f kB", bytes / 1e3)
+                : String.format(java.util.Locale.ROOT, "%.1f MB", bytes / 1e6);
     }
 
     /** Messages from other users among the entries. */

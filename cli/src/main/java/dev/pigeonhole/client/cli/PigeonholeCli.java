@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         description = "Chat, send and read messages through a Pigeonhole server, and read and change device shadows;"
                 + " works offline.",
         subcommands = {ChatCommand.class, SendCommand.class, FlushCommand.class, TailCommand.class, HistoryCommand.class,
+                DownloadCommand.class,
                 ShadowCommand.class},
         footer = {"", "Exit codes (every command): 0 done, 2 rejected or invalid arguments, 3 still queued, 4 refused by"
                 + " the server (4100-4199: displaced by another client of this device, unauthorized, device removed, too"

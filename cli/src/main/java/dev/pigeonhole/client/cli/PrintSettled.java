@@ -22,6 +22,13 @@ final class PrintSettled implements Listener {
         System.out.flush();
     }
 
+    /** A one-line bar on stderr, redrawn with {@code \r}; ends its line when the file is up. */
+    @Override
+    public void onUploadProgress(String messageId, String file, long sent, long total) {
+        System.err.print("\r" + Entries.bar(file, sent, total) + (sent == total ? "\n" : ""));
+        System.err.flush();
+    }
+
     @Override
     public void onRefused(int closeCode, String reason) {
         if (refusal.refused(closeCode)) {

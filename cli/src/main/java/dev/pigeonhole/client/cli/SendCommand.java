@@ -1,5 +1,6 @@
 package dev.pigeonhole.client.cli;
 
+import dev.pigeonhole.client.FileAttachment;
 import dev.pigeonhole.client.Outgoing;
 import dev.pigeonhole.client.PigeonholeClient;
 import java.io.BufferedReader;
@@ -39,6 +40,11 @@ final class SendCommand implements Callable<Integer> {
     @Option(names = "--text", description = "The message; without it, each line of stdin is one message")
     String text;
 
+    @Option(names = "--file", description = "Attach a file (repeatable, up to 10): one message with --text (if any) and the"
+            + " files; they upload in chunks with a progress bar on stderr and resume where they stopped, in a later"
+            + " send, flush or chat if need be")
+    List<java.nio.file.Path> files = new ArrayList<>();
+
     @Option(names = "--wait", description = "How long to wait for the server's answers, ISO-8601 (e.g. PT10M). Default:"
             + " up to 30 s while the server is reachable; give up after 3 s without a connection to it.")
     Duration wait;
@@ -48,7 +54,13 @@ final class SendCommand implements Callable<Integer> {
         PrintSettled printer = new PrintSettled(client);
         try (PigeonholeClient c = client.start(printer)) {
             List<Outgoing> sent = new ArrayList<>();
-            if (text != null) {
+            if (!files.isEmpty()) {
+                List<FileAttachment> attachments = new ArrayList<>();
+                for (java.nio.file.Path f : files) {
+                    attachments.add(FileAttachment.of(f, mediaType(f)));
+                }
+                sent.add(queued(c.sendText(to, text, attachments)));
+            } else if (text != null) {
                 sent.add(queue(c, text));
             } else {
                 BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -62,8 +74,17 @@ final class SendCommand implements Callable<Integer> {
         }
     }
 
+    /** The file's media type as the platform guesses it from its name, else {@code application/octet-stream}. */
+    static String mediaType(java.nio.file.Path f) {
+        String type = java.net.URLConnection.guessContentTypeFromName(f.getFileName().toString());
+        return type != null ? type : "application/octet-stream";
+    }
+
     private Outgoing queue(PigeonholeClient c, String line) {
-        Outgoing m = c.sendText(to, line);
+        return queued(c.sendText(to, line));
+    }
+
+    private static Outgoing queued(Outgoing m) {
         m.queued().toCompletableFuture().join(); // on disk before we say so
         System.out.println("queued " + m.id());
         System.out.flush();
