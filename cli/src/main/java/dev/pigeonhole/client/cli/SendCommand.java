@@ -51,6 +51,12 @@ final class SendCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        for (java.nio.file.Path f : files) {
+            if (!java.nio.file.Files.isRegularFile(f)) {
+                System.err.println("* no such file: " + f);
+                return PigeonholeCli.REJECTED;
+            }
+        }
         PrintSettled printer = new PrintSettled(client);
         try (PigeonholeClient c = client.start(printer)) {
             List<Outgoing> sent = new ArrayList<>();

@@ -55,5 +55,14 @@ class LauncherScriptTest {
         String callerDir = caller.toRealPath().toString();
         assertThat(lines).contains("--data-dir", callerDir + "/x", "--data-dir=" + callerDir + "/sub/y", "/abs/z", "a b");
         assertThat(lines).doesNotContain("x", "--data-dir=sub/y");
+        if (script.equals("pigeonhole-cli")) { // files to send and download targets too
+            Files.delete(record);
+            pb.command("bash", checkout.resolve(script).toString(), "send", "--file", "a.jpg", "--file=b/c.jpg", "--out", "d");
+            p = pb.start();
+            p.getInputStream().readAllBytes();
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(Files.readAllLines(record)).contains(callerDir + "/a.jpg", "--file=" + callerDir + "/b/c.jpg",
+                    callerDir + "/d");
+        }
     }
 }

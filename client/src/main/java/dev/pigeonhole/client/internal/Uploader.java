@@ -97,9 +97,11 @@ public final class Uploader {
                 }
                 stored = store.addWithUploads(id, to, body, createdAt, rows);
             } catch (IOException e) {
+                deleteCopies(id);
                 failed.accept(new java.io.UncheckedIOException(e));
                 return;
             } catch (RuntimeException e) {
+                deleteCopies(id);
                 failed.accept(e);
                 return;
             }
