@@ -248,16 +248,25 @@ public final class PigeonholeClient implements AutoCloseable {
             throw new IllegalArgumentException("invalid id or recipient");
         }
         String body = compactObject(json);
+        int size = body.getBytes(StandardCharsets.UTF_8).length;
+        if (size > options.maxBodyBytes()) {
+            throw new IllegalArgumentException("body is " + size + " bytes; the limit is " + options.maxBodyBytes());
+        }
         boolean[] added = new boolean[1];
         Outgoing message = outgoing.computeIfAbsent(id, k -> {
             added[0] = true;
             return new Outgoing(id, to, body);
         });
         if (added[0]) {
-            uploader.add(id, to, body, System.currentTimeMillis(), List.copyOf(files), stored -> message.markQueued(), e -> {
+            try {
+                uploader.add(id, to, body, System.currentTimeMillis(), List.copyOf(files), stored -> message.markQueued(), e -> {
+                    outgoing.remove(id);
+                    message.notQueued(e);
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
                 outgoing.remove(id);
-                message.notQueued(e);
-            });
+                throw new ClientClosedException("client closed");
+            }
         }
         return message;
     }
