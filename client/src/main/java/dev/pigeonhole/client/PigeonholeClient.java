@@ -181,17 +181,7 @@ public final class PigeonholeClient implements AutoCloseable {
      *                                  the size limit (these would be rejected by the server anyway)
      */
     public Outgoing send(String id, String to, String json) {
-        if (closed) {
-            throw new ClientClosedException("client closed");
-        }
-        if (!Ids.validMessageId(id) || !Ids.validRecipient(to)) {
-            throw new IllegalArgumentException("invalid id or recipient");
-        }
-        String body = compactObject(json);
-        int size = body.getBytes(StandardCharsets.UTF_8).length;
-        if (size > options.maxBodyBytes()) {
-            throw new IllegalArgumentException("body is " + size + " bytes; the limit is " + options.maxBodyBytes());
-        }
+        String body = checkedBody(id, to, json);
         boolean[] added = new boolean[1];
         Outgoing message = outgoing.computeIfAbsent(id, k -> {
             added[0] = true;
@@ -207,6 +197,22 @@ public final class PigeonholeClient implements AutoCloseable {
             }
         }
         return message;
+    }
+
+    /** The body to store, compacted, after the checks every send makes (throws as {@link #send(String, String, String)}). */
+    private String checkedBody(String id, String to, String json) {
+        if (closed) {
+            throw new ClientClosedException("client closed");
+        }
+        if (!Ids.validMessageId(id) || !Ids.validRecipient(to)) {
+            throw new IllegalArgumentException("invalid id or recipient");
+        }
+        String body = compactObject(json);
+        int size = body.getBytes(StandardCharsets.UTF_8).length;
+        if (size > options.maxBodyBytes()) {
+            throw new IllegalArgumentException("body is " + size + " bytes; the limit is " + options.maxBodyBytes());
+        }
+        return body;
     }
 
     /** Sends {@code {"text": text}} (or {@code {}} for a null text) with files. */
@@ -241,17 +247,7 @@ public final class PigeonholeClient implements AutoCloseable {
         if (files.size() > 10) {
             throw new IllegalArgumentException("at most 10 attachments");
         }
-        if (closed) {
-            throw new ClientClosedException("client closed");
-        }
-        if (!Ids.validMessageId(id) || !Ids.validRecipient(to)) {
-            throw new IllegalArgumentException("invalid id or recipient");
-        }
-        String body = compactObject(json);
-        int size = body.getBytes(StandardCharsets.UTF_8).length;
-        if (size > options.maxBodyBytes()) {
-            throw new IllegalArgumentException("body is " + size + " bytes; the limit is " + options.maxBodyBytes());
-        }
+        String body = checkedBody(id, to, json);
         boolean[] added = new boolean[1];
         Outgoing message = outgoing.computeIfAbsent(id, k -> {
             added[0] = true;
