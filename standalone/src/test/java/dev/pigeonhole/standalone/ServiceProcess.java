@@ -54,6 +54,8 @@ final class ServiceProcess implements AutoCloseable {
         int management = EmbeddedKafka.freePort();
         props.put("quarkus.management.port", Integer.toString(management));
         props.put("quarkus.management.host", "127.0.0.1");
+        // the gateway's fs blob store defaults to data/blobs under the working directory: keep it in target/
+        props.putIfAbsent("pigeonhole.blobs.dir", ROOT.resolve("standalone/target/it-blobs/" + name).toString());
         return new ServiceProcess(name, ROOT.resolve(module + "/target/quarkus-app/quarkus-run.jar"), props, List.of(), port,
                 management);
     }
