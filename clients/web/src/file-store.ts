@@ -112,6 +112,17 @@ export class FileStore implements Store {
     return structuredClone(this.state.inbox.filter((e) => (e.local ?? 0) > local).slice(0, limit));
   }
 
+  async entriesBefore(before: number | null, limit: number): Promise<StoredEntry[]> {
+    await this.chain;
+    const older = this.state.inbox.filter((e) => before === null || (e.local ?? 0) < before);
+    return structuredClone(older.slice(Math.max(0, older.length - limit)));
+  }
+
+  /** The data file's path. */
+  get name(): string {
+    return this.file;
+  }
+
   async delivered(): Promise<number> {
     await this.chain;
     return this.state.delivered;

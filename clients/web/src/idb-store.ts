@@ -22,6 +22,11 @@ function result<T>(req: IDBRequest<T>): Promise<T> {
 export class IdbStore implements Store {
   private constructor(private readonly db: IDBDatabase) {}
 
+  /** The database's name. */
+  get name(): string {
+    return this.db.name;
+  }
+
   /** Opens (creating if needed) the database `name`; `factory` defaults to the platform's indexedDB. */
   static async open(name: string, factory: IDBFactory = globalThis.indexedDB): Promise<IdbStore> {
     const req = factory.open(name, VERSION);
@@ -82,6 +87,22 @@ export class IdbStore implements Store {
   async entriesAfter(local: number, limit: number): Promise<StoredEntry[]> {
     const range = IDBKeyRange.lowerBound(local, true);
     return result(this.db.transaction('inbox').objectStore('inbox').getAll(range, limit) as IDBRequest<StoredEntry[]>);
+  }
+
+  async entriesBefore(before: number | null, limit: number): Promise<StoredEntry[]> {
+    const range = before === null ? null : IDBKeyRange.upperBound(before, true);
+    const req = this.db.transaction('inbox').objectStore('inbox').openCursor(range, 'prev');
+    const out: StoredEntry[] = [];
+    return new Promise((resolve, reject) => {
+      req.onsuccess = () => {
+        const cursor = req.result;
+        if (cursor && out.length < limit) {
+          out.push(cursor.value as StoredEntry);
+          cursor.continue();
+        } else resolve(out.reverse());
+      };
+      req.onerror = () => reject(req.error);
+    });
   }
 
   async delivered(): Promise<number> {

@@ -1,5 +1,6 @@
 export { PigeonholeClient } from './client.js';
-export type { ClientEvents, ClientOptions, ConnectionState, Frame, Listener, SendState } from './client.js';
+export type { ClientEvents, ClientOptions, ConnectionState, Frame, HistoryPage, Listener, SendState } from './client.js';
+export type { ChannelFactory, ChannelLike, LockManagerLike, Role, TabsOptions } from './tabs.js';
 export { IdbStore } from './idb-store.js';
 export type { Outgoing, Position, Store, StoredEntry } from './store.js';
 export { Backoff } from './backoff.js';

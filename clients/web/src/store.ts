@@ -26,6 +26,8 @@ export interface StoredEntry {
 }
 
 export interface Store {
+  /** A name for the database (IdbStore: the IndexedDB name); tabs sharing one device and database share it. */
+  readonly name?: string;
   /** Stores a message at the end of the outbox; resolves once it is durable. */
   enqueue(message: Outgoing): Promise<void>;
   /** The outbox, oldest first. */
@@ -40,6 +42,11 @@ export interface Store {
   setPosition(position: Position): Promise<void>;
   /** Stored entries with local id > `local`, in store order. */
   entriesAfter(local: number, limit: number): Promise<StoredEntry[]>;
+  /**
+   * The newest `limit` stored entries with local id < `before` (null: the newest of all), oldest first (history
+   * pages). Optional for stores written before it; `client.history` needs it.
+   */
+  entriesBefore?(before: number | null, limit: number): Promise<StoredEntry[]>;
   /** The local id of the last entry handed to the app (0: none). */
   delivered(): Promise<number>;
   setDelivered(local: number): Promise<void>;
