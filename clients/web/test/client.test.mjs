@@ -197,3 +197,77 @@ test("an 'online' event cuts a reconnect's backoff short", async () => {
   await client.close();
   await store.close();
 });
+
+test('history() reads the local store, newest pages first, offline and before start()', async () => {
+  const db = newDb();
+  const srv = await server((ws, path) => {
+    if (path !== '/v1/inbox') return;
+    ws.send(JSON.stringify({ type: 'backlog', count: 4, head: 4, epoch: 7 }));
+    for (let seq = 1; seq <= 3; seq++) ws.send(JSON.stringify({ type: 'message', seq, id: `m-${seq}`, from: 'bob', fromDevice: 'laptop', to: 'alice', body: { text: `${seq}` }, sentAt: seq, own: false }));
+    ws.send(JSON.stringify({ type: 'receipt', seq: 4, by: 'bob', status: 'read', messages: [], at: 4 }));
+    ws.send(JSON.stringify({ type: 'caught_up', seq: 4, epoch: 7 }));
+  });
+  let store = await IdbStore.open(db);
+  let client = new Client(options(srv.url, store));
+  await client.start();
+  await until(() => srv.received.some((r) => r.frame.type === 'ack' && r.frame.seq === 4));
+  await client.close();
+  await store.close();
+  await srv.close();
+
+  store = await IdbStore.open(db); // reloaded while offline: nothing listens on port 9
+  client = new Client(options('ws://127.0.0.1:9', store));
+  const page = await client.history({ limit: 3 });
+  assert.deepEqual(page.map((e) => [e.kind, e.seq]), [['message', 2], ['message', 3], ['receipt', 4]]);
+  assert.deepEqual(page[0].frame.body, { text: '2' });
+  assert.deepEqual((await client.history({ limit: 3, before: page[0].local })).map((e) => e.seq), [1]);
+  assert.equal((await client.history()).length, 4, 'default limit 50');
+  await assert.rejects(client.history({ limit: 0 }), RangeError);
+  await client.start();
+  assert.equal((await client.history({ limit: 10 })).length, 4);
+  await client.close();
+  await store.close();
+});
+
+test('newest=N asks for a newest-first catch-up; fetch reads the skipped range outside the live sequence', async () => {
+  const fetches = [];
+  const srv = await server((ws, path) => {
+    if (path !== '/v1/inbox') return;
+    ws.send(JSON.stringify({ type: 'backlog', count: 10, oldest: 1, oldestSentAt: 1, head: 10, epoch: 7, skipped: { from: 1, to: 8 } }));
+    for (const seq of [9, 10]) ws.send(JSON.stringify({ type: 'message', seq, id: `m-${seq}`, from: 'bob', fromDevice: 'laptop', to: 'alice', body: {}, sentAt: seq, own: false }));
+    ws.send(JSON.stringify({ type: 'caught_up', seq: 10, epoch: 7 }));
+    ws.on('message', (d) => {
+      const f = JSON.parse(String(d));
+      if (f.type !== 'fetch') return;
+      fetches.push(f);
+      if (f.from === 99) return ws.send(JSON.stringify({ type: 'error', code: 'unavailable', message: 'store busy', retryAfterMs: 1000 }));
+      const entries = [];
+      for (let seq = Math.max(f.from, 3); seq <= Math.min(f.to, 8); seq++) entries.push({ type: 'message', seq, id: `m-${seq}`, from: 'bob', fromDevice: 'laptop', to: 'alice', body: {}, sentAt: seq, own: false });
+      // answered late: a second fetch must wait for this one (the server answers one at a time)
+      setTimeout(() => ws.send(JSON.stringify({ type: 'history', from: f.from, to: Math.min(f.to, 8), oldest: 3, entries })), 50);
+    });
+  });
+  const store = await IdbStore.open(newDb());
+  const seen = [];
+  const backlogs = [];
+  const client = new Client(options(srv.url, store, { newest: 2, listener: { onMessage: (f) => { seen.push(f.seq); } } }));
+  client.on('backlog', (b) => backlogs.push(b));
+  await assert.rejects(client.fetch(1, 8), /not connected/, 'not connected yet');
+  await assert.rejects(client.fetch(0, 8), RangeError);
+  await client.start();
+  await until(() => seen.length === 2);
+  assert.equal(srv.connections[0].query.newest, '2');
+  assert.deepEqual(backlogs[0].skipped, { from: 1, to: 8 });
+  const [newer, older] = await Promise.all([client.fetch(5, 8), client.fetch(1, 4)]);
+  assert.deepEqual({ ...newer, entries: newer.entries.map((e) => e.seq) }, { from: 5, to: 8, oldest: 3, entries: [5, 6, 7, 8] });
+  assert.deepEqual(older.entries.map((e) => e.seq), [3, 4]);
+  assert.deepEqual(fetches.map((f) => [f.from, f.to]), [[5, 8], [1, 4]], 'one at a time, in call order');
+  await assert.rejects(client.fetch(99, 100), (e) => e.code === 'unavailable');
+  assert.deepEqual(seen, [9, 10], 'fetched entries are not handed to the listener');
+  assert.deepEqual((await store.entriesAfter(0, 100)).map((e) => e.seq), [9, 10], 'nor stored');
+  assert.deepEqual(await store.position(), { after: 10, epoch: 7 });
+  await client.close();
+  await assert.rejects(client.fetch(1, 2), /closed/);
+  await store.close();
+  await srv.close();
+});

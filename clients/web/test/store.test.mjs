@@ -70,6 +70,25 @@ for (const [name, make] of Object.entries(impls)) {
     }
   });
 
+  test(`${name}: entriesBefore pages the history back from the newest, oldest first`, async () => {
+    const { open, cleanup } = make();
+    try {
+      const store = await open();
+      assert.deepEqual(await store.entriesBefore(null, 3), []);
+      for (let seq = 1; seq <= 5; seq++) await store.receive([entry(seq)], { after: seq, epoch: 7 });
+      const newest = await store.entriesBefore(null, 2);
+      assert.deepEqual(newest.map((e) => e.seq), [4, 5]);
+      const older = await store.entriesBefore(newest[0].local, 2);
+      assert.deepEqual(older.map((e) => e.seq), [2, 3]);
+      assert.deepEqual((await store.entriesBefore(older[0].local, 10)).map((e) => e.seq), [1]);
+      assert.deepEqual((await store.entriesBefore(null, 10)).map((e) => e.frame.id), ['m-1', 'm-2', 'm-3', 'm-4', 'm-5']);
+      assert.equal(typeof store.name, 'string');
+      await store.close();
+    } finally {
+      cleanup();
+    }
+  });
+
   test(`${name}: a failed receive stores neither the entries nor the position`, async () => {
     const { open, cleanup } = make();
     try {
