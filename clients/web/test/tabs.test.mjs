@@ -247,3 +247,60 @@ test('a crashed leader tab (lock released, no goodbye) is taken over from the st
   assert.ok(srv.entries.some((e) => e.id === id));
   assert.deepEqual(second.roles, ['follower', 'leader']);
 });
+
+test('a refusal stops every tab; without navigator.locks (Node) a client is a single instance, as before tabs', async () => {
+  const srv = await inboxServer();
+  const locks = new MemoryLocks();
+  const db = unique('tabs-db');
+  const name = unique('tabs');
+  const first = await tab(srv, db, locks, name);
+  await until(() => first.client.connectionState === 'online', 8000, 'online');
+  const second = await tab(srv, db, locks, name);
+  const refused = [];
+  second.client.on('refused', (r) => refused.push(r));
+  await until(() => second.client.connectionState === 'online', 8000, 'follower online');
+  srv.live.ws.close(4100, 'token expired');
+  await until(() => refused.length === 1, 8000, 'refused in the follower');
+  assert.deepEqual(refused, [{ endpoint: 'inbox', code: 4100, reason: 'token expired' }]);
+  assert.equal(second.client.connectionState, 'stopped');
+  assert.equal(first.client.connectionState, 'stopped');
+  // a tab started while the refused leader is still open stops at once too
+  const third = await tab(srv, db, locks, name);
+  await until(() => third.client.connectionState === 'stopped', 8000, 'the late tab stopped');
+  await sleep(200);
+  assert.equal(srv.connections['/v1/inbox'], 1, 'nobody reconnected');
+  assert.equal(third.client.tabRole, 'follower');
+
+  const store = await IdbStore.open(unique('single-db'));
+  const single = new PigeonholeClient({ server: srv.url, user: 'carol', device: 'phone', store, WebSocket });
+  opened.push(async () => { await single.close(); await store.close(); });
+  await single.start();
+  assert.equal(single.tabRole, 'single', 'Node has BroadcastChannel but no navigator.locks');
+  await until(() => single.connectionState === 'online', 8000, 'the single instance online');
+});
+
+test('a follower sends before start() and while no tab leads: the next leader sends it from the shared outbox', async () => {
+  const srv = await inboxServer();
+  const locks = new MemoryLocks();
+  const db = unique('tabs-db');
+  const name = unique('tabs');
+  const first = await tab(srv, db, locks, name);
+  await until(() => first.client.connectionState === 'online', 8000, 'online');
+  // a second tab sends before its client started: the message is in the store, the leader hears of it at start()
+  const store = await IdbStore.open(db);
+  const sends = [];
+  const late = new PigeonholeClient({ server: srv.url, user: 'alice', device: 'phone', store, WebSocket, tabs: { locks, BroadcastChannel, name } });
+  late.on('send', (s) => sends.push(s));
+  opened.push(async () => { await late.close(); await store.close(); });
+  const early = await late.send('bob', { text: 'before start' });
+  await late.start();
+  await until(() => sends.length === 1, 8000, 'the answer');
+  assert.deepEqual(sends, [{ id: early, state: 'accepted' }]);
+  // the leader leaves; before the follower takes over, nothing leads
+  await first.client.close();
+  const meanwhile = await late.send('bob', { text: 'between leaders' });
+  await until(() => sends.length === 2, 8000, 'the second answer');
+  assert.equal(sends[1].id, meanwhile);
+  assert.equal(late.tabRole, 'leader');
+  assert.deepEqual(srv.sendFrames, [early, meanwhile]);
+});
