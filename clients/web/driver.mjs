@@ -70,6 +70,7 @@ client = new PigeonholeClient({
   token: process.env.PIGEONHOLE_TOKEN || undefined,
   store,
   WebSocket,
+  tabs: false, // one process, one instance (the FileStore's lock file refuses a second one)
   pingIntervalMs: flags['ping-interval'] ? duration(flags['ping-interval']) : 15_000,
   backoffMinMs: 250,
   backoffMaxMs: 5_000,
