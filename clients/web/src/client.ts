@@ -352,6 +352,7 @@ export class PigeonholeClient {
       const durable = await this.o.store.delivered();
       if (this.stopped) return;
       this.durableLocal = durable;
+      this.queue = []; // a follower's queue means nothing: the outbox in the store is the truth (refill below)
       this.role = 'leader';
       this.emit('role', 'leader');
       for (const f of this.remoteFetches.values()) f.reject(fetchError('the leader tab changed; fetch again'));
@@ -367,7 +368,6 @@ export class PigeonholeClient {
       this.hintSource()?.addEventListener('online', this.onOnline);
       if (this.state === 'connecting') this.post({ t: 'state', state: 'connecting' });
       else this.setState('connecting');
-      this.queue = []; // a follower's queue means nothing: the outbox in the store is the truth
       this.refill();
       await this.sendWrites;
       if (this.stopped) return;

@@ -7,7 +7,7 @@ import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket, { WebSocketServer } from 'ws';
 import { IdbStore, PigeonholeClient } from '../dist/index.js';
-import { MemoryLocks } from './memory-locks.mjs';
+import { MemoryLocks } from '../test-support/memory-locks.mjs';
 
 const opened = [];
 afterEach(async () => {
