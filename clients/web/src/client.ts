@@ -171,6 +171,9 @@ export class PigeonholeClient {
   private readonly remoteFetches = new Map<string, Fetching>();
 
   constructor(options: ClientOptions) {
+    if (options.newest !== undefined && (!Number.isInteger(options.newest) || options.newest < 0)) {
+      throw new RangeError('newest must be a non-negative integer (0: off)');
+    }
     this.tabs = tabsPlatform(options.tabs);
     this.o = {
       WebSocket: globalThis.WebSocket as unknown as SocketFactory,

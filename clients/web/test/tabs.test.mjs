@@ -246,6 +246,11 @@ test('a crashed leader tab (lock released, no goodbye) is taken over from the st
   assert.deepEqual(srv.inboxQueries[1].after, '5', 'resumed from the stored position');
   assert.ok(srv.entries.some((e) => e.id === id));
   assert.deepEqual(second.roles, ['follower', 'leader']);
+  // the durable marker follows the new leader's listener, and it acks the end
+  const last = (await second.store.entriesAfter(0, 100)).at(-1);
+  for (let i = 0; i < 100 && (await second.store.delivered()) !== last.local; i++) await sleep(20);
+  assert.equal(await second.store.delivered(), last.local);
+  await until(() => srv.acks.at(-1) === 9, 8000, 'the ack of the last entry');
 });
 
 test('a refusal stops every tab; without navigator.locks (Node) a client is a single instance, as before tabs', async () => {
@@ -303,4 +308,36 @@ test('a follower sends before start() and while no tab leads: the next leader se
   assert.equal(sends[1].id, meanwhile);
   assert.equal(late.tabRole, 'leader');
   assert.deepEqual(srv.sendFrames, [early, meanwhile]);
+});
+
+test('a follower whose listener is behind takes over: its listener gets the rest once, the marker never moves back', async () => {
+  const srv = await inboxServer();
+  const locks = new MemoryLocks();
+  const db = unique('tabs-db');
+  const name = unique('tabs');
+  const first = await tab(srv, db, locks, name);
+  await until(() => first.client.connectionState === 'online', 8000, 'online');
+  let gate;
+  const slow = await tab(srv, db, locks, name, {
+    listener: { onMessage: async (f) => { slowSeen.push(f.id); markers.push(await slow.store.delivered()); await gate; } },
+  });
+  const slowSeen = [];
+  const markers = []; // the durable marker as each call of the slow listener finds it
+  gate = new Promise((r) => { slow.open = r; });
+  for (let i = 0; i < 10; i++) srv.fromBob(`m${i}`);
+  await until(() => first.seen.length === 10 && slowSeen.length === 1, 8000, 'the leader done, the follower stuck at 1');
+  const entries = await first.store.entriesAfter(0, 100);
+  await until(() => srv.acks.at(-1) === 10, 8000, 'the leader acked');
+  const marker = await first.store.delivered();
+  assert.equal(marker, entries.at(-1).local);
+  await first.client.close();
+  await until(() => slow.client.tabRole === 'leader' && slow.client.connectionState === 'online', 8000, 'taken over');
+  await sleep(100);
+  assert.equal(await slow.store.delivered(), marker, 'not moved back to what the slow listener handled');
+  slow.open();
+  await until(() => slowSeen.length === 10, 8000, 'the slow listener caught up');
+  await sleep(100);
+  assert.deepEqual(slowSeen, ids(srv.entries), 'each once, in order');
+  assert.ok(markers.slice(1).every((m) => m === marker), `the marker stayed at ${marker}: ${markers}`);
+  assert.equal(await slow.store.delivered(), marker);
 });
