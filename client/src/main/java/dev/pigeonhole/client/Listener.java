@@ -31,6 +31,14 @@ public interface Listener {
     default void onUploadProgress(String messageId, String file, long sent, long total) {}
 
     /**
+     * A {@link PigeonholeClient#download} is under way: {@code received} of {@code total} bytes are in
+     * {@code target + ".part"} ({@code total} is -1 if the server did not say). Called when the answer starts (a
+     * continued download starts at what the {@code .part} had), once per 512 KiB, and when the last byte arrived
+     * (before the hash is checked: the download's future says how it ended). Not an inbox entry.
+     */
+    default void onDownloadProgress(String ref, java.nio.file.Path target, long received, long total) {}
+
+    /**
      * Messages this user sent were delivered to, or read by, {@code receipt.by()}: one call per receipt entry of the
      * inbox, in seq order with the messages (like them, at least once).
      */

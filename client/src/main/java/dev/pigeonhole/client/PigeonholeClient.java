@@ -271,11 +271,12 @@ public final class PigeonholeClient implements AutoCloseable {
      * Downloads an attachment to {@code target}: the bytes go to {@code target + ".part"}, which a later call continues
      * with {@code Range} (after a cut, a crash or a restart); once complete and its SHA-256 matches the ref it is moved
      * to {@code target}. Retries a cut connection a few times. Completes with {@code target}; exceptionally with an
-     * {@link java.io.IOException} (e.g. {@code HTTP 404}: not a blob this user may read, or collected).
+     * {@link java.io.IOException} (e.g. {@code HTTP 404}: not a blob this user may read, or collected). Progress goes
+     * to {@link Listener#onDownloadProgress}.
      */
     public CompletableFuture<java.nio.file.Path> download(String ref, java.nio.file.Path target) {
         return Downloads.download(http, httpBase(options), options.user(), options.device(), options.token(),
-                ref, target);
+                ref, target, (received, total) -> callbacks.execute(() -> listener.onDownloadProgress(ref, target, received, total)));
     }
 
     /** {@code json} as compact JSON text, if it is one JSON object. */

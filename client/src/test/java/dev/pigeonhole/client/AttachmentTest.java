@@ -155,6 +155,39 @@ class AttachmentTest {
         }
     }
 
+    @Test
+    void downloadProgressIsReportedOnTheListenerFromWhereThePartFileWasToTheEnd() throws Exception {
+        byte[] bytes = Files.readAllBytes(file("blob", SIZE));
+        List<long[]> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Path> targets = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (FakeWsServer ws = new FakeWsServer(0); FakeTusServer tus = new FakeTusServer();
+             PigeonholeClient client = PigeonholeClient.start(options(ws, tus).build(), new Listener() {
+                 @Override
+                 public void onDownloadProgress(String ref, Path target, long received, long total) {
+                     progress.add(new long[] {received, total});
+                     targets.add(target);
+                     threads.add(Thread.currentThread().getName());
+                 }
+             })) {
+            String ref = tus.putBlob(bytes);
+            Path target = dir.resolve("progress.jpg");
+            Files.write(dir.resolve("progress.jpg.part"), java.util.Arrays.copyOf(bytes, 1000)); // from an earlier run
+            tus.cutNextDownloadAfter.set(1_200_000);
+            client.download(ref, target).get(20, TimeUnit.SECONDS);
+            waitUntil(() -> !progress.isEmpty() && progress.get(progress.size() - 1)[0] == SIZE);
+            assertThat(progress.get(0)).containsExactly(1000, SIZE); // continued: starts at what the .part had
+            assertThat(progress).allSatisfy(p -> assertThat(p[1]).isEqualTo(SIZE));
+            for (int i = 1; i < progress.size(); i++) {
+                assertThat(progress.get(i)[0]).as("received, call %d", i).isGreaterThanOrEqualTo(progress.get(i - 1)[0]);
+            }
+            // once per 512 KiB, plus the start of each of the two answers and the end: not once per read
+            assertThat(progress.size()).isBetween(SIZE / (512 * 1024), SIZE / (512 * 1024) + 5);
+            assertThat(targets).containsOnly(target);
+            assertThat(threads).allMatch(t -> t.startsWith("pigeonhole-listener"));
+        }
+    }
+
     private static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (!condition.getAsBoolean()) {

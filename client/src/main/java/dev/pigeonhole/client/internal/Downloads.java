@@ -22,11 +22,23 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class Downloads {
     private static final int ATTEMPTS = 5;
+    /** Progress is reported once per this many bytes received (as uploads report once per chunk), and at the end. */
+    public static final int PROGRESS_STEP = 512 * 1024;
+
+    /** Bytes in {@code target.part} so far and the blob's size (-1 while unknown); called on the download's thread. */
+    public interface Progress {
+        void progress(long received, long total);
+    }
 
     private Downloads() {}
 
     public static CompletableFuture<Path> download(HttpClient http, URI base, String user, String device, String token,
                                                    String ref, Path target) {
+        return download(http, base, user, device, token, ref, target, (received, total) -> {});
+    }
+
+    public static CompletableFuture<Path> download(HttpClient http, URI base, String user, String device, String token,
+                                                   String ref, Path target, Progress progress) {
         if (ref == null || !ref.matches("sha256:[0-9a-f]{64}")) {
             throw new IllegalArgumentException("a ref is sha256:<64 lowercase hex>");
         }
@@ -36,7 +48,7 @@ public final class Downloads {
         CompletableFuture<Path> result = new CompletableFuture<>();
         Thread t = new Thread(() -> {
             try {
-                result.complete(run(http, uri, token, ref, target));
+                result.complete(run(http, uri, token, ref, target, progress));
             } catch (Exception e) {
                 result.completeExceptionally(e);
             }
@@ -46,11 +58,11 @@ public final class Downloads {
         return result;
     }
 
-    private static Path run(HttpClient http, URI uri, String token, String ref, Path target) throws Exception {
+    private static Path run(HttpClient http, URI uri, String token, String ref, Path target, Progress progress) throws Exception {
         Path part = target.resolveSibling(target.getFileName() + ".part");
         for (int attempt = 1; ; attempt++) {
             try {
-                fetch(http, uri, token, part);
+                fetch(http, uri, token, part, progress);
                 break;
             } catch (StatusException e) {
                 throw e;
@@ -70,7 +82,8 @@ public final class Downloads {
     }
 
     /** One request: the .part holds the whole blob after it. */
-    private static void fetch(HttpClient http, URI uri, String token, Path part) throws IOException, InterruptedException {
+    private static void fetch(HttpClient http, URI uri, String token, Path part, Progress progress)
+            throws IOException, InterruptedException {
         long have = Files.exists(part) ? Files.size(part) : 0;
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET();
         if (have > 0) {
@@ -79,20 +92,55 @@ public final class Downloads {
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }
-        HttpResponse<Path> r = http.send(request.build(), info -> switch (info.statusCode()) {
-            case 206 -> HttpResponse.BodySubscribers.ofFile(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.APPEND);
-            case 200 -> HttpResponse.BodySubscribers.ofFile(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING);
-            default -> HttpResponse.BodySubscribers.replacing(null);
-        });
-        int s = r.statusCode();
-        if (s == 416 && have > 0) {
-            return; // the .part already has every byte
+        HttpResponse<InputStream> r = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream body = r.body()) {
+            int s = r.statusCode();
+            if (s == 416 && have > 0) {
+                progress.progress(have, have);
+                return; // the .part already has every byte
+            }
+            if (s != 200 && s != 206) {
+                throw new StatusException("HTTP " + s + " for " + uri.getPath());
+            }
+            long received = s == 206 ? have : 0;
+            long total = total(r, received);
+            progress.progress(received, total);
+            long reported = received;
+            try (var out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    s == 206 ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+                byte[] buf = new byte[64 * 1024];
+                for (int n; (n = body.read(buf)) >= 0; ) {
+                    out.write(buf, 0, n);
+                    received += n;
+                    if (received - reported >= PROGRESS_STEP) {
+                        out.flush();
+                        progress.progress(received, total);
+                        reported = received;
+                    }
+                }
+            }
+            if (received != reported) {
+                progress.progress(received, total);
+            }
         }
-        if (s != 200 && s != 206) {
-            throw new StatusException("HTTP " + s + " for " + uri.getPath());
+    }
+
+    /** The blob's size: a 206's {@code Content-Range: bytes a-b/total}, else start + {@code Content-Length}; -1 if unknown. */
+    private static long total(HttpResponse<?> r, long start) {
+        var range = r.headers().firstValue("Content-Range");
+        if (range.isPresent()) {
+            String v = range.get();
+            int slash = v.lastIndexOf('/');
+            if (slash >= 0 && !v.endsWith("*")) {
+                try {
+                    return Long.parseLong(v.substring(slash + 1).trim());
+                } catch (NumberFormatException ignored) {
+                    // fall through
+                }
+            }
         }
+        long length = r.headers().firstValueAsLong("Content-Length").orElse(-1);
+        return length < 0 ? -1 : start + length;
     }
 
     /** The server answered with an error: not retried. */
