@@ -9,12 +9,15 @@ import dev.pigeonhole.client.PigeonholeClient;
 import dev.pigeonhole.client.Receipt;
 import dev.pigeonhole.client.SendState;
 import dev.pigeonhole.client.Undelivered;
+import dev.pigeonhole.protocol.ClientFrame;
 import dev.pigeonhole.protocol.Frames;
 import dev.pigeonhole.protocol.ServerFrame;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,18 +43,25 @@ import picocli.CommandLine.Option;
  * typed in this chat, only forward. Receipts for messages of earlier sessions (or other devices) are not printed one
  * by one: they are counted into one line, {@code (N receipts for earlier messages; history shows them)}.
  */
-@Command(name = "chat", mixinStandardHelpOptions = true, description = {"Chat interactively (/to USER, /pending, /quit).",
+@Command(name = "chat", mixinStandardHelpOptions = true, description = {"Chat interactively (/to USER, /pending, /save N [PATH], /quit).",
         "Starts with everything this device received that no chat or tail showed yet (also what send, flush or history"
                 + " received), then the connection state ('* online', '* offline (retrying)'). What you type gets state"
                 + " lines naming its text: (queued: \"…\"), (sent: \"…\"), (delivered to USER: \"…\"), (read by USER: \"…\");"
                 + " receipts for earlier messages are summed up in one line. /pending lists what is queued. Messages the"
-                + " chat shows count as read: their senders get read receipts."},
+                + " chat shows count as read: their senders get read receipts.",
+        "Files: a message's attachments are shown as [NAME SIZE]; /save N saves those of message [N] in the directory"
+                + " chat was started from, /save N DIR/ (or an existing directory) there, /save N FILE as FILE (one"
+                + " attachment). Saving runs in the background: (saving NAME to FILE), then (saved: FILE) or (could not"
+                + " save ...); a cut download continues from FILE.part with the same /save. Nothing is overwritten when"
+                + " saving into a directory (NAME-1.EXT if NAME holds other bytes)."},
         footer = {"", "Exit codes: 0 after /quit or end of input, 4 refused by the server (said in the chat, e.g. '* displaced:"
                 + " another client of alice/cli took this device's inbox (4103); stopping'; also 4100 unauthorized, 4104"
                 + " device removed, 4105 too many devices), 5 the data directory is used by another pigeonhole-cli."
                 + " While the server is unreachable the chat goes on: what you type is queued and sent later."})
 final class ChatCommand implements Callable<Integer> {
     static final int TEXT_MAX = 40;
+    /** How many stored entries {@code /save N} looks through for a message this chat did not show. */
+    static final int HISTORY_SCAN = 10_000;
     /** How long the chat waits for the first connection attempt's outcome before it reads what is typed. */
     static final Duration FIRST_STATE = Duration.ofSeconds(1);
 
@@ -70,6 +80,8 @@ final class ChatCommand implements Callable<Integer> {
     /** The highest seq of a message from another user this chat put on the screen: the read marker it sends. */
     private final AtomicLong shownFromOthers = new AtomicLong();
     private volatile PigeonholeClient chat;
+    /** Whether the chat said once how to save a message's files. */
+    private volatile boolean savingHinted;
 
     private static final int QUEUED = 0;
     private static final int SENT = 1;
@@ -165,7 +177,7 @@ final class ChatCommand implements Callable<Integer> {
                      }
                  }
              })) {
-            print(client.user + "/" + client.device + " -> " + to + ". Type and press Enter. /to USER, /pending, /quit");
+            print(client.user + "/" + client.device + " -> " + to + ". Type and press Enter. /to USER, /pending, /save N [PATH], /quit");
             chat = c;
             feed.attach(c);
             summarizeReceipts();
@@ -187,6 +199,8 @@ final class ChatCommand implements Callable<Integer> {
                     print("  now talking to " + to);
                 } else if (line.equals("/pending")) {
                     pending(c);
+                } else if (line.equals("/save") || line.startsWith("/save ")) {
+                    save(c, line.substring("/save".length()).trim());
                 } else if (!line.isBlank()) {
                     Outgoing m = c.sendText(to, line);
                     m.queued().toCompletableFuture().join(); // on disk before "queued" is shown, or /quit exits
@@ -219,6 +233,84 @@ final class ChatCommand implements Callable<Integer> {
         if (c != null && seq > 0) {
             c.markRead(seq);
         }
+    }
+
+    /** Attachments of the messages this chat showed, by the seq shown in brackets. */
+    private final Map<Long, List<ClientFrame.Attachment>> shownFiles = new ConcurrentHashMap<>();
+
+    /** {@code /save N [PATH]}: downloads the attachments of message [N] in the background. */
+    private void save(PigeonholeClient c, String args) {
+        String[] parts = args.split("\\s+", 2);
+        long seq;
+        try {
+            seq = Long.parseLong(parts[0]);
+        } catch (NumberFormatException e) {
+            print("  usage: /save N [PATH] (N: the number in brackets before a message with files)");
+            return;
+        }
+        List<ClientFrame.Attachment> files = shownFiles.get(seq);
+        if (files == null) {
+            files = findFiles(c, seq);
+        }
+        if (files == null || files.isEmpty()) {
+            print("  (message [" + seq + "] has no files)");
+            return;
+        }
+        String path = parts.length > 1 ? parts[1].trim() : "";
+        Path where = Saving.resolve(path.isEmpty() ? "." : path);
+        boolean intoDir = path.isEmpty() || path.endsWith("/") || Files.isDirectory(where);
+        if (!intoDir && files.size() > 1) {
+            print("  (message [" + seq + "] has " + files.size() + " files: give a directory, e.g. /save " + seq + " "
+                    + path + "/)");
+            return;
+        }
+        for (ClientFrame.Attachment a : files) {
+            Path target;
+            try {
+                if (intoDir) {
+                    Files.createDirectories(where);
+                    Saving.Target t = Saving.target(where, a);
+                    if (t.alreadySaved()) {
+                        print("  (already saved: " + t.file() + ")");
+                        continue;
+                    }
+                    target = t.file();
+                } else {
+                    if (where.getParent() != null) {
+                        Files.createDirectories(where.getParent());
+                    }
+                    target = where;
+                }
+            } catch (IOException e) {
+                print("  (could not save " + Saving.fileName(a) + ": " + e + ")");
+                continue;
+            }
+            print("  (saving " + Saving.fileName(a) + " " + Entries.size(a.size()) + " to " + target + ")");
+            c.download(a.ref(), target).whenComplete((file, failure) -> {
+                if (failure == null) {
+                    print("  (saved: " + file + ")");
+                } else {
+                    Throwable cause = failure instanceof java.util.concurrent.CompletionException ? failure.getCause() : failure;
+                    boolean final_ = cause instanceof dev.pigeonhole.client.internal.Downloads.StatusException
+                            || String.valueOf(cause.getMessage()).contains("do not hash");
+                    print("  (could not save " + Saving.fileName(a) + ": " + cause.getMessage()
+                            + (final_ ? ")" : "; /save " + seq + " again continues it)"));
+                }
+            });
+        }
+    }
+
+    /** The files of message [seq] in the local store (shown by an earlier chat or tail), newest such entry. */
+    private static List<ClientFrame.Attachment> findFiles(PigeonholeClient c, long seq) {
+        List<InboxEntry> stored = c.history(HISTORY_SCAN);
+        for (int i = stored.size() - 1; i >= 0; i--) {
+            InboxEntry e = stored.get(i);
+            if (e.seq() == seq && "message".equals(e.kind())
+                    && Frames.decodeServer(e.json()) instanceof ServerFrame.Message m) {
+                return m.attachments();
+            }
+        }
+        return null;
     }
 
     /** {@code /pending}: what waits in the outbox, oldest first (id prefix and text). */
@@ -256,7 +348,18 @@ final class ChatCommand implements Callable<Integer> {
     /** The lines the chat prints for an entry: receipts of this chat's messages as state lines, others counted. */
     private List<String> lines(InboxEntry e, String me) {
         if (!"receipt".equals(e.kind()) && !"undelivered".equals(e.kind())) {
-            return Entries.lines(e, me, false);
+            List<String> out = Entries.lines(e, me, false);
+            if (!out.isEmpty() && "message".equals(e.kind())
+                    && Frames.decodeServer(e.json()) instanceof ServerFrame.Message m
+                    && m.attachments() != null && !m.attachments().isEmpty()) {
+                shownFiles.put(m.seq(), m.attachments());
+                if (!savingHinted) {
+                    savingHinted = true;
+                    out = new ArrayList<>(out);
+                    out.add("  (/save " + m.seq() + " saves its file" + (m.attachments().size() > 1 ? "s" : "") + ")");
+                }
+            }
+            return out;
         }
         ServerFrame frame = Frames.decodeServer(e.json());
         if (frame instanceof ServerFrame.Receipt r) {

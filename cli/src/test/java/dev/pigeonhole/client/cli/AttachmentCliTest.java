@@ -127,4 +127,120 @@ class AttachmentCliTest extends ConsoleCliTest {
                 .get(20, TimeUnit.SECONDS)).isEqualTo(PigeonholeCli.REJECTED);
         assertThat(takeErr()).contains("HTTP 404");
     }
+
+    private static String message(long seq, String text, String... attachments) {
+        return "{\"type\":\"message\",\"seq\":" + seq + ",\"id\":\"m-" + seq + "\",\"from\":\"bob\",\"fromDevice\":\"phone\","
+                + "\"to\":\"alice\",\"body\":{\"text\":\"" + text + "\"},\"attachments\":[" + String.join(",", attachments)
+                + "],\"sentAt\":" + (1000 + seq) + ",\"own\":false}";
+    }
+
+    private static String attachment(String ref, long size, String name) {
+        return "{\"ref\":\"" + ref + "\",\"size\":" + size + ",\"type\":\"image/jpeg\",\"name\":\"" + name + "\"}";
+    }
+
+    @Test
+    void tailSavesEachAttachmentAsItArrivesWithoutOverwritingAndSaysWhatFailed() throws Exception {
+        byte[] photo = bytes();
+        byte[] small = "a small file".getBytes(StandardCharsets.UTF_8);
+        String photoRef = tus.putBlob(photo);
+        String smallRef = tus.putBlob(small);
+        Path saves = dir.resolve("saves");
+        Files.createDirectories(saves);
+        Files.writeString(saves.resolve("photo.jpg"), "another photo, kept"); // taken by other bytes
+        Files.write(saves.resolve("notes.txt"), small); // saved before: not downloaded again
+        FakeWsServer server = new FakeWsServer(0);
+        servers.add(server);
+        CompletableFuture<Integer> tail = cli(server.url(), "tail", "--count", "2", "--save-dir", saves.toString());
+        FakeWsServer.Connection inbox = server.accept("/v1/inbox", WAIT);
+        inbox.send(message(3, "lunch?", attachment(photoRef, SIZE, "photo.jpg"), attachment(smallRef, small.length, "../notes.txt")));
+        inbox.send(message(4, "gone", attachment("sha256:" + "3".repeat(64), 10, "gone.jpg")));
+        assertThat(tail.get(30, TimeUnit.SECONDS)).as("a refused download").isEqualTo(PigeonholeCli.REJECTED);
+
+        assertThat(Files.readString(saves.resolve("photo.jpg"))).isEqualTo("another photo, kept");
+        assertThat(Files.readAllBytes(saves.resolve("photo-1.jpg"))).isEqualTo(photo);
+        assertThat(Files.readAllBytes(saves.resolve("notes.txt"))).isEqualTo(small);
+        assertThat(saves.resolve("gone.jpg")).doesNotExist();
+        try (var files = Files.list(saves)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("photo.jpg", "photo-1.jpg", "notes.txt");
+        }
+        String[] lines = takeOut().split(System.lineSeparator());
+        assertThat(lines).hasSize(2); // stdout: one JSON line per message, as without --save-dir
+        assertThat(Json.read(lines[0], JsonNode.class).at("/attachments/0/ref").asText()).isEqualTo(photoRef);
+        String err = takeErr();
+        assertThat(err).contains("\rphoto-1.jpg  [..........] 0% 0.0/2.1 MB", "\rphoto-1.jpg  [##########] 100% 2.1/2.1 MB\n"
+                        + "saved " + saves.resolve("photo-1.jpg") + "\n",
+                "* already saved " + saves.resolve("notes.txt") + "\n",
+                "* could not save " + saves.resolve("gone.jpg") + ": HTTP 404");
+        assertThat(err.indexOf("saved " + saves.resolve("photo-1.jpg"))).isLessThan(err.indexOf("* already saved"));
+    }
+
+    @Test
+    void tailSaveDirContinuesThePartFileOfAnEarlierRunAndACut() throws Exception {
+        byte[] photo = bytes();
+        String ref = tus.putBlob(photo);
+        Path saves = Files.createDirectories(dir.resolve("saves"));
+        Files.write(saves.resolve("clip.mp4.part"), Arrays.copyOf(photo, 4096)); // a tail killed mid-download
+        FakeWsServer server = new FakeWsServer(0);
+        servers.add(server);
+        tus.cutNextDownloadAfter.set(600_000);
+        CompletableFuture<Integer> tail = cli(server.url(), "tail", "--count", "1", "--save-dir", saves.toString());
+        FakeWsServer.Connection inbox = server.accept("/v1/inbox", WAIT);
+        inbox.send(message(5, "clip", attachment(ref, SIZE, "clip.mp4")));
+        assertThat(tail.get(30, TimeUnit.SECONDS)).isEqualTo(PigeonholeCli.OK);
+        assertThat(Files.readAllBytes(saves.resolve("clip.mp4"))).isEqualTo(photo);
+        assertThat(saves.resolve("clip.mp4.part")).doesNotExist();
+        // the first answer is cut 600000 bytes in: the next request continues from what reached the .part
+        assertThat(tus.requests).hasSize(2).first().isEqualTo("GET /v1/blobs/" + ref + " Range bytes=4096-");
+        assertThat(tus.requests.get(1)).matches("GET /v1/blobs/" + ref + " Range bytes=\\d+-");
+        assertThat(Long.parseLong(tus.requests.get(1).replaceAll(".*bytes=(\\d+)-", "$1"))).isBetween(4097L, 604096L);
+        assertThat(takeErr()).contains("\rclip.mp4  [##########] 100% 2.1/2.1 MB\nsaved " + saves.resolve("clip.mp4"));
+    }
+
+    @Test
+    void chatSavesAMessagesFilesByTheNumberShown() throws Exception {
+        byte[] photo = bytes();
+        String ref = tus.putBlob(photo);
+        FakeWsServer server = new FakeWsServer(0);
+        servers.add(server);
+        java.io.PipedOutputStream typing = new java.io.PipedOutputStream();
+        System.setIn(new java.io.PipedInputStream(typing));
+        CompletableFuture<Integer> chat = cli(server.url(), "chat", "--to", "bob");
+        FakeWsServer.Connection inbox = server.accept("/v1/inbox", WAIT);
+        inbox.send(message(7, "lunch?", attachment(ref, SIZE, "photo.jpg")));
+        awaitOut("[7] bob: lunch? [photo.jpg 2.1 MB]");
+        Path saves = dir.resolve("chat saves");
+        Path named = dir.resolve("named.jpg");
+        type(typing, "/save 7 " + named);
+        awaitOut("  (saved: " + named + ")");
+        type(typing, "/save 7 " + saves + "/");
+        awaitOut("  (saved: " + saves.resolve("photo.jpg") + ")");
+        type(typing, "/save 7 " + saves);
+        awaitOut("  (already saved: " + saves.resolve("photo.jpg") + ")");
+        type(typing, "/save 8");
+        awaitOut("  (message [8] has no files)");
+        type(typing, "/save that");
+        awaitOut("  usage: /save N [PATH] (N: the number in brackets before a message with files)");
+        type(typing, "/quit");
+        assertThat(chat.get(20, TimeUnit.SECONDS)).isEqualTo(PigeonholeCli.OK);
+        assertThat(Files.readAllBytes(named)).isEqualTo(photo);
+        assertThat(Files.readAllBytes(saves.resolve("photo.jpg"))).isEqualTo(photo);
+        String shown = takeOut();
+        assertThat(shown).contains("[7] bob: lunch? [photo.jpg 2.1 MB]" + System.lineSeparator() + "  (/save 7 saves its file)",
+                "  (saving photo.jpg 2.1 MB to " + named + ")");
+    }
+
+    private static void type(java.io.PipedOutputStream typing, String line) throws Exception {
+        typing.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        typing.flush();
+    }
+
+    private void awaitOut(String text) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!out.toString(StandardCharsets.UTF_8).contains(text)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no '" + text + "' in: " + out.toString(StandardCharsets.UTF_8));
+            }
+            Thread.sleep(20);
+        }
+    }
 }

@@ -57,12 +57,16 @@ class LauncherScriptTest {
         assertThat(lines).doesNotContain("x", "--data-dir=sub/y");
         if (script.equals("pigeonhole-cli")) { // files to send and download targets too
             Files.delete(record);
-            pb.command("bash", checkout.resolve(script).toString(), "send", "--file", "a.jpg", "--file=b/c.jpg", "--out", "d");
+            // the stand-in java also writes where chat's /save PATH is resolved from
+            Files.writeString(bin.resolve("java"), "#!/bin/sh\npwd > '" + record + "'\necho \"caller=$PIGEONHOLE_CALLER_DIR\" >> '"
+                    + record + "'\nfor a in \"$@\"; do echo \"$a\" >> '" + record + "'; done\n");
+            pb.command("bash", checkout.resolve(script).toString(), "send", "--file", "a.jpg", "--file=b/c.jpg", "--out", "d",
+                    "--save-dir", "e", "--save-dir=f/g");
             p = pb.start();
             p.getInputStream().readAllBytes();
             assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(Files.readAllLines(record)).contains(callerDir + "/a.jpg", "--file=" + callerDir + "/b/c.jpg",
-                    callerDir + "/d");
+                    callerDir + "/d", callerDir + "/e", "--save-dir=" + callerDir + "/f/g", "caller=" + callerDir);
         }
     }
 }

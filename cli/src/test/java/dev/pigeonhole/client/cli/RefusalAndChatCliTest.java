@@ -130,7 +130,7 @@ class RefusalAndChatCliTest extends ConsoleCliTest {
         inbox.close(4103, "displaced by a newer connection of this device");
         assertThat(chat.get(10, TimeUnit.SECONDS)).isEqualTo(4);
         assertThat(outLines()).containsExactly(
-                "alice/laptop -> bob. Type and press Enter. /to USER, /pending, /quit",
+                "alice/laptop -> bob. Type and press Enter. /to USER, /pending, /save N [PATH], /quit",
                 "* online",
                 "* displaced: another client of alice/laptop took this device's inbox (4103); stopping");
         typing.close();
@@ -194,7 +194,7 @@ class RefusalAndChatCliTest extends ConsoleCliTest {
         System.setIn(new ByteArrayInputStream("hello bob\n/quit\n".getBytes(StandardCharsets.UTF_8)));
         assertThat(cli(offline(), "chat", "--to", "bob").get(20, TimeUnit.SECONDS)).isEqualTo(PigeonholeCli.OK);
         assertThat(outLines()).containsExactly(
-                "alice/laptop -> bob. Type and press Enter. /to USER, /pending, /quit",
+                "alice/laptop -> bob. Type and press Enter. /to USER, /pending, /save N [PATH], /quit",
                 "* offline (retrying)",
                 "  (queued: \"hello bob\"; offline, 1 waiting)");
     }
@@ -237,7 +237,7 @@ class RefusalAndChatCliTest extends ConsoleCliTest {
         typing.flush();
         assertThat(chat.get(10, TimeUnit.SECONDS)).isEqualTo(PigeonholeCli.OK);
         assertThat(outLines()).containsExactly(
-                "alice/laptop -> bob. Type and press Enter. /to USER, /pending, /quit",
+                "alice/laptop -> bob. Type and press Enter. /to USER, /pending, /save N [PATH], /quit",
                 "* online",
                 "  (12 receipts for earlier messages; history shows them)");
         typing.close();
@@ -272,7 +272,7 @@ class RefusalAndChatCliTest extends ConsoleCliTest {
         typing.flush();
         assertThat(chat.get(10, TimeUnit.SECONDS)).isEqualTo(PigeonholeCli.OK);
         assertThat(outLines()).containsExactly(
-                "alice/laptop -> bob. Type and press Enter. /to USER, /pending, /quit",
+                "alice/laptop -> bob. Type and press Enter. /to USER, /pending, /save N [PATH], /quit",
                 "* online",
                 "  (sent: \"hello bob\")",
                 "  (delivered to bob: \"hello bob\")",
@@ -303,7 +303,7 @@ class RefusalAndChatCliTest extends ConsoleCliTest {
         typing.flush();
         assertThat(chat.get(10, TimeUnit.SECONDS)).isEqualTo(PigeonholeCli.OK);
         assertThat(outLines()).containsExactly(
-                "alice/laptop -> bob. Type and press Enter. /to USER, /pending, /quit",
+                "alice/laptop -> bob. Type and press Enter. /to USER, /pending, /save N [PATH], /quit",
                 "* online",
                 "* offline (retrying)");
         typing.close();
