@@ -38,6 +38,9 @@ final class FaultProxy implements AutoCloseable {
     private volatile long delayMs;
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicLong upstreamBytes = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong swallowedBytes = new java.util.concurrent.atomic.AtomicLong();
+    /** Byte counts (of {@link #bytesFromClients}) at which to {@link #drop()} or {@link #blackhole()}, ascending. */
+    private final java.util.concurrent.ConcurrentSkipListMap<Long, Runnable> triggers = new java.util.concurrent.ConcurrentSkipListMap<>();
 
     FaultProxy(int upstreamPort) {
         this.upstreamPort = upstreamPort;
@@ -99,6 +102,39 @@ final class FaultProxy implements AutoCloseable {
     /** Bytes that crossed the network from clients (received by the proxy), whether or not the server got them. */
     long bytesFromClients() {
         return upstreamBytes.get();
+    }
+
+    /** Bytes from clients that a black hole swallowed (they never reached the server). */
+    long bytesSwallowed() {
+        return swallowedBytes.get();
+    }
+
+    /**
+     * Cuts every open connection ({@link #drop()}) as soon as {@link #bytesFromClients()} reaches each of these counts,
+     * from the proxy's own thread: exactly there, however fast or slow the machine is.
+     */
+    void dropAt(long... upstreamBytes) {
+        for (long b : upstreamBytes) {
+            triggers.put(b, this::drop);
+        }
+    }
+
+    /** Goes {@link #blackhole() half-open} once {@link #bytesFromClients()} reaches this count. */
+    void blackholeAt(long upstreamBytes) {
+        triggers.put(upstreamBytes, this::blackhole);
+    }
+
+    /** {@link #dropAt}/{@link #blackholeAt} points not reached yet. */
+    int triggersLeft() {
+        return triggers.size();
+    }
+
+    private void fireTriggers(long total) {
+        for (var e = triggers.firstEntry(); e != null && e.getKey() <= total; e = triggers.firstEntry()) {
+            if (triggers.remove(e.getKey(), e.getValue())) {
+                e.getValue().run();
+            }
+        }
     }
 
     void delay(long ms) {
@@ -174,17 +210,20 @@ final class FaultProxy implements AutoCloseable {
                 try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                     for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
                         if (blackholed) {
+                            if (from == client) {
+                                swallowedBytes.addAndGet(n);
+                            }
                             continue; // swallowed: the other side hears nothing and learns nothing
                         }
                         long d = delayMs;
                         if (d > 0) {
                             Thread.sleep(d);
                         }
-                        if (from == client) {
-                            upstreamBytes.addAndGet(n);
-                        }
                         out.write(buf, 0, n);
                         out.flush();
+                        if (from == client) {
+                            fireTriggers(upstreamBytes.addAndGet(n));
+                        }
                     }
                 } catch (IOException | InterruptedException e) {
                     // one side went away
