@@ -219,10 +219,11 @@ final class FaultProxy implements AutoCloseable {
                         if (d > 0) {
                             Thread.sleep(d);
                         }
+                        long total = from == client ? upstreamBytes.addAndGet(n) : -1;
                         out.write(buf, 0, n);
                         out.flush();
-                        if (from == client) {
-                            fireTriggers(upstreamBytes.addAndGet(n));
+                        if (total >= 0) {
+                            fireTriggers(total); // after the bytes went on: a cut then loses what is in flight
                         }
                     }
                 } catch (IOException | InterruptedException e) {
