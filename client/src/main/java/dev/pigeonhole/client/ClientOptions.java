@@ -43,12 +43,26 @@ import java.util.concurrent.Executor;
  *                       by the client); {@code dataDir} then only names the directory for messages.
  * @param httpServer     where uploads and downloads go ({@code /v1/uploads}, {@code /v1/blobs}); null (default) for
  *                       {@code server} with {@code ws} → {@code http}, {@code wss} → {@code https}
+ * @param autoDownloadMaxBytes attachments of at most this many bytes are downloaded to {@code autoDownloadDir} before
+ *                       their message is handed to the listener (see {@link Builder#autoDownload}); 0 (default): none
+ * @param autoDownloadDir where auto-downloaded attachments go, as {@code <sha256 hex>}
  */
 public record ClientOptions(URI server, String user, String device, Path dataDir, Duration pingInterval,
                             Duration backoffMin, Duration backoffMax, Duration connectTimeout,
                             Duration sendIdleTimeout, int window, int maxInFlight, int maxBodyBytes, String token,
                             boolean history, int newest, Executor listenerExecutor,
-                            Transport transport, Store store, URI httpServer) {
+                            Transport transport, Store store, URI httpServer, long autoDownloadMaxBytes,
+                            Path autoDownloadDir) {
+
+    /** Without auto-download (the constructor before it existed). */
+    public ClientOptions(URI server, String user, String device, Path dataDir, Duration pingInterval,
+                         Duration backoffMin, Duration backoffMax, Duration connectTimeout,
+                         Duration sendIdleTimeout, int window, int maxInFlight, int maxBodyBytes, String token,
+                         boolean history, int newest, Executor listenerExecutor,
+                         Transport transport, Store store, URI httpServer) {
+        this(server, user, device, dataDir, pingInterval, backoffMin, backoffMax, connectTimeout, sendIdleTimeout, window,
+                maxInFlight, maxBodyBytes, token, history, newest, listenerExecutor, transport, store, httpServer, 0, null);
+    }
 
     public ClientOptions {
         Objects.requireNonNull(server, "server");
@@ -58,6 +72,9 @@ public record ClientOptions(URI server, String user, String device, Path dataDir
         if (pingInterval.isNegative() || pingInterval.isZero() || backoffMax.compareTo(backoffMin) < 0
                 || window < 1 || maxInFlight < 1 || newest < 0) {
             throw new IllegalArgumentException("invalid timings or limits");
+        }
+        if (autoDownloadMaxBytes < 0 || (autoDownloadMaxBytes > 0 && autoDownloadDir == null)) {
+            throw new IllegalArgumentException("auto-download needs a size limit >= 0 and a directory");
         }
     }
 
@@ -92,6 +109,8 @@ public record ClientOptions(URI server, String user, String device, Path dataDir
         private Executor listenerExecutor;
         private Transport transport;
         private Store store;
+        private long autoDownloadMaxBytes;
+        private Path autoDownloadDir;
 
         private Builder(URI server, String user, String device) {
             this.server = server;
@@ -187,10 +206,26 @@ public record ClientOptions(URI server, String user, String device, Path dataDir
             return this;
         }
 
+        /**
+         * Downloads every attachment of at most {@code maxBytes} bytes (thumbnails, voice notes, small photos) to
+         * {@code dir} before its message is handed to {@link Listener#onMessage}: the listener finds it at
+         * {@link Attachment#file()} ({@code dir/<sha256 hex>}, the hash checked). The download runs on the thread
+         * that calls the listener — the client's own, or the {@link #listenerExecutor} (then give one that may block,
+         * not a UI thread) — with {@link Listener#onDownloadProgress} on it. Only while the inbox is online;
+         * offline, after a failure (logged) or after 60 s per file, the message is handed over with {@code file}
+         * null (call {@link PigeonholeClient#download} then). A message whose call was not finished when the process
+         * died is handed over again on the next start, and its download continues from the {@code .part}. 0: off.
+         */
+        public Builder autoDownload(long maxBytes, Path dir) {
+            this.autoDownloadMaxBytes = maxBytes;
+            this.autoDownloadDir = dir;
+            return this;
+        }
+
         public ClientOptions build() {
             return new ClientOptions(server, user, device, dataDir, pingInterval, backoffMin, backoffMax,
                     connectTimeout, sendIdleTimeout, window, maxInFlight, maxBodyBytes, token, history, newest,
-                    listenerExecutor, transport, store, httpServer);
+                    listenerExecutor, transport, store, httpServer, autoDownloadMaxBytes, autoDownloadDir);
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.pigeonhole.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pigeonhole.client.internal.AutoDownload;
 import dev.pigeonhole.client.internal.Backoff;
 import dev.pigeonhole.client.internal.InboxLink;
 import dev.pigeonhole.client.internal.InboxRows;
@@ -116,6 +117,10 @@ public final class PigeonholeClient implements AutoCloseable {
         sendLink = new SendLink(transport, onLoop, timers, options.connectTimeout(), options.pingInterval(), backoff(),
                 options.server(), options.user(), options.device(), options.token(), store, new Results(),
                 options.maxInFlight(), options.sendIdleTimeout());
+        if (options.autoDownloadMaxBytes() > 0) {
+            inbox.autoDownload(new AutoDownload(http, httpBase(options), options.user(), options.device(), options.token(),
+                    options.autoDownloadMaxBytes(), options.autoDownloadDir(), () -> inbox.state() == ConnectionState.ONLINE));
+        }
         uploader = new Uploader(http, httpBase(options), options.user(), options.device(), options.token(), store,
                 options.dataDir() == null ? null : options.dataDir().resolve("uploads"), backoff(), new UploadResults(), name);
     }

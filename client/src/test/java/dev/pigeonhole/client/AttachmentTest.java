@@ -188,6 +188,58 @@ class AttachmentTest {
         }
     }
 
+    @Test
+    void smallAttachmentsAreDownloadedBeforeTheMessageIsHandedOverAndLargeOnesAreNot() throws Exception {
+        byte[] small = java.util.Arrays.copyOf(Files.readAllBytes(file("small", SIZE)), 700_000);
+        byte[] large = Files.readAllBytes(file("large", SIZE));
+        Path files = dir.resolve("auto");
+        List<String> calls = new CopyOnWriteArrayList<>();
+        List<IncomingMessage> messages = new CopyOnWriteArrayList<>();
+        try (FakeWsServer ws = new FakeWsServer(0); FakeTusServer tus = new FakeTusServer();
+             PigeonholeClient client = PigeonholeClient.start(options(ws, tus).autoDownload(1_000_000, files).build(), new Listener() {
+                 @Override
+                 public void onMessage(IncomingMessage m) {
+                     calls.add("message " + m.seq() + "|" + Thread.currentThread().getName());
+                     messages.add(m);
+                 }
+
+                 @Override
+                 public void onDownloadProgress(String ref, Path target, long received, long total) {
+                     calls.add("progress " + (received == 0 || received == total ? received : "some") + "/" + total + "|"
+                             + Thread.currentThread().getName());
+                 }
+             })) {
+            String smallRef = tus.putBlob(small);
+            String largeRef = tus.putBlob(large);
+            String missing = "sha256:" + "4".repeat(64);
+            FakeWsServer.Connection inbox = ws.accept("/v1/inbox", WAIT);
+            inbox.send(LocalStoreClientTest.backlog(2, 5));
+            inbox.send(withFiles(1, "{\"ref\":\"" + smallRef + "\",\"size\":700000,\"type\":\"image/jpeg\",\"name\":\"thumb.jpg\"}",
+                    "{\"ref\":\"" + largeRef + "\",\"size\":" + SIZE + ",\"type\":\"video/mp4\",\"name\":\"clip.mp4\"}"));
+            inbox.send(withFiles(2, "{\"ref\":\"" + missing + "\",\"size\":10,\"type\":\"text/plain\"}",
+                    "{\"ref\":\"" + smallRef + "\",\"size\":700000,\"type\":\"image/jpeg\",\"name\":\"again.jpg\"}"));
+            waitUntil(() -> messages.size() == 2);
+
+            Path smallFile = files.resolve(smallRef.substring("sha256:".length()));
+            List<Attachment> first = messages.get(0).attachments();
+            assertThat(first.get(0).file()).isEqualTo(smallFile);
+            assertThat(Files.readAllBytes(smallFile)).isEqualTo(small);
+            assertThat(first.get(1).file()).as("larger than the limit").isNull();
+            List<Attachment> second = messages.get(1).attachments();
+            assertThat(second.get(0).file()).as("HTTP 404: handed over without it").isNull();
+            assertThat(second.get(1).file()).as("the same blob: there already").isEqualTo(smallFile);
+            assertThat(tus.requests).containsOnlyOnce("GET /v1/blobs/" + smallRef).noneMatch(r -> r.contains(largeRef));
+            // the small file's progress, then the message: on the listener thread, in that order
+            assertThat(calls).allMatch(c -> c.endsWith("|pigeonhole-listener alice/phone")).extracting(c -> c.substring(0, c.indexOf('|')))
+                    .containsExactly("progress 0/700000", "progress some/700000", "progress 700000/700000", "message 1", "message 2");
+        }
+    }
+
+    private static String withFiles(long seq, String... attachments) {
+        String m = LocalStoreClientTest.message(seq, "bob", "files");
+        return m.substring(0, m.length() - 1) + ",\"attachments\":[" + String.join(",", attachments) + "]}";
+    }
+
     private static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (!condition.getAsBoolean()) {

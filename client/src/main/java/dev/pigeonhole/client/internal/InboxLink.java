@@ -62,6 +62,8 @@ public final class InboxLink extends Link {
     private long acked;
     private Timers.Cancellable ackTimer;
     private volatile ConnectionState state = ConnectionState.OFFLINE;
+    /** Downloads small attachments before a message is handed over; null for none. */
+    private volatile AutoDownload autoDownload;
     /** Callback thread only: the last row handed to the listener that returned (the DELIVERED marker). */
     private long delivered;
     /**
@@ -103,6 +105,11 @@ public final class InboxLink extends Link {
                 this.processed = Math.min(last.get(0).seq(), start.seq());
             }
         }
+    }
+
+    /** Set once, before the first connection. */
+    public void autoDownload(AutoDownload autoDownload) {
+        this.autoDownload = autoDownload;
     }
 
     public ConnectionState state() {
@@ -369,11 +376,15 @@ public final class InboxLink extends Link {
 
     private void offer(ServerFrame.Entry entry) {
         if (entry instanceof ServerFrame.Message m) {
+            List<dev.pigeonhole.client.Attachment> attachments = m.attachments() == null ? List.of() : m.attachments().stream()
+                    .map(a -> new dev.pigeonhole.client.Attachment(a.ref(), a.size(), a.type(), a.name(), a.preview()))
+                    .toList();
+            AutoDownload auto = autoDownload;
+            if (auto != null && !attachments.isEmpty()) {
+                attachments = auto.fetch(attachments, listener); // before the listener sees the message
+            }
             listener.onMessage(new IncomingMessage(m.seq(), m.id(), m.from(), m.fromDevice(), m.to(),
-                    dev.pigeonhole.protocol.Json.write(m.body()), m.sentAt(), m.own(),
-                    m.attachments() == null ? List.of() : m.attachments().stream()
-                            .map(a -> new dev.pigeonhole.client.Attachment(a.ref(), a.size(), a.type(), a.name(), a.preview()))
-                            .toList()));
+                    dev.pigeonhole.protocol.Json.write(m.body()), m.sentAt(), m.own(), attachments));
         } else if (entry instanceof ServerFrame.Receipt r) {
             listener.onReceipt(new dev.pigeonhole.client.Receipt(r.seq(), r.by(),
                     r.status() == ServerFrame.Receipt.Status.READ ? dev.pigeonhole.client.Receipt.Status.READ
