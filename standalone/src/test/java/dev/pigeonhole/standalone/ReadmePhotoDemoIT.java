@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The README's "Photos while offline", played as written: a 20 MB file sent by {@code pigeonhole-cli send --file}
  * while the standalone is down arrives once it is back ({@code flush}), and the recipient, offline until then,
- * downloads it with the right hash.
+ * saves it with {@code tail --save-dir} and downloads it with the right hash.
  */
 class ReadmePhotoDemoIT {
     private static final Duration WAIT = Duration.ofSeconds(90);
@@ -47,8 +47,11 @@ class ReadmePhotoDemoIT {
             assertThat(flush.out).contains("accepted " + send.out.substring("queued ".length()).strip());
             assertThat(flush.err).contains("\rphoto.jpg  [##########] 100% 20.0/20.0 MB\n");
 
-            Result tail = cli(data, url, "bob", "tail", "--count", "1");
+            Path saves = data.resolve("bob-files");
+            Result tail = cli(data, url, "bob", "tail", "--count", "1", "--save-dir", saves.toString());
             assertThat(tail.exit).as(tail.err).isZero();
+            assertThat(tail.err).contains("\rphoto.jpg  [##########] 100% 20.0/20.0 MB\nsaved " + saves.resolve("photo.jpg"));
+            assertThat(Files.readAllBytes(saves.resolve("photo.jpg"))).isEqualTo(bytes);
             JsonNode a = Json.read(tail.out, JsonNode.class).get("attachments").get(0);
             String ref = a.get("ref").asText();
             assertThat(ref).isEqualTo("sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)));
