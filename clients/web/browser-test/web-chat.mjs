@@ -47,7 +47,6 @@ async function server(command) {
 const pages = [];
 const pageErrors = [];
 let browser;
-let shot = 0;
 
 async function open(user, device, options, context) {
   context ??= await browser.newContext(options);
@@ -62,7 +61,7 @@ async function open(user, device, options, context) {
 }
 
 async function screenshot(p, name) {
-  const file = join(opt.out, `${String(++shot).padStart(2, '0')}-${name}.png`);
+  const file = join(opt.out, `${name}.png`);
   await p.page.screenshot({ path: file });
   return file;
 }
@@ -184,28 +183,57 @@ async function chat() {
   await step('alice (phone-sized) and bob (desktop) online, pages kept for offline use', async () => {
     [alice, bob] = await Promise.all([open('alice', 'phone', PHONE), open('bob', 'laptop', DESKTOP)]);
   });
-  const history = ['hi bob', 'hi alice'];
 
+  const [a1, b1, a2] = ['Are you on the train yet?', 'Just boarded. The tunnel is coming, so I may drop out.',
+    'No problem, write when you can.'];
   await step('one-to-one with delivered and read marks, unread counts, keyboard only', async () => {
     await startChat(alice, 'bob');
-    await say(alice, 'hi bob');
-    await waitStates(alice, 'hi bob', ['sent', 'delivered'], 1, WAIT);
+    await say(alice, a1);
     // Bob's page is open, so his device receives (and acks) it: delivered; he has not opened the conversation: unread
     await waitFor(bob, 'alice in the list with 1 unread',
       () => document.querySelector('#conversations li[data-conv="alice"]')?.dataset.unread === '1');
-    await waitStates(alice, 'hi bob', ['delivered'], 1);
+    await waitStates(alice, a1, ['delivered'], 1);
     assert.equal(await bob.page.locator('#conversations li[data-conv="alice"] .badge').textContent(), '1 unread');
     await screenshot(bob, 'bob-unread');
     await openConversation(bob, 'alice');
-    await waitTexts(bob, ['hi bob']);
-    await waitStates(alice, 'hi bob', ['read'], 1);
+    await waitTexts(bob, [a1]);
+    await waitStates(alice, a1, ['read'], 1);
     assert.equal(await unread(bob, 'alice'), '0');
     // opening a conversation puts the focus in the message box: the keyboard alone replies
-    await bob.page.keyboard.type('hi alice');
+    await bob.page.keyboard.type(b1);
     await bob.page.keyboard.press('Enter');
-    await waitTexts(alice, history);
-    await waitStates(bob, 'hi alice', ['read'], 1); // Alice has the conversation open
+    await waitTexts(alice, [a1, b1]);
+    await waitStates(bob, b1, ['read'], 1); // Alice has the conversation open
+    await say(alice, a2);
+    await waitTexts(bob, [a1, b1, a2]);
+    await waitStates(alice, a2, ['read'], 1);
     await screenshot(alice, 'alice-one-to-one');
+  });
+
+  const bobDown = ['In the tunnel now.', 'This waits on my laptop until the server is back,', 'then goes out once, in order.'];
+  const aliceDown = 'See you at six!';
+  let history; // each one's screen after the restart (how the two sides interleave is up to who reconnected first)
+  await step('the server stops mid-chat, messages queue on both sides, it starts again: each arrives once, in order', async () => {
+    await server('stop-server');
+    for (const p of [alice, bob]) await waitFor(p, 'offline once the server is gone',
+      () => ['offline', 'connecting'].includes(document.getElementById('conn').dataset.state));
+    for (const text of bobDown) await say(bob, text);
+    await say(alice, aliceDown);
+    await waitStates(bob, bobDown[0], ['queued'], 1);
+    await waitStates(alice, aliceDown, ['queued'], 1);
+    await waitFor(bob, '"3 queued" shown', () => document.getElementById('queue').textContent === '3 queued');
+    await readmePicture(alice, bob);
+    await screenshot(bob, 'bob-server-down');
+
+    await server('start-server');
+    for (const p of [alice, bob]) await waitState(p, 'online', 60_000);
+    for (const p of [alice, bob]) await waitInterleaved(p, [a1, b1, a2], bobDown, [aliceDown]);
+    assert.deepEqual(await storedFrom(alice, 'bob'), [b1, ...bobDown], 'Alice\'s device stored Bob\'s messages once, in order');
+    assert.deepEqual(await storedFrom(bob, 'alice'), [a1, a2, aliceDown], 'Bob\'s device stored Alice\'s messages once, in order');
+    for (const text of bobDown) await waitStates(bob, text, ['read'], 1);
+    await waitStates(alice, aliceDown, ['read'], 1);
+    history = { alice: await texts(alice), bob: await texts(bob) };
+    await screenshot(alice, 'alice-after-restart');
   });
 
   await step('a group: create, invitation, join, messages both ways', async () => {
@@ -239,10 +267,10 @@ async function chat() {
 
     await alice.page.reload(); // the service worker serves the page; history and queue come from IndexedDB
     await waitFor(alice, 'the chat back after an offline reload', () => document.querySelectorAll('#messages li').length > 0);
-    await waitTexts(alice, [...history, ...burst]);
+    await waitTexts(alice, [...history.alice, ...burst]);
     await waitStates(alice, 'offline ', ['queued'], 50);
     await waitFor(alice, 'not online while offline', () => document.getElementById('conn').dataset.state !== 'online');
-    assert.deepEqual(await storedFrom(bob, 'alice'), ['hi bob'], 'nothing of the burst reached Bob while Alice was offline');
+    assert.deepEqual(await storedFrom(bob, 'alice'), [a1, a2, aliceDown], 'nothing of the burst reached Bob while Alice was offline');
     await screenshot(alice, 'alice-reloaded-offline');
 
     await alice.context.setOffline(false);
@@ -252,55 +280,12 @@ async function chat() {
     await waitFor(bob, '50 unread from alice',
       () => document.querySelector('#conversations li[data-conv="alice"]')?.dataset.unread === '50');
     await openConversation(bob, 'alice');
-    await waitTexts(bob, [...history, ...burst]);
-    assert.deepEqual(await storedFrom(bob, 'alice'), ['hi bob', ...burst], 'Bob\'s device stored each message once, in order');
+    await waitTexts(bob, [...history.bob, ...burst]);
+    assert.deepEqual(await storedFrom(bob, 'alice'), [a1, a2, aliceDown, ...burst], 'Bob\'s device stored each message once, in order');
     await waitStates(alice, 'offline ', ['read'], 50);
-    await waitTexts(alice, [...history, ...burst]);
-    assert.deepEqual(await storedFrom(alice, 'bob'), ['hi alice'], 'Alice\'s device stored Bob\'s messages once');
+    await waitTexts(alice, [...history.alice, ...burst]);
+    assert.deepEqual(await storedFrom(alice, 'bob'), [b1, ...bobDown], 'Alice\'s device stored Bob\'s messages once');
     await screenshot(bob, 'bob-got-the-burst');
-  });
-
-  // a second pair for the README's picture: a short conversation, then the server goes down and a message queues
-  const [carol, dave] = await Promise.all([open('carol', 'phone', PHONE), open('dave', 'laptop', DESKTOP)]);
-  await step('carol and dave chat (the README picture)', async () => {
-    await startChat(carol, 'dave');
-    await say(carol, 'Are you on the train yet?');
-    await openConversation(dave, 'carol');
-    await say(dave, 'Just boarded. The tunnel is coming, so I may drop out.');
-    await say(carol, 'No problem, write when you can.');
-    await waitTexts(dave, ['Are you on the train yet?', 'Just boarded. The tunnel is coming, so I may drop out.', 'No problem, write when you can.']);
-    await waitStates(carol, 'No problem', ['read'], 1);
-  });
-
-  await step('the server stops mid-chat, messages queue on both sides, it starts again: each arrives once, in order', async () => {
-    await say(bob, 'before the restart');
-    await waitTexts(alice, [...history, ...burst, 'before the restart']);
-    await server('stop-server');
-    for (const p of [alice, bob, carol, dave]) await waitFor(p, 'offline once the server is gone',
-      () => ['offline', 'connecting'].includes(document.getElementById('conn').dataset.state));
-    const during = range(5, (i) => `while the server is down ${i}`);
-    for (const text of during) await say(bob, text);
-    await say(alice, 'alice while the server is down');
-    await say(dave, 'In the tunnel now — this waits on my laptop until the server is back.');
-    await waitStates(bob, 'while the server is down', ['queued'], 5);
-    await waitStates(dave, 'In the tunnel', ['queued'], 1);
-    await screenshot(bob, 'bob-server-down');
-    await screenshot(alice, 'alice-server-down');
-    await readmePicture(carol, dave);
-
-    await server('start-server');
-    for (const p of [alice, bob, carol, dave]) await waitState(p, 'online', 60_000);
-    // what each one sent, in the order sent; how the two interleave is up to who reconnected first
-    for (const p of [alice, bob]) {
-      await waitInterleaved(p, [...history, ...burst, 'before the restart'], during, ['alice while the server is down']);
-    }
-    assert.deepEqual(await storedFrom(alice, 'bob'), ['hi alice', 'before the restart', ...during]);
-    assert.deepEqual(await storedFrom(bob, 'alice'), ['hi bob', ...burst, 'alice while the server is down']);
-    await waitStates(bob, 'while the server is down', ['read'], 5);
-    await waitTexts(carol, ['Are you on the train yet?', 'Just boarded. The tunnel is coming, so I may drop out.', 'No problem, write when you can.',
-      'In the tunnel now — this waits on my laptop until the server is back.']);
-    await screenshot(alice, 'alice-after-restart');
-    await screenshot(bob, 'bob-after-restart');
   });
 }
 

@@ -133,6 +133,7 @@ public class Standalone implements Callable<Integer> {
             System.out.println("Pigeonhole standalone is running. DEV mode: "
                     + ("true".equals(System.getProperty("pigeonhole.auth.dev-identity")) ? "?user=&device= or " : "")
                     + "dev tokens (never in production).");
+            System.out.println("  chat:    " + http + "/   (web chat in your browser: pick a user)");
             System.out.println("  send:    " + ws + "/v1/send?user=alice&device=phone");
             System.out.println("  inbox:   " + ws + "/v1/inbox?user=bob&device=laptop&after=0");
             System.out.println("  http:    POST " + http + "/v1/messages?user=alice&device=phone");
