@@ -48,13 +48,23 @@ const pages = [];
 const pageErrors = [];
 let browser;
 
-async function open(user, device, options, context) {
+/** A page of `user` on `device`: straight to the chat's URL, or (signIn) through the page's user picker at `/`. */
+async function open(user, device, options, { context, signIn = false } = {}) {
   context ??= await browser.newContext(options);
   const page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(`${user}: ${e.message}`));
   const p = { user, device, context, page };
   pages.push(p);
-  await page.goto(`${opt.base}/?user=${user}&device=${device}`);
+  if (signIn) {
+    await page.goto(`${opt.base}/`);
+    await page.getByLabel('User').fill(user);
+    await page.getByLabel('Device').fill(device);
+    await screenshot(p, `${user}-sign-in`);
+    await page.getByRole('button', { name: 'Open chat' }).click();
+    await page.waitForURL(`${opt.base}/?user=${user}&device=${device}`);
+  } else {
+    await page.goto(`${opt.base}/?user=${user}&device=${device}`);
+  }
   await waitState(p, 'online');
   await page.waitForFunction(() => document.documentElement.dataset.offlineReady === 'true', null, { timeout: WAIT });
   return p;
@@ -180,8 +190,8 @@ async function step(name, fn) {
 async function chat() {
   let alice;
   let bob;
-  await step('alice (phone-sized) and bob (desktop) online, pages kept for offline use', async () => {
-    [alice, bob] = await Promise.all([open('alice', 'phone', PHONE), open('bob', 'laptop', DESKTOP)]);
+  await step('alice (phone-sized) and bob (desktop, through the user picker) online, pages kept for offline use', async () => {
+    [alice, bob] = await Promise.all([open('alice', 'phone', PHONE), open('bob', 'laptop', DESKTOP, { signIn: true })]);
   });
 
   const [a1, b1, a2] = ['Are you on the train yet?', 'Just boarded. The tunnel is coming, so I may drop out.',
@@ -310,7 +320,8 @@ async function tabs() {
   const bob = await open('bob', 'laptop', DESKTOP);
   const first = await open('alice', 'phone', PHONE);
   await startChat(first, 'bob');
-  const second = await open('alice', 'phone', undefined, first.context); // same browser profile: a second tab
+  await startChat(bob, 'alice');
+  const second = await open('alice', 'phone', undefined, { context: first.context }); // a second tab, same profile
   await step('a second tab of the same device joins: both stay up, both show the conversation', async () => {
     await openConversation(second, 'bob');
     await say(bob, 'to both tabs');
@@ -346,9 +357,9 @@ try {
   failed = true;
   console.log(`WEB CHAT FAILED ${opt.scenario}: ${e.stack ?? e}`);
   if (pageErrors.length) console.log(`page errors: ${pageErrors.join('; ')}`);
-  for (const p of pages) {
+  for (const [i, p] of pages.entries()) {
     try {
-      await p.page.screenshot({ path: join(opt.out, `failure-${p.user}-${p.device}.png`) });
+      await p.page.screenshot({ path: join(opt.out, `failure-${i + 1}-${p.user}-${p.device}.png`) });
     } catch {
       // a closed page
     }

@@ -50,7 +50,7 @@ class WebChatIT {
     void twoUsersChatThroughOfflineReloadsAndAServerRestart() throws Exception {
         Run run = run("chat");
         assertThat(run.steps()).as(run.output).containsExactly(
-                "alice (phone-sized) and bob (desktop) online, pages kept for offline use",
+                "alice (phone-sized) and bob (desktop, through the user picker) online, pages kept for offline use",
                 "one-to-one with delivered and read marks, unread counts, keyboard only",
                 "the server stops mid-chat, messages queue on both sides, it starts again: each arrives once, in order",
                 "a group: create, invitation, join, messages both ways",
