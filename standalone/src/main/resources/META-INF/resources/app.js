@@ -160,7 +160,7 @@ Chat.prototype.start = async function () {
   this.client.on('error', (e) => console.warn('pigeonhole', e));
   const hash = decodeURIComponent(location.hash.slice(1));
   if (hash && this.validConv(hash)) this.open(hash, { focus: false });
-  this.onState();
+  this.render();
   await this.client.start();
   this.refreshGroups();
   setInterval(() => {
@@ -226,6 +226,7 @@ Chat.prototype.entry = function (kind, f) {
     this.put({
       key, conv: this.convOf(f), seq: f.seq, id: String(f.id), from: String(f.from), own,
       text: textOf(f.body), at: Number(f.sentAt), state: own ? 'sent' : 'in', ord: before?.ord ?? ++this.ord,
+      files: Array.isArray(f.attachments) ? f.attachments : [],
     });
     if (own && f.fromDevice === this.device && this.sent[f.id]) {
       delete this.sent[f.id];
@@ -251,7 +252,7 @@ Chat.prototype.ownKey = function (id, fromDevice = this.device) {
 };
 
 Chat.prototype.ownMessage = function (id, to, text, at) {
-  return { key: this.ownKey(id), conv: to, seq: null, id, from: this.user, own: true, text, at, state: 'queued', ord: ++this.ord };
+  return { key: this.ownKey(id), conv: to, seq: null, id, from: this.user, own: true, text, at, state: 'queued', ord: ++this.ord, files: [] };
 };
 
 Chat.prototype.put = function (m) {
@@ -588,7 +589,7 @@ Chat.prototype.messageItem = function (m) {
 
 Chat.prototype.updateMessageItem = function (li, m) {
   const [state, label] = this.status(m);
-  const sig = `${m.seq}|${state}|${label}|${m.text}`;
+  const sig = `${m.seq}|${state}|${label}|${m.text}|${m.files.length}`;
   if (li.dataset.sig === sig) return;
   li.dataset.sig = sig;
   li.className = `msg${m.own ? ' own' : ''}${state === 'queued' ? ' queued' : ''}`;
@@ -601,7 +602,19 @@ Chat.prototype.updateMessageItem = function (li, m) {
   const time = el('time', { datetime: new Date(m.at).toISOString() }, formatTime(m.at));
   const meta = el('span', { class: 'meta' }, time);
   if (m.own) meta.append(el('span', { class: 'status', 'data-state': state }, label));
-  li.replaceChildren(who, el('p', { class: 'text' }, m.text), meta);
+  li.replaceChildren(who, el('p', { class: 'text' }, m.text));
+  if (m.files.length > 0) li.append(this.fileList(m.files));
+  li.append(meta);
+};
+
+/** Files sent with a message (e.g. by pigeonhole-cli send --file): links that download them with this identity. */
+Chat.prototype.fileList = function (files) {
+  const q = new URLSearchParams({ user: this.user, device: this.device });
+  return el('ul', { class: 'files', 'aria-label': 'Attached files' }, ...files.map((f) => {
+    const name = typeof f.name === 'string' ? f.name : String(f.ref).slice(7, 19);
+    const link = el('a', { href: `/v1/blobs/${encodeURIComponent(f.ref)}?${q}`, download: name }, name);
+    return el('li', {}, link, ` (${formatSize(Number(f.size))})`);
+  }));
 };
 
 /** [state, label] of a message: queued, sent, delivered, read, rejected, undelivered (own) or in (received). */
@@ -654,6 +667,12 @@ function formatTime(ms) {
   const today = new Date().toDateString() === d.toDateString();
   return today ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) :
     d.toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
+function formatSize(bytes) {
+  if (bytes < 1000) return `${bytes} B`;
+  if (bytes < 1e6) return `${(bytes / 1e3).toFixed(1)} kB`;
+  return `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
 function autosize(textarea) {
