@@ -203,7 +203,7 @@ Chat.prototype.wire = function () {
     (item ?? $('new-chat-to')).focus();
   });
   $('new-group').addEventListener('click', () => this.groupDialog());
-  $('retry').addEventListener('click', () => this.hints.dispatchEvent(new Event('online')));
+  $('retry').addEventListener('click', () => this.hints?.dispatchEvent(new Event('online')));
   $('invite-accept').addEventListener('click', () => this.answerInvite(true));
   $('invite-decline').addEventListener('click', () => this.answerInvite(false));
   document.addEventListener('visibilitychange', () => {
@@ -276,7 +276,7 @@ Chat.prototype.sendTyped = async function () {
   const input = $('composer-input');
   const text = input.value;
   const to = this.current;
-  if (!to || text.trim() === '' || input.disabled) return;
+  if (!to || text.trim() === '' || input.disabled || !this.client) return;
   input.value = '';
   autosize(input);
   let id;
