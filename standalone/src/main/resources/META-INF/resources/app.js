@@ -158,6 +158,8 @@ Chat.prototype.start = async function () {
   this.client.on('refused', (r) => this.onRefused(r));
   this.client.on('resync', () => { this.readSent = 0; });
   this.client.on('error', (e) => console.warn('pigeonhole', e));
+  // which tab of this device holds the sockets (several tabs: one leader, the others send and receive through it)
+  this.client.on('role', (r) => { document.documentElement.dataset.tabRole = r; });
   const hash = decodeURIComponent(location.hash.slice(1));
   if (hash && this.validConv(hash)) this.open(hash, { focus: false });
   this.render();

@@ -142,8 +142,23 @@ var Link = class {
   }
 };
 
+// src/tabs.ts
+function tabsPlatform(tabs) {
+  if (tabs === false) return void 0;
+  const o = typeof tabs === "object" ? tabs : {};
+  const g = globalThis;
+  const locks = o.locks ?? g.navigator?.locks;
+  const BC = o.BroadcastChannel ?? g.BroadcastChannel;
+  if (!locks || !BC) return void 0;
+  return { locks, BroadcastChannel: BC, name: o.name };
+}
+
 // src/client.ts
+var FOLLOWER_FETCH_TIMEOUT_MS = 15e3;
 var ENTRY_KINDS = /* @__PURE__ */ new Set(["message", "receipt", "undelivered", "shadow_delta", "shadow_documents"]);
+function fetchError(message, code) {
+  return Object.assign(new Error(message), code ? { code } : {});
+}
 var PigeonholeClient = class {
   o;
   onOnline = () => {
@@ -169,7 +184,25 @@ var PigeonholeClient = class {
   stopped = false;
   released = false;
   started = false;
+  // tabs (undefined: one instance, as before tabs existed)
+  tabs;
+  role = "single";
+  channel;
+  lockAbort;
+  releaseLock;
+  /** The durable delivered marker as this instance knows it (moved only by the leader). */
+  durableLocal = 0;
+  /** Ids answered finally whose removal from the outbox is not committed yet (a refill must not queue them again). */
+  finished = /* @__PURE__ */ new Set();
+  fetching;
+  refusal;
+  fetches = Promise.resolve();
+  remoteFetches = /* @__PURE__ */ new Map();
   constructor(options) {
+    if (options.newest !== void 0 && (!Number.isInteger(options.newest) || options.newest < 0)) {
+      throw new RangeError("newest must be a non-negative integer (0: off)");
+    }
+    this.tabs = tabsPlatform(options.tabs);
     this.o = {
       WebSocket: globalThis.WebSocket,
       pingIntervalMs: 15e3,
@@ -203,14 +236,21 @@ var PigeonholeClient = class {
     list.push(handler);
     return () => list.splice(list.indexOf(handler), 1);
   }
+  /** The connection state; in a follower tab, the leader's. */
   get connectionState() {
     return this.state;
+  }
+  /** `single` (no tabs), `leader` (this tab holds the sockets) or `follower` (another tab does, or none yet). */
+  get tabRole() {
+    return this.role;
   }
   /** Loads the outbox and the delivery marker, opens the inbox, sends what is queued, hands over what is stored. */
   async start() {
     if (this.started) return;
     this.started = true;
     this.deliveredLocal = await this.o.store.delivered();
+    this.durableLocal = this.deliveredLocal;
+    if (this.tabs) return this.startTab();
     this.queue = (await this.o.store.outbox()).map((msg) => ({ msg, inFlight: false }));
     this.hintSource()?.addEventListener("online", this.onOnline);
     this.setState("connecting");
@@ -224,10 +264,42 @@ var PigeonholeClient = class {
     const msg = { id: this.o.newId(), to, body, queuedAt: Date.now() };
     await this.o.store.enqueue(msg);
     if (!this.stopped) {
-      this.queue.push({ msg, inFlight: false });
-      this.pump();
+      if (this.role === "follower") this.post({ t: "outbox" });
+      else if (!this.finished.has(msg.id) && !this.queue.some((q) => q.msg.id === msg.id)) {
+        this.queue.push({ msg, inFlight: false });
+        this.pump();
+      }
     }
     return msg.id;
+  }
+  /**
+   * The newest `limit` (default 50) entries of the local store before the local id `before` (default: the newest),
+   * oldest first: messages, receipts, undelivered, gaps, shadow entries, whether or not the listener had them yet.
+   * Reads only the local database: works offline, in every tab, before `start()`. Page back with
+   * `before: page[0].local`.
+   */
+  async history(options = {}) {
+    const limit = options.limit ?? 50;
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError("limit must be a positive integer");
+    if (!this.o.store.entriesBefore) throw new TypeError("this store cannot list its history (no entriesBefore)");
+    return this.o.store.entriesBefore(options.before ?? null, limit);
+  }
+  /**
+   * Reads the server's stored entries `from`..`to` outside the live sequence, e.g. the range a newest-first catch-up
+   * skipped (`backlog` event, `skipped`). Resolves with one page at most (its `to` says how far it got; entries below
+   * its `oldest` are gone); the entries are not stored, not handed to the listener and do not move the position.
+   * Rejects while the inbox is not connected. Several calls are answered one after the other; in a follower tab the
+   * leader asks for it.
+   */
+  fetch(from, to) {
+    if (!Number.isInteger(from) || !Number.isInteger(to) || from < 1 || to < from) {
+      return Promise.reject(new RangeError("need integers 1 <= from <= to"));
+    }
+    if (this.stopped) return Promise.reject(fetchError("client closed"));
+    if (this.role === "follower") return this.fetchThroughLeader(from, to);
+    const page = this.fetches.then(() => this.fetchOne(from, to));
+    this.fetches = page.catch(() => void 0);
+    return page;
   }
   /** The messages still waiting for the server's final answer, oldest first (read from the store: works offline). */
   pending() {
@@ -238,6 +310,11 @@ var PigeonholeClient = class {
    * Java SDK: false (nothing sent) while the inbox is not connected or `seq` is beyond what this connection may mark.
    */
   markRead(seq) {
+    if (this.role === "follower") {
+      if (this.stopped || this.state !== "online" || !Number.isInteger(seq) || seq < 1) return false;
+      this.post({ t: "read", seq });
+      return true;
+    }
     const c = this.conn;
     if (this.state !== "online" || !Number.isInteger(seq) || seq < 1 || seq > c.ackable) return false;
     return this.inbox.send({ type: "read", seq });
@@ -250,11 +327,190 @@ var PigeonholeClient = class {
     clearTimeout(timer);
     this.released = true;
     await Promise.allSettled([this.sendWrites, this.inboxWrites]);
+    if (this.tabs) {
+      if (this.role === "leader") this.post({ t: "leaving" });
+      this.releaseLock?.();
+      this.releaseLock = void 0;
+      this.channel?.close();
+      this.channel = void 0;
+    }
+  }
+  // ---- tabs
+  startTab() {
+    const t = this.tabs;
+    this.role = "follower";
+    this.emit("role", "follower");
+    this.channel = new t.BroadcastChannel(this.channelName());
+    this.channel.onmessage = (ev) => this.onTabMessage(ev.data);
+    this.setState("connecting");
+    this.post({ t: "hello" });
+    this.post({ t: "outbox" });
+    this.deliver();
+    this.lockAbort = new AbortController();
+    t.locks.request(this.channelName(), { mode: "exclusive", signal: this.lockAbort.signal }, () => {
+      if (this.stopped) return void 0;
+      return new Promise((release) => {
+        this.releaseLock = release;
+        void this.lead();
+      });
+    }).catch(() => void 0);
+  }
+  channelName() {
+    const t = this.tabs;
+    return t.name ?? `pigeonhole ${JSON.stringify([this.o.server, this.o.user, this.o.device, this.o.store.name ?? ""])}`;
+  }
+  /** This tab holds the lock: it starts the links from the stored position and sends the shared outbox. */
+  async lead() {
+    try {
+      const durable = await this.o.store.delivered();
+      if (this.stopped) return;
+      this.durableLocal = durable;
+      this.queue = [];
+      this.role = "leader";
+      this.emit("role", "leader");
+      for (const f of this.remoteFetches.values()) f.reject(fetchError("the leader tab changed; fetch again"));
+      this.remoteFetches.clear();
+      const marker = Math.max(this.durableLocal, this.deliveredLocal);
+      if (marker > 0 && (this.lastDelivered?.local ?? 0) < marker) {
+        const [e] = await this.o.store.entriesAfter(marker - 1, 1);
+        if (e && e.local === marker) this.lastDelivered = e;
+      }
+      if (this.stopped) return;
+      this.hintSource()?.addEventListener("online", this.onOnline);
+      if (this.state === "connecting") this.post({ t: "state", state: "connecting" });
+      else this.setState("connecting");
+      this.refill();
+      await this.sendWrites;
+      if (this.stopped) return;
+      this.inbox.start();
+      this.pump();
+      this.deliver();
+    } catch (e) {
+      this.emit("error", e);
+    }
+  }
+  /** Queues what the outbox holds and the queue does not (sent from other tabs, or left by an earlier leader). */
+  refill() {
+    this.sendWrites = this.sendWrites.then(async () => {
+      if (this.role !== "leader" || this.stopped) return;
+      const stored = await this.o.store.outbox();
+      const queued = new Set(this.queue.map((q) => q.msg.id));
+      let added = false;
+      for (const msg of stored) {
+        if (queued.has(msg.id) || this.finished.has(msg.id)) continue;
+        this.queue.push({ msg, inFlight: false });
+        added = true;
+      }
+      if (added) this.pump();
+    }).catch((e) => this.emit("error", e));
+  }
+  post(m) {
+    try {
+      this.channel?.postMessage({ v: 1, ...m });
+    } catch (e) {
+      this.emit("error", e);
+    }
+  }
+  onTabMessage(m) {
+    if (!m || typeof m !== "object" || m.v !== 1) return;
+    if (this.stopped) {
+      if (this.role === "leader" && this.refusal && m.t === "hello") this.post({ t: "refused", value: this.refusal });
+      return;
+    }
+    if (this.role === "leader") {
+      switch (m.t) {
+        case "hello":
+          this.post({ t: "state", state: this.state });
+          return;
+        case "outbox":
+          this.refill();
+          return;
+        case "read":
+          this.markRead(m.seq);
+          return;
+        case "fetch":
+          this.fetch(m.from, m.to).then(
+            (page) => this.post({ t: "fetched", rid: m.rid, page }),
+            (e) => this.post({ t: "fetched", rid: m.rid, error: String(e?.message ?? e), code: e?.code })
+          );
+          return;
+        default:
+          return;
+      }
+    }
+    switch (m.t) {
+      case "state":
+        this.setState(m.state);
+        return;
+      case "send":
+        this.emit("send", m.value);
+        return;
+      case "stored":
+        this.deliver();
+        return;
+      case "backlog":
+        this.emit("backlog", m.frame);
+        return;
+      case "caughtUp":
+        this.emit("caughtUp", m.frame);
+        return;
+      case "resync":
+        this.emit("resync", { reason: m.reason });
+        return;
+      case "refused":
+        this.stop();
+        this.emit("refused", m.value);
+        return;
+      case "fetched": {
+        const f = this.remoteFetches.get(m.rid);
+        if (!f) return;
+        this.remoteFetches.delete(m.rid);
+        if (m.page) f.resolve(m.page);
+        else f.reject(fetchError(m.error ?? "fetch failed", m.code));
+        return;
+      }
+      case "leaving":
+        this.setState("connecting");
+        for (const f of this.remoteFetches.values()) f.reject(fetchError("the leader tab closed; fetch again"));
+        this.remoteFetches.clear();
+        return;
+      default:
+        return;
+    }
+  }
+  fetchThroughLeader(from, to) {
+    if (this.state !== "online") return Promise.reject(fetchError("the inbox is not connected"));
+    const rid = this.o.newId();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.remoteFetches.delete(rid);
+        reject(fetchError("the leader tab did not answer the fetch"));
+      }, FOLLOWER_FETCH_TIMEOUT_MS);
+      const done2 = (f) => (v) => {
+        clearTimeout(timer);
+        f(v);
+      };
+      this.remoteFetches.set(rid, { resolve: done2(resolve), reject: done2(reject) });
+      this.post({ t: "fetch", rid, from, to });
+    });
+  }
+  /** One fetch frame on the inbox socket, answered by `history` (or `error`, or the connection's end). */
+  fetchOne(from, to) {
+    if (this.stopped) return Promise.reject(fetchError("client closed"));
+    if (this.state !== "online" || !this.inbox.send({ type: "fetch", from, to })) {
+      return Promise.reject(fetchError("the inbox is not connected"));
+    }
+    return new Promise((resolve, reject) => this.fetching = { resolve, reject });
+  }
+  endFetch(e) {
+    const f = this.fetching;
+    this.fetching = void 0;
+    f?.reject(e);
   }
   // ---- sending
   /** Sends what may go: everything unsent, in order, unless a retryable refusal holds the queue. */
   pump() {
-    if (this.stopped || !this.started) return;
+    if (this.stopped || !this.started || this.role === "follower") return;
     clearTimeout(this.idleTimer);
     if (this.queue.length === 0) {
       this.idleTimer = setTimeout(() => this.queue.length === 0 && this.sender.close("idle"), this.o.sendIdleTimeoutMs);
@@ -295,8 +551,19 @@ var PigeonholeClient = class {
       return;
     }
     this.queue.splice(i, 1);
+    this.finished.add(q.msg.id);
     const state = f.type === "accepted" ? { id: q.msg.id, state: "accepted" } : { id: q.msg.id, state: "rejected", code: String(f.code), message: String(f.message ?? "") };
-    this.sendWrites = this.sendWrites.then(() => this.o.store.remove(q.msg.id)).then(() => this.emit("send", state), (e) => this.emit("error", e));
+    this.sendWrites = this.sendWrites.then(() => this.o.store.remove(q.msg.id)).then(
+      () => {
+        this.finished.delete(q.msg.id);
+        this.emit("send", state);
+        this.post({ t: "send", value: state });
+      },
+      (e) => {
+        this.finished.delete(q.msg.id);
+        this.emit("error", e);
+      }
+    );
     if (this.queue.length === 0 || this.blocked) this.pump();
   }
   onSendClose(code, reason) {
@@ -317,6 +584,7 @@ var PigeonholeClient = class {
       q.set("after", String(position.after));
       if (position.epoch !== null) q.set("epoch", String(position.epoch));
     }
+    if (this.o.newest !== void 0 && this.o.newest > 0) q.set("newest", String(this.o.newest));
     this.conn = { epoch: null, ackable: position?.after ?? 0, acked: 0, writes: Promise.resolve() };
     return this.url("/v1/inbox", q);
   }
@@ -328,13 +596,24 @@ var PigeonholeClient = class {
       this.inbox.answered();
       this.setState("online");
       this.emit("backlog", frame);
+      this.post({ t: "backlog", frame });
       this.sendAck();
     } else if (ENTRY_KINDS.has(frame.type) && typeof f.seq === "number") {
       this.store(conn, { seq: f.seq, epoch: conn.epoch ?? 0, kind: frame.type, frame });
     } else if (f.type === "gap" && typeof f.to === "number") {
       this.store(conn, { seq: f.to, epoch: conn.epoch ?? 0, kind: "gap", frame });
     } else if (f.type === "caught_up") {
-      conn.writes.then(() => this.emit("caughtUp", frame), () => void 0);
+      conn.writes.then(() => {
+        this.emit("caughtUp", frame);
+        this.post({ t: "caughtUp", frame });
+      }, () => void 0);
+    } else if (f.type === "history" && this.fetching) {
+      const f2 = this.fetching;
+      this.fetching = void 0;
+      const entries = Array.isArray(f.entries) ? f.entries : [];
+      f2.resolve({ from: Number(f.from), to: Number(f.to), oldest: Number(f.oldest), entries });
+    } else if (f.type === "error" && this.fetching && (f.code === "rate_limited" || f.code === "unavailable")) {
+      this.endFetch(fetchError(`fetch refused: ${String(f.code)}: ${String(f.message ?? "")}`, String(f.code)));
     }
   }
   /** Stores the entry with the position after it (one transaction), then hands it to the listener. */
@@ -343,6 +622,7 @@ var PigeonholeClient = class {
       await this.o.store.receive([entry], { after: entry.seq, epoch: conn.epoch });
       if (conn === this.conn) conn.ackable = Math.max(conn.ackable, entry.seq);
       this.deliver();
+      this.post({ t: "stored" });
     });
     conn.writes.catch((e) => {
       this.emit("error", e);
@@ -351,10 +631,12 @@ var PigeonholeClient = class {
     this.inboxWrites = conn.writes.catch(() => void 0);
   }
   onInboxClose(code, reason) {
+    this.endFetch(fetchError(`the inbox connection closed (${code})`));
     if (this.stopped) return "stop";
     if (code === 4102) {
       this.inboxWrites = this.inboxWrites.then(() => this.o.store.setPosition({ after: 0, epoch: null }));
       this.emit("resync", { reason });
+      this.post({ t: "resync", reason });
     } else if (this.refusedCode(code)) {
       this.refuse("inbox", code, reason);
       return "stop";
@@ -371,6 +653,10 @@ var PigeonholeClient = class {
     this.delivering = (async () => {
       do {
         this.deliverAgain = false;
+        if (this.role === "leader" && this.durableLocal < this.deliveredLocal) {
+          await this.o.store.setDelivered(this.deliveredLocal);
+          this.durableLocal = this.deliveredLocal;
+        }
         for (; ; ) {
           const batch = await this.o.store.entriesAfter(this.deliveredLocal, 64);
           if (batch.length === 0) break;
@@ -382,9 +668,12 @@ var PigeonholeClient = class {
               this.emit("error", e);
             }
             if (this.released) return;
-            await this.o.store.setDelivered(entry.local);
+            if (this.role !== "follower" && entry.local > this.durableLocal) {
+              await this.o.store.setDelivered(entry.local);
+              this.durableLocal = entry.local;
+            }
             this.deliveredLocal = entry.local;
-            this.lastDelivered = entry;
+            if (entry.local > (this.lastDelivered?.local ?? 0)) this.lastDelivered = entry;
           }
           this.sendAck();
         }
@@ -431,7 +720,9 @@ var PigeonholeClient = class {
   refuse(endpoint, code, reason) {
     if (this.stopped) return;
     this.stop();
-    this.emit("refused", { endpoint, code, reason });
+    this.refusal = { endpoint, code, reason };
+    this.emit("refused", this.refusal);
+    this.post({ t: "refused", value: this.refusal });
   }
   hintSource() {
     if (this.o.hints) return this.o.hints;
@@ -445,12 +736,17 @@ var PigeonholeClient = class {
     clearTimeout(this.idleTimer);
     this.inbox.stop();
     this.sender.stop();
+    this.endFetch(fetchError("client closed"));
+    for (const f of this.remoteFetches.values()) f.reject(fetchError("client closed"));
+    this.remoteFetches.clear();
+    if (this.role === "follower") this.lockAbort?.abort();
     this.setState("stopped");
   }
   setState(s) {
     if (this.state === s || this.state === "stopped" && s !== "stopped") return;
     this.state = s;
     this.emit("state", s);
+    if (this.role === "leader" && s !== "stopped") this.post({ t: "state", state: s });
   }
   emit(event, value) {
     for (const h of [...this.handlers[event] ?? []]) {
@@ -483,6 +779,10 @@ var IdbStore = class _IdbStore {
     this.db = db;
   }
   db;
+  /** The database's name. */
+  get name() {
+    return this.db.name;
+  }
   /** Opens (creating if needed) the database `name`; `factory` defaults to the platform's indexedDB. */
   static async open(name, factory = globalThis.indexedDB) {
     const req = factory.open(name, VERSION);
@@ -536,6 +836,21 @@ var IdbStore = class _IdbStore {
   async entriesAfter(local, limit) {
     const range = IDBKeyRange.lowerBound(local, true);
     return result(this.db.transaction("inbox").objectStore("inbox").getAll(range, limit));
+  }
+  async entriesBefore(before, limit) {
+    const range = before === null ? null : IDBKeyRange.upperBound(before, true);
+    const req = this.db.transaction("inbox").objectStore("inbox").openCursor(range, "prev");
+    const out = [];
+    return new Promise((resolve, reject) => {
+      req.onsuccess = () => {
+        const cursor = req.result;
+        if (cursor && out.length < limit) {
+          out.push(cursor.value);
+          cursor.continue();
+        } else resolve(out.reverse());
+      };
+      req.onerror = () => reject(req.error);
+    });
   }
   async delivered() {
     return await result(this.db.transaction("meta").objectStore("meta").get("delivered")) ?? 0;
