@@ -56,13 +56,20 @@ final class StackProcess implements AutoCloseable {
     }
 
     static StackProcess start(String name, Path jar, String logPrefix) throws Exception {
-        Path data = Files.createTempDirectory("pigeonhole-bench-" + name);
+        return start(name, jar, logPrefix, Files.createTempDirectory("pigeonhole-bench-" + name), options());
+    }
+
+    /** A stack with its data in {@code data} (deleted by {@link #close()}) and exactly these JVM {@code options}. */
+    static StackProcess start(String name, Path jar, String logPrefix, Path data, String options) throws Exception {
+        Files.createDirectories(data);
         Path log = Bench.root().resolve("standalone/target/" + logPrefix + "-" + name + ".log");
         int port = Bench.freePort();
         int kafkaPort = Bench.freePort();
         int managementPort = Bench.freePort();
         List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Dquarkus.management.port=" + managementPort));
-        cmd.addAll(List.of(options().split(" ")));
+        if (!options.isBlank()) {
+            cmd.addAll(List.of(options.trim().split("\\s+")));
+        }
         cmd.addAll(List.of("-jar", jar.toString(), "--port", Integer.toString(port), "--kafka-port",
                 Integer.toString(kafkaPort), "--data-dir", data.toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
