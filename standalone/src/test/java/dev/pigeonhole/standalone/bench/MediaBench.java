@@ -50,6 +50,9 @@ import javax.management.remote.JMXServiceURL;
  *   <li><b>curl upload</b>: {@code curl} {@code POST /v1/uploads} (the SHA-256 computed before, not timed) and one
  *   {@code PATCH} with the whole file ({@code -T}, streamed, no {@code Expect: 100-continue}): the fewest requests
  *   the upload API allows. No message is sent.</li>
+ *   <li><b>curl 512 KiB PATCHes</b>: the upload as the SDK makes it (POST, then a PATCH per 512 KiB), by one
+ *   {@code curl} process on one keep-alive connection (the file split beforehand, not timed): what the chunking costs
+ *   on the server, without the SDK.</li>
  *   <li><b>SDK download</b>: the recipient's client, once the message arrived, {@code download(ref, path)} (into
  *   {@code .part}, SHA-256 checked, moved into place).</li>
  *   <li><b>curl GET</b>: {@code curl -o file} of the same blob as the same recipient (no hash check).</li>
@@ -144,9 +147,21 @@ public final class MediaBench {
 
         String sender = "alice-" + name;
         String recipient = "bob-" + name;
-        // uploads, in alternating order
-        for (int i = 0; i < 2; i++) {
-            if ((i == 0) == curlFirst) {
+        // uploads, in alternating order; the chunked curl upload last (its file, split, is prepared untimed)
+        Path curlChunked = files.resolve("curl-chunked-" + name + ".bin");
+        String chunkedSha = write(curlChunked, bytes);
+        for (int i = 0; i < 3; i++) {
+            if (i == 2) {
+                List<Path> parts = split(curlChunked, CHUNK);
+                Meter.Window w = Meter.window(self, server);
+                double s = curlChunkedUpload("dave-" + name, parts, bytes, chunkedSha);
+                mem.put("curl 512K", w.stop());
+                f.put("curl 512 KiB PATCHes", mibs(bytes, s));
+                for (Path part : parts) {
+                    Files.delete(part);
+                }
+                Files.delete(curlChunked);
+            } else if ((i == 0) == curlFirst) {
                 Meter.Window w = Meter.window(self, server);
                 double s = curlUpload("carol-" + name, curlFile, bytes, curlSha);
                 mem.put("curl upload", w.stop());
@@ -203,9 +218,10 @@ public final class MediaBench {
         Files.delete(curlFile);
 
         System.out.printf("%-4s %4d MiB %s: SDK send %.0f MiB/s (copy+hash %.2f s, upload %.2f s = %.0f MiB/s, then %.2f s"
-                        + " to accepted), curl upload %.0f, SDK download %.0f, curl GET %.0f, cp %.0f, cp+sync %.0f MiB/s%n",
+                        + " to accepted), curl upload %.0f, curl 512 KiB PATCHes %.0f, SDK download %.0f, curl GET %.0f,"
+                        + " cp %.0f, cp+sync %.0f MiB/s%n",
                 round, sizeMiB, record ? "" : "(warm-up)", f.get("SDK send"), f.get("SDK copy+hash s"), f.get("SDK upload s"),
-                f.get("SDK upload phase"), f.get("SDK send rest s"), f.get("curl upload"), f.get("SDK download"),
+                f.get("SDK upload phase"), f.get("SDK send rest s"), f.get("curl upload"), f.get("curl 512 KiB PATCHes"), f.get("SDK download"),
                 f.get("curl GET"), f.get("cp"), f.get("cp+sync"));
         mem.forEach((what, m) -> System.out.printf("       %-12s stack: %s | SDK JVM: %s%n", what, m[1].line(bytes),
                 m[0].line(bytes)));
@@ -302,6 +318,58 @@ public final class MediaBench {
         return s;
     }
 
+    /** The SDK's chunk size ({@code Uploader.CHUNK}). */
+    private static final int CHUNK = 512 * 1024;
+
+    /**
+     * curl, one process and one keep-alive connection: POST /v1/uploads, then a PATCH per {@code parts} file (the
+     * SDK's chunk size); seconds.
+     */
+    private double curlChunkedUpload(String user, List<Path> parts, long bytes, String sha) throws Exception {
+        String q = "?user=" + user + "&device=phone";
+        Path config = files.resolve(user + ".curl");
+        long t0 = System.nanoTime();
+        String created = output(List.of("curl", "-sS", "-o", "/dev/null", "-D", "-", "-X", "POST",
+                "-H", "Tus-Resumable: 1.0.0", "-H", "Upload-Length: " + bytes,
+                "-H", "Upload-Metadata: sha256 " + Base64.getEncoder().encodeToString(sha.getBytes()),
+                stack.http() + "/v1/uploads" + q));
+        String url = stack.http() + header(created, "Location") + q;
+        StringBuilder cfg = new StringBuilder();
+        long offset = 0;
+        for (Path part : parts) {
+            if (offset > 0) {
+                cfg.append("next\n");
+            }
+            cfg.append("url = \"").append(url).append("\"\nrequest = \"PATCH\"\nupload-file = \"").append(part)
+                    .append("\"\nheader = \"Tus-Resumable: 1.0.0\"\nheader = \"Content-Type: application/offset+octet-stream\"\n")
+                    .append("header = \"Upload-Offset: ").append(offset).append("\"\nheader = \"Expect:\"\n")
+                    .append("output = \"/dev/null\"\nwrite-out = \"%{http_code}\\n\"\n");
+            offset += Files.size(part);
+        }
+        Files.writeString(config, cfg);
+        String codes = output(List.of("curl", "-sS", "-K", config.toString()));
+        double s = (System.nanoTime() - t0) / 1e9;
+        Files.delete(config);
+        if (!codes.strip().lines().allMatch("204"::equals) || codes.strip().lines().count() != parts.size()) {
+            throw new IllegalStateException("curl PATCHes: " + codes);
+        }
+        return s;
+    }
+
+    /** {@code file} split into files of {@code size} bytes. */
+    private static List<Path> split(Path file, int size) throws IOException {
+        List<Path> parts = new ArrayList<>();
+        byte[] buf = new byte[size];
+        try (var in = Files.newInputStream(file)) {
+            for (int n; (n = in.readNBytes(buf, 0, size)) > 0; ) {
+                Path part = file.resolveSibling(file.getFileName() + "." + parts.size());
+                Files.write(part, java.util.Arrays.copyOf(buf, n));
+                parts.add(part);
+            }
+        }
+        return parts;
+    }
+
     /** curl: GET /v1/blobs/{ref} into a file; seconds. */
     private double curlGet(String user, String ref, Path out, long bytes) throws Exception {
         long t0 = System.nanoTime();
@@ -393,23 +461,25 @@ public final class MediaBench {
 
     // --- the report ----------------------------------------------------------------------------------------------
 
-    private static final List<String> THROUGHPUT = List.of("SDK send", "SDK upload phase", "curl upload", "SDK download",
-            "curl GET", "cp", "cp+sync");
-    private static final List<String> TRANSFERS = List.of("SDK send", "curl upload", "SDK download", "curl GET");
+    private static final List<String> THROUGHPUT = List.of("SDK send", "SDK upload phase", "curl upload",
+            "curl 512 KiB PATCHes", "SDK download", "curl GET", "cp", "cp+sync");
+    private static final List<String> TRANSFERS = List.of("SDK send", "curl upload", "curl 512K", "SDK download", "curl GET");
 
     private void report() {
         System.out.println();
         System.out.println("== Throughput, MiB/s: p50 (min-max) of " + ROUNDS + " rounds; 1 MiB = 1,048,576 bytes ==");
         StringBuilder head = new StringBuilder("| size |");
         THROUGHPUT.forEach(t -> head.append(' ').append(t).append(" |"));
-        head.append(" SDK send / curl upload | SDK upload phase / curl upload | SDK download / curl GET |");
+        head.append(" SDK send / curl upload | SDK upload phase / curl upload | SDK upload phase / curl 512 KiB PATCHes"
+                + " | SDK download / curl GET |");
         System.out.println(head);
-        System.out.println("|---".repeat(THROUGHPUT.size() + 4) + "|");
+        System.out.println("|---".repeat(THROUGHPUT.size() + 5) + "|");
         results.forEach((size, r) -> {
             StringBuilder row = new StringBuilder("| " + size + " MiB |");
             THROUGHPUT.forEach(t -> row.append(' ').append(range(r.get(t), "%.0f")).append(" |"));
-            row.append(String.format(" %.2f | %.2f | %.2f |", p50(r.get("SDK send")) / p50(r.get("curl upload")),
+            row.append(String.format(" %.2f | %.2f | %.2f | %.2f |", p50(r.get("SDK send")) / p50(r.get("curl upload")),
                     p50(r.get("SDK upload phase")) / p50(r.get("curl upload")),
+                    p50(r.get("SDK upload phase")) / p50(r.get("curl 512 KiB PATCHes")),
                     p50(r.get("SDK download")) / p50(r.get("curl GET"))));
             System.out.println(row);
         });
