@@ -105,7 +105,7 @@ public class BlobsRoute {
                     request.connection().close();
                     return;
                 }
-                response.write(Buffer.buffer(java.util.Arrays.copyOf(buf, n)));
+                response.write(Buffer.buffer(n).appendBytes(buf, 0, n)); // one copy (Buffer.buffer(byte[]) copies too)
             }
         }
         response.end();
