@@ -90,9 +90,11 @@ public final class MediaBench {
     }
 
     public static void main(String[] args) throws Exception {
+        String logging = quietJdkHttpClientLog();
         System.out.println(Bench.machineLine());
         System.out.println("date: " + Bench.date() + "; load average at start: " + loadAverage());
         System.out.println("command: " + Bench.command("bench-media"));
+        System.out.println(logging);
         System.out.println("sizes (MiB): " + SIZES + ", rounds: " + ROUNDS + " (+" + WARMUP + " warm-up at "
                 + SIZES.get(0) + " MiB, not reported); stack -Xmx" + XMX);
         Path dir = Bench.root().resolve("standalone/target/media-bench");
@@ -106,6 +108,9 @@ public final class MediaBench {
         try (StackProcess stack = StackProcess.start("media", jar, "bench-media-stack", dir.resolve("data"), opts)) {
             System.out.printf("stack up in %.1f s (pid %d, %s, data dir %s)%n", (System.nanoTime() - t) / 1e9, stack.pid(),
                     opts, dir.resolve("data"));
+            long pid = stack.pid();
+            // Ctrl-C or a timeout kills this JVM without its finally blocks: stop the stack too
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy)));
             try (Meter server = Meter.attach(stack.pid())) {
                 MediaBench bench = new MediaBench(dir, stack, Meter.self(), server);
                 for (int w = 1; w <= WARMUP; w++) {
@@ -122,6 +127,30 @@ public final class MediaBench {
         }
         Bench.deleteTree(dir);
         System.exit(0);
+    }
+
+    /**
+     * The test classpath carries jboss-logmanager (Quarkus's), whose {@code System.LoggerFinder}, unconfigured, answers
+     * that DEBUG is loggable: the JDK's HttpClient, which the SDK uses, then formats its internal debug log for every
+     * read, write and frame (measured here: about half of this JVM's allocation during an SDK upload, and its CPU). An
+     * app using the SDK has its own logging configured, and the CLI has no backend (JUL at INFO): this sets the root
+     * logger to INFO so the SDK runs as it does there.
+     */
+    private static String quietJdkHttpClientLog() {
+        System.Logger l = System.getLogger("jdk.internal.httpclient.debug");
+        if (!l.isLoggable(System.Logger.Level.DEBUG)) {
+            return "logging: the JDK HttpClient's debug log is off (" + l.getClass().getName() + ")";
+        }
+        try {
+            Class<?> context = Class.forName("org.jboss.logmanager.LogContext");
+            Object system = context.getMethod("getSystemLogContext").invoke(null);
+            ((java.util.logging.Logger) context.getMethod("getLogger", String.class).invoke(system, ""))
+                    .setLevel(java.util.logging.Level.INFO);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return "logging: WARNING the JDK HttpClient's debug log is on and could not be turned off: " + e;
+        }
+        return "logging: " + System.LoggerFinder.getLoggerFinder().getClass().getName() + " set to INFO; the JDK HttpClient's"
+                + " debug log is " + (l.isLoggable(System.Logger.Level.DEBUG) ? "STILL ON (SDK figures inflated)" : "off");
     }
 
     // --- one round -----------------------------------------------------------------------------------------------
