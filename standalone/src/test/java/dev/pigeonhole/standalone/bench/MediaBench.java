@@ -40,7 +40,7 @@ import javax.management.remote.JMXServiceURL;
  *
  * <p>One standalone stack (its own JVM, data directory under {@code standalone/target/media-bench/}, the server's
  * default limits: only the client side differs between the paths). For each round and each size, interleaved (the
- * order of the two paths alternates from round to round), every file a fresh random one (a blob the store already
+ * order of the SDK and the single-request curl alternates from round to round), every file a fresh random one (a blob the store already
  * holds would be hashed but not stored again):
  * <ul>
  *   <li><b>SDK send</b>: the Java SDK (in this JVM, with a data directory) {@code send(to, json, [file])} to a
@@ -63,7 +63,8 @@ import javax.management.remote.JMXServiceURL;
  * transfer), collections, and RSS (the peak: {@code VmHWM} after resetting it through {@code /proc/PID/clear_refs}).
  *
  * <p>Run: {@code ./mvnw -B -Pbench-media -pl standalone -am verify -DskipTests [-Dbench.sizes=10,100 (MiB)
- * -Dbench.rounds=5 -Dbench.warmupRounds=2 -Dbench.stack.xmx=1g -Dbench.stack.opts=...]}.
+ * -Dbench.rounds=5 -Dbench.warmupRounds=2 -Dbench.stack.xmx=1g -Dbench.client.xmx=1g (this JVM) -Dbench.stack.opts=...]};
+ * results and what they mean: docs/benchmarks.md, "Media".
  */
 public final class MediaBench {
     private static final List<Integer> SIZES = Bench.intList("bench.sizes", "10,100");
