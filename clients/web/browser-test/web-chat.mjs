@@ -53,6 +53,10 @@ async function open(user, device, options, { context, signIn = false } = {}) {
   context ??= await browser.newContext(options);
   const page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(`${user}: ${e.message}`));
+  // the page's Content-Security-Policy must not block anything it does (a blocked load is a console error)
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) pageErrors.push(`${user}: ${m.text()}`);
+  });
   const p = { user, device, context, page };
   pages.push(p);
   if (signIn) {
@@ -192,6 +196,11 @@ async function chat() {
   let bob;
   await step('alice (phone-sized) and bob (desktop, through the user picker) online, pages kept for offline use', async () => {
     [alice, bob] = await Promise.all([open('alice', 'phone', PHONE), open('bob', 'laptop', DESKTOP, { signIn: true })]);
+    // served with a policy that keeps it out of other sites' frames and its scripts to its own origin
+    const csp = (await fetch(`${opt.base}/`)).headers.get('content-security-policy') ?? '';
+    for (const directive of ["frame-ancestors 'none'", "default-src 'self'", "object-src 'none'"]) {
+      assert.ok(csp.includes(directive), `the page's Content-Security-Policy has ${directive}: ${csp}`);
+    }
   });
 
   const [a1, b1, a2] = ['Are you on the train yet?', 'Just boarded. The tunnel is coming, so I may drop out.',
