@@ -156,8 +156,7 @@ public final class SqliteStore implements Store {
     @Override
     public synchronized OutboxMessage addWithUploads(String id, String to, String body, long createdAt,
                                                      List<PendingUpload> uploads) {
-        try {
-            db.setAutoCommit(false);
+        return inTransaction("cannot store message " + id, () -> {
             try (PreparedStatement insert = db.prepareStatement("INSERT OR IGNORE INTO uploads (message_id, idx, file,"
                     + " size, sha256, type, name, preview) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
                 for (PendingUpload u : uploads) {
@@ -173,17 +172,9 @@ public final class SqliteStore implements Store {
                 }
                 insert.executeBatch();
                 OutboxMessage m = add(id, to, body, createdAt);
-                db.commit();
                 return m;
-            } catch (SQLException | RuntimeException e) {
-                db.rollback();
-                throw e;
-            } finally {
-                db.setAutoCommit(true);
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot store message " + id, e);
-        }
+        });
     }
 
     @Override
@@ -230,8 +221,7 @@ public final class SqliteStore implements Store {
         if (ids.isEmpty()) {
             return;
         }
-        try {
-            db.setAutoCommit(false);
+        inTransaction("cannot remove accepted messages", () -> {
             try (PreparedStatement d = db.prepareStatement("DELETE FROM outbox WHERE id = ?");
                  PreparedStatement du = db.prepareStatement("DELETE FROM uploads WHERE message_id = ?")) {
                 for (String id : ids) {
@@ -242,16 +232,9 @@ public final class SqliteStore implements Store {
                 }
                 d.executeBatch();
                 du.executeBatch();
-                db.commit();
-            } catch (SQLException e) {
-                db.rollback();
-                throw e;
-            } finally {
-                db.setAutoCommit(true);
+                return null;
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot remove accepted messages", e);
-        }
+        });
     }
 
     private static final String SHADOW_COLUMNS =
@@ -261,65 +244,54 @@ public final class SqliteStore implements Store {
     @Override
     public synchronized ShadowUpdate queueShadowUpdate(String thing, String name, String section, String patch,
                                                        Long version, long createdAt, String clientToken) {
-        try {
-            db.setAutoCommit(false);
-            try {
-                ShadowUpdate last;
-                try (PreparedStatement q = db.prepareStatement("SELECT " + SHADOW_COLUMNS + " FROM shadow_outbox"
-                        + " WHERE thing = ? AND name = ? AND section = ? ORDER BY position DESC LIMIT 1")) {
-                    q.setString(1, thing);
-                    q.setString(2, name);
-                    q.setString(3, section);
-                    try (ResultSet rs = q.executeQuery()) {
-                        last = rs.next() ? shadowRow(rs) : null;
-                    }
+        return inTransaction("cannot store the shadow update of " + thing, () -> {
+            ShadowUpdate last;
+            try (PreparedStatement q = db.prepareStatement("SELECT " + SHADOW_COLUMNS + " FROM shadow_outbox"
+                    + " WHERE thing = ? AND name = ? AND section = ? ORDER BY position DESC LIMIT 1")) {
+                q.setString(1, thing);
+                q.setString(2, name);
+                q.setString(3, section);
+                try (ResultSet rs = q.executeQuery()) {
+                    last = rs.next() ? shadowRow(rs) : null;
                 }
-                var merged = ShadowOutbox.coalesceInto(last, patch, version);
-                ShadowUpdate row;
-                if (merged.isPresent()) {
-                    try (PreparedStatement u = db.prepareStatement(
-                            "UPDATE shadow_outbox SET patch = ?, client_token = ? WHERE position = ?")) {
-                        u.setString(1, merged.get());
-                        u.setString(2, clientToken);
-                        u.setLong(3, last.position());
-                        u.executeUpdate();
-                    }
-                    row = new ShadowUpdate(last.position(), thing, name, section, merged.get(), null, clientToken,
-                            last.createdAt(), false);
-                } else {
-                    try (PreparedStatement i = db.prepareStatement("INSERT INTO shadow_outbox"
-                            + " (thing, name, section, patch, version, client_token, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            Statement.RETURN_GENERATED_KEYS)) {
-                        i.setString(1, thing);
-                        i.setString(2, name);
-                        i.setString(3, section);
-                        i.setString(4, patch);
-                        if (version == null) {
-                            i.setNull(5, java.sql.Types.INTEGER);
-                        } else {
-                            i.setLong(5, version);
-                        }
-                        i.setString(6, clientToken);
-                        i.setLong(7, createdAt);
-                        i.executeUpdate();
-                        try (ResultSet keys = i.getGeneratedKeys()) {
-                            keys.next();
-                            row = new ShadowUpdate(keys.getLong(1), thing, name, section, patch, version, clientToken,
-                                    createdAt, false);
-                        }
-                    }
-                }
-                db.commit();
-                return row;
-            } catch (SQLException | RuntimeException e) {
-                db.rollback();
-                throw e;
-            } finally {
-                db.setAutoCommit(true);
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot store the shadow update of " + thing, e);
-        }
+            var merged = ShadowOutbox.coalesceInto(last, patch, version);
+            ShadowUpdate row;
+            if (merged.isPresent()) {
+                try (PreparedStatement u = db.prepareStatement(
+                        "UPDATE shadow_outbox SET patch = ?, client_token = ? WHERE position = ?")) {
+                    u.setString(1, merged.get());
+                    u.setString(2, clientToken);
+                    u.setLong(3, last.position());
+                    u.executeUpdate();
+                }
+                row = new ShadowUpdate(last.position(), thing, name, section, merged.get(), null, clientToken,
+                        last.createdAt(), false);
+            } else {
+                try (PreparedStatement i = db.prepareStatement("INSERT INTO shadow_outbox"
+                        + " (thing, name, section, patch, version, client_token, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        Statement.RETURN_GENERATED_KEYS)) {
+                    i.setString(1, thing);
+                    i.setString(2, name);
+                    i.setString(3, section);
+                    i.setString(4, patch);
+                    if (version == null) {
+                        i.setNull(5, java.sql.Types.INTEGER);
+                    } else {
+                        i.setLong(5, version);
+                    }
+                    i.setString(6, clientToken);
+                    i.setLong(7, createdAt);
+                    i.executeUpdate();
+                    try (ResultSet keys = i.getGeneratedKeys()) {
+                        keys.next();
+                        row = new ShadowUpdate(keys.getLong(1), thing, name, section, patch, version, clientToken,
+                                createdAt, false);
+                    }
+                }
+            }
+            return row;
+        });
     }
 
     @Override
@@ -402,37 +374,27 @@ public final class SqliteStore implements Store {
 
     @Override
     public synchronized void received(List<InboxRow> rows, Cursor position) {
-        try {
-            db.setAutoCommit(false);
-            try {
-                try (PreparedStatement i = db.prepareStatement("INSERT INTO inbox"
-                        + " (seq, epoch, kind, sender, recipient, own, at, frame, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                    long now = System.currentTimeMillis();
-                    for (InboxRow r : rows) {
-                        i.setLong(1, r.seq());
-                        i.setLong(2, r.epoch());
-                        i.setString(3, r.kind());
-                        i.setString(4, r.from());
-                        i.setString(5, r.to());
-                        i.setInt(6, r.own() ? 1 : 0);
-                        i.setLong(7, r.at());
-                        i.setString(8, r.json());
-                        i.setLong(9, now);
-                        i.addBatch();
-                    }
-                    i.executeBatch();
+        inTransaction("cannot store received entries", () -> {
+            try (PreparedStatement i = db.prepareStatement("INSERT INTO inbox"
+                    + " (seq, epoch, kind, sender, recipient, own, at, frame, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                long now = System.currentTimeMillis();
+                for (InboxRow r : rows) {
+                    i.setLong(1, r.seq());
+                    i.setLong(2, r.epoch());
+                    i.setString(3, r.kind());
+                    i.setString(4, r.from());
+                    i.setString(5, r.to());
+                    i.setInt(6, r.own() ? 1 : 0);
+                    i.setLong(7, r.at());
+                    i.setString(8, r.json());
+                    i.setLong(9, now);
+                    i.addBatch();
                 }
-                saveCursor(position);
-                db.commit();
-            } catch (SQLException | RuntimeException e) {
-                db.rollback();
-                throw e;
-            } finally {
-                db.setAutoCommit(true);
+                i.executeBatch();
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot store received entries", e);
-        }
+            saveCursor(position);
+            return null;
+        });
     }
 
     @Override
@@ -534,5 +496,29 @@ public final class SqliteStore implements Store {
 
     private static OutboxMessage row(ResultSet rs) throws SQLException {
         return new OutboxMessage(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5));
+    }
+
+    /** Database work that either all happens or none of it. */
+    private interface Work<T> {
+        T run() throws SQLException;
+    }
+
+    /** Runs {@code work} in one transaction; a failure rolls it back and is thrown as {@code failure}. */
+    private <T> T inTransaction(String failure, Work<T> work) {
+        try {
+            db.setAutoCommit(false);
+            try {
+                T result = work.run();
+                db.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                db.rollback();
+                throw e;
+            } finally {
+                db.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(failure, e);
+        }
     }
 }
