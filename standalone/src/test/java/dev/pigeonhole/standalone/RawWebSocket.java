@@ -83,21 +83,9 @@ final class RawWebSocket implements AutoCloseable {
         socket.setSoTimeout(timeoutMs);
         try {
             while (true) {
-                int b0 = in.readUnsignedByte();
-                int b1 = in.readUnsignedByte();
-                long len = b1 & 0x7F;
-                if (len == 126) {
-                    len = in.readUnsignedShort();
-                } else if (len == 127) {
-                    len = in.readLong();
-                }
-                byte[] payload = new byte[(int) len];
-                in.readFully(payload);
-                if ((b0 & 0x0F) == 0x8) {
-                    return payload.length >= 2
-                            ? new Close(((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF),
-                                    new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8))
-                            : new Close(1005, "");
+                Frame f = readFrame();
+                if (f.opcode() == 0x8) {
+                    return f.close();
                 }
             }
         } catch (java.io.EOFException | java.net.SocketException e) {
@@ -112,26 +100,40 @@ final class RawWebSocket implements AutoCloseable {
     String readText(int timeoutMs) throws IOException {
         socket.setSoTimeout(timeoutMs);
         while (true) {
-            int b0 = in.readUnsignedByte();
-            int b1 = in.readUnsignedByte();
-            long len = b1 & 0x7F;
-            if (len == 126) {
-                len = in.readUnsignedShort();
-            } else if (len == 127) {
-                len = in.readLong();
+            Frame f = readFrame();
+            if (f.opcode() == 0x1) {
+                return new String(f.payload(), StandardCharsets.UTF_8);
             }
-            byte[] payload = new byte[(int) len];
-            in.readFully(payload);
-            int opcode = b0 & 0x0F;
-            if (opcode == 0x1) {
-                return new String(payload, StandardCharsets.UTF_8);
-            }
-            if (opcode == 0x8) {
-                throw new IOException("closed by the server: " + (payload.length >= 2
-                        ? ((payload[0] & 0xFF) << 8 | (payload[1] & 0xFF)) + " "
-                        + new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8) : "no code"));
+            if (f.opcode() == 0x8) {
+                Close c = f.close();
+                throw new IOException("closed by the server: " + (c.code() == 1005 ? "no code" : c.code() + " " + c.reason()));
             }
         }
+    }
+
+    /** One frame from the server (unmasked, whole). */
+    private record Frame(int opcode, byte[] payload) {
+        /** A close frame's code and reason (1005: it carried no code). */
+        Close close() {
+            return payload.length >= 2
+                    ? new Close(((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF),
+                            new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8))
+                    : new Close(1005, "");
+        }
+    }
+
+    private Frame readFrame() throws IOException {
+        int b0 = in.readUnsignedByte();
+        int b1 = in.readUnsignedByte();
+        long len = b1 & 0x7F;
+        if (len == 126) {
+            len = in.readUnsignedShort();
+        } else if (len == 127) {
+            len = in.readLong();
+        }
+        byte[] payload = new byte[(int) len];
+        in.readFully(payload);
+        return new Frame(b0 & 0x0F, payload);
     }
 
     private static String readHeaders(InputStream in) throws IOException {
