@@ -187,15 +187,25 @@ public final class PigeonholeClient implements AutoCloseable {
      */
     public Outgoing send(String id, String to, String json) {
         String body = checkedBody(id, to, json);
+        return track(id, to, body, message -> {
+            long createdAt = System.currentTimeMillis();
+            loop.execute(() -> write(message, body, createdAt));
+        });
+    }
+
+    /**
+     * The message with {@code id} not answered yet, or a new one handed to {@code store} (which queues its write);
+     * a store refused because the client closed forgets the new message and throws {@link ClientClosedException}.
+     */
+    private Outgoing track(String id, String to, String body, java.util.function.Consumer<Outgoing> store) {
         boolean[] added = new boolean[1];
         Outgoing message = outgoing.computeIfAbsent(id, k -> {
             added[0] = true;
             return new Outgoing(id, to, body);
         });
         if (added[0]) {
-            long createdAt = System.currentTimeMillis();
             try {
-                loop.execute(() -> write(message, body, createdAt));
+                store.accept(message);
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 outgoing.remove(id);
                 throw new ClientClosedException("client closed");
@@ -253,23 +263,11 @@ public final class PigeonholeClient implements AutoCloseable {
             throw new IllegalArgumentException("at most 10 attachments");
         }
         String body = checkedBody(id, to, json);
-        boolean[] added = new boolean[1];
-        Outgoing message = outgoing.computeIfAbsent(id, k -> {
-            added[0] = true;
-            return new Outgoing(id, to, body);
-        });
-        if (added[0]) {
-            try {
-                uploader.add(id, to, body, System.currentTimeMillis(), List.copyOf(files), stored -> message.markQueued(), e -> {
+        return track(id, to, body, message -> uploader.add(id, to, body, System.currentTimeMillis(), List.copyOf(files),
+                stored -> message.markQueued(), e -> {
                     outgoing.remove(id);
                     message.notQueued(e);
-                });
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                outgoing.remove(id);
-                throw new ClientClosedException("client closed");
-            }
-        }
-        return message;
+                }));
     }
 
     /**
